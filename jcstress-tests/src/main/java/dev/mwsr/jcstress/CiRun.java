@@ -1,0 +1,112 @@
+package dev.mwsr.jcstress;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import org.openjdk.jcstress.JCStress;
+import org.openjdk.jcstress.Options;
+import org.openjdk.jcstress.annotations.Expect;
+import org.openjdk.jcstress.infra.Status;
+import org.openjdk.jcstress.infra.collectors.DiskReadCollector;
+import org.openjdk.jcstress.infra.collectors.InProcessCollector;
+import org.openjdk.jcstress.infra.collectors.TestResult;
+import org.openjdk.jcstress.infra.grading.GradingResult;
+import org.openjdk.jcstress.infra.grading.TestGrading;
+
+/**
+ * Runs jcstress with the given arguments (as {@code org.openjdk.jcstress.Main} takes them) and
+ * then checks every result, because jcstress' own exit status does not say whether a FORBIDDEN
+ * outcome was seen. Exits non-zero, failing the build, if:
+ * <ul>
+ *   <li>a test saw a FORBIDDEN outcome, or ended in an error (exception, timeout, VM crash);</li>
+ *   <li>a selected test has no result at all (for example a test with more actors than the
+ *       {@code -c} CPUs, which jcstress silently cannot schedule);</li>
+ *   <li>a planted-bug test (a class inside {@link PlantedBugs}) did <em>not</em> see its
+ *       FORBIDDEN outcome: then the suite has lost its teeth. These tests are expected to fail,
+ *       so their forbidden outcomes do not fail the build.</li>
+ * </ul>
+ */
+public final class CiRun {
+    private static final String PLANTED = PlantedBugs.class.getName();
+
+    private CiRun() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options opts = new Options(args);
+        if (!opts.parse()) {
+            System.exit(2);
+        }
+        JCStress jcstress = new JCStress(opts);
+        SortedSet<String> selected = jcstress.getTests();
+        try {
+            jcstress.run();
+        } catch (AssertionError e) {
+            // jcstress reports failed tests by throwing after its reports are written; we grade below.
+            System.out.println("(jcstress reported failures; grading them, planted bugs expected)");
+        }
+
+        InProcessCollector collector = new InProcessCollector();
+        DiskReadCollector reader = new DiskReadCollector(opts.getResultFile(), collector);
+        try {
+            reader.dump();
+        } finally {
+            reader.close();
+        }
+        List<String> problems = check(selected, collector.getTestResults());
+
+        System.out.println();
+        System.out.println("mwsr jcstress check: " + selected.size() + " tests, report in "
+                + opts.getResultDest());
+        if (problems.isEmpty()) {
+            System.out.println("mwsr jcstress check: PASSED");
+            return;
+        }
+        problems.forEach(p -> System.out.println("  " + p));
+        System.out.println("mwsr jcstress check: FAILED (" + problems.size() + " problems)");
+        System.exit(1);
+    }
+
+    private static List<String> check(Collection<String> selected, Collection<TestResult> results) {
+        Map<String, List<TestResult>> byTest = new TreeMap<>();
+        for (TestResult r : results) {
+            byTest.computeIfAbsent(r.getName(), k -> new ArrayList<>()).add(r);
+        }
+        List<String> problems = new ArrayList<>();
+        for (String test : selected) {
+            List<TestResult> runs = byTest.getOrDefault(test, List.of());
+            boolean planted = test.startsWith(PLANTED + ".") || test.startsWith(PLANTED + "$");
+            if (runs.isEmpty()) {
+                problems.add("NOT RUN    " + test + " (more actors than CPUs? see the scheduling classes above)");
+                continue;
+            }
+            long forbidden = 0;
+            long samples = 0;
+            for (TestResult r : runs) {
+                if (r.status() != Status.NORMAL) {
+                    problems.add("ERROR      " + test + ": " + r.status() + " " + r.getMessages());
+                }
+                samples += r.getTotalCount();
+                for (GradingResult g : TestGrading.grade(r).gradingResults.values()) {
+                    if (g.expect == Expect.FORBIDDEN) {
+                        forbidden += g.count;
+                    }
+                }
+            }
+            if (planted) {
+                String line = "planted bug " + (forbidden > 0 ? "CAUGHT     " : "NOT CAUGHT ") + test
+                        + ": " + forbidden + " forbidden of " + samples + " samples";
+                System.out.println(line);
+                if (forbidden == 0) {
+                    problems.add(line);
+                }
+            } else if (forbidden > 0) {
+                problems.add("FORBIDDEN  " + test + ": " + forbidden + " of " + samples + " samples");
+            }
+        }
+        return problems;
+    }
+}

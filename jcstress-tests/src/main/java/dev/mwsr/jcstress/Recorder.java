@@ -1,0 +1,58 @@
+package dev.mwsr.jcstress;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The flusher of the tests: records every batch it receives. It adds no synchronization of its
+ * own, so it hides nothing: it relies on the buffer's promise that flusher calls never overlap
+ * (and happen-before one another), and on {@code close()} or the jcstress arbiter for visibility
+ * to the reader. Items are recorded by reference; a null slot delivered by a broken buffer is
+ * recorded as "null".
+ */
+final class Recorder<T> implements Consumer<List<T>> {
+    private final List<List<T>> batches = new ArrayList<>();
+
+    @Override
+    public void accept(List<T> batch) {
+        batches.add(new ArrayList<>(batch));
+    }
+
+    /** How many times {@code item} (compared by identity) was delivered. */
+    int count(T item) {
+        int n = 0;
+        for (List<T> batch : batches) {
+            for (T t : batch) {
+                if (t == item) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    /** The items in delivery order, space-separated: {@code "a1 b1 a2 b2"}. */
+    String sequence() {
+        StringBuilder sb = new StringBuilder();
+        for (List<T> batch : batches) {
+            for (T t : batch) {
+                sb.append(sb.isEmpty() ? "" : " ").append(t);
+            }
+        }
+        return sb.toString();
+    }
+
+    /** The batches in delivery order: {@code "[a1 a2] [b1]"}. */
+    String batches() {
+        StringBuilder sb = new StringBuilder();
+        for (List<T> batch : batches) {
+            sb.append(sb.isEmpty() ? "[" : " [");
+            for (int i = 0; i < batch.size(); i++) {
+                sb.append(i == 0 ? "" : " ").append(batch.get(i));
+            }
+            sb.append(']');
+        }
+        return sb.toString();
+    }
+}

@@ -36,9 +36,10 @@ import java.util.function.Consumer;
  *
  * <p><b>The flusher</b> receives a read-only {@link List} view that is valid only during the
  * call: its array is reused for later batches, so a flusher that keeps items copies them. The
- * flusher must not call {@link #flush()} or {@link #close()} on its own buffer, nor a write that
- * would have to wait for the flush in progress: these throw {@link IllegalStateException} rather
- * than deadlock. A {@code write} from inside the flusher that fits in the spare half is accepted.
+ * flusher must not call {@link #flush()} or {@link #close()} on its own buffer: these throw
+ * {@link IllegalStateException} rather than wait for themselves. A {@code write} from inside the
+ * flusher is accepted while it fits in the half being filled; one that finds that half full (and
+ * so would have to flush, or wait for the flush in progress) throws {@link IllegalStateException}.
  *
  * <p><b>Failures.</b> If the flusher throws, the buffer fails fast: the call that ran the flush
  * throws {@link FlushFailedException} (its cause is the flusher's exception), and so does every

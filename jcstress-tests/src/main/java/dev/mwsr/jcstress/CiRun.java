@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import org.openjdk.jcstress.JCStress;
@@ -17,8 +18,8 @@ import org.openjdk.jcstress.infra.grading.GradingResult;
 import org.openjdk.jcstress.infra.grading.TestGrading;
 
 /**
- * Runs jcstress with the given arguments (as {@code org.openjdk.jcstress.Main} takes them) and
- * then checks every result, because jcstress' own exit status does not say whether a FORBIDDEN
+ * Runs jcstress with the given arguments (as {@code org.openjdk.jcstress.Main} takes them; with
+ * {@code -p <result file>} it only grades an earlier run) and then checks every result, because jcstress' own exit status does not say whether a FORBIDDEN
  * outcome was seen. Exits non-zero, failing the build, if:
  * <ul>
  *   <li>a test saw a FORBIDDEN outcome, or ended in an error (exception, timeout, VM crash);</li>
@@ -26,11 +27,15 @@ import org.openjdk.jcstress.infra.grading.TestGrading;
  *       {@code -c} CPUs, which jcstress silently cannot schedule);</li>
  *   <li>a planted-bug test (a class inside {@link PlantedBugs}) did <em>not</em> see its
  *       FORBIDDEN outcome: then the suite has lost its teeth. These tests are expected to fail,
- *       so their forbidden outcomes do not fail the build.</li>
+ *       so their forbidden outcomes do not fail the build. The exception is a planted bug listed
+ *       in {@link #RARE}: it shows up only a few times per run in CI mode, so missing it is a
+ *       warning.</li>
  * </ul>
  */
 public final class CiRun {
     private static final String PLANTED = PlantedBugs.class.getName();
+    /** Planted bugs caught only a few times per CI run (about 1 in 20,000 samples): a miss is a warning. */
+    private static final Set<String> RARE = Set.of(PlantedBugs.ExactlyOnce_UnlockedCopy.class.getCanonicalName());
 
     private CiRun() {
     }
@@ -43,7 +48,11 @@ public final class CiRun {
         JCStress jcstress = new JCStress(opts);
         SortedSet<String> selected = jcstress.getTests();
         try {
-            jcstress.run();
+            if (opts.shouldParse()) {
+                jcstress.parseResults(); // -p <file>: grade an earlier run again, run nothing
+            } else {
+                jcstress.run();
+            }
         } catch (AssertionError e) {
             // jcstress reports failed tests by throwing after its reports are written; we grade below.
             System.out.println("(jcstress reported failures; grading them, planted bugs expected)");
@@ -56,9 +65,10 @@ public final class CiRun {
         } finally {
             reader.close();
         }
+        System.out.println();
+        System.out.println("mwsr jcstress summary (samples per outcome, all configurations):");
         List<String> problems = check(selected, collector.getTestResults());
 
-        System.out.println();
         System.out.println("mwsr jcstress check: " + selected.size() + " tests, report in "
                 + opts.getResultDest());
         if (problems.isEmpty()) {
@@ -85,22 +95,32 @@ public final class CiRun {
             }
             long forbidden = 0;
             long samples = 0;
+            Map<String, Long> counts = new TreeMap<>();
+            Map<String, Expect> expects = new TreeMap<>();
             for (TestResult r : runs) {
                 if (r.status() != Status.NORMAL) {
                     problems.add("ERROR      " + test + ": " + r.status() + " " + r.getMessages());
                 }
                 samples += r.getTotalCount();
                 for (GradingResult g : TestGrading.grade(r).gradingResults.values()) {
+                    if (g.count > 0) {
+                        counts.merge(g.id, g.count, Long::sum);
+                        expects.put(g.id, g.expect);
+                    }
                     if (g.expect == Expect.FORBIDDEN) {
                         forbidden += g.count;
                     }
                 }
             }
+            System.out.println(test.substring(test.lastIndexOf('.', test.lastIndexOf('.') - 1) + 1) + ":");
+            counts.forEach((id, n) -> System.out.printf("  %14d  %-10s  %s%n", n, expects.get(id), id));
             if (planted) {
                 String line = "planted bug " + (forbidden > 0 ? "CAUGHT     " : "NOT CAUGHT ") + test
                         + ": " + forbidden + " forbidden of " + samples + " samples";
                 System.out.println(line);
-                if (forbidden == 0) {
+                if (forbidden == 0 && RARE.contains(test)) {
+                    System.out.println("WARNING: a rare planted bug escaped this run; run the full mode to see it");
+                } else if (forbidden == 0) {
                     problems.add(line);
                 }
             } else if (forbidden > 0) {

@@ -1,7 +1,10 @@
 package dev.mwsr.jcstress;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -30,6 +33,24 @@ final class Recorder<T> implements Consumer<List<T>> {
             }
         }
         return n;
+    }
+
+    /** How many deliveries in all. */
+    int total() {
+        int n = 0;
+        for (List<T> batch : batches) {
+            n += batch.size();
+        }
+        return n;
+    }
+
+    /** How many different items (by identity) were delivered. */
+    int distinct() {
+        Set<T> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (List<T> batch : batches) {
+            seen.addAll(batch);
+        }
+        return seen.size();
     }
 
     /** The items in delivery order, space-separated: {@code "a1 b1 a2 b2"}. */

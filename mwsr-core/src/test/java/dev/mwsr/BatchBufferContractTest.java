@@ -137,7 +137,7 @@ class BatchBufferContractTest {
     void writeV_staysContiguousInOneCall_underContention(Impl impl) throws Exception {
         int capacity = 32;
         int threads = 6;
-        int groups = 2_000;
+        int groups = 500;
         Recorder<Long> rec = new Recorder<>(capacity);
         try (BatchBuffer<Long> buffer = impl.factory.create(capacity, rec)) {
             onThreads(threads, t -> {

@@ -313,9 +313,11 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
             throw failure();
         }
         long target = room.producerIndex();
-        if (drainer.delivered() < target && !drainer.terminated()) {
+        Progress progress = drainer.progress;
+        if (progress.delivered() < target && !progress.isTerminated() && !drainer.abandoned()) {
             drainer.request(target);
-            drainer.awaitProgress(() -> drainer.delivered() >= target || drainer.failureCause() != null);
+            progress.await(() -> progress.delivered() >= target || progress.failureCause() != null
+                    || drainer.abandoned());
         }
         if ((room.word() & Room.FAILED) != 0) {
             throw failure();
@@ -351,7 +353,7 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
                 Thread.currentThread().interrupt();
             }
         }
-        if (drainer.failureCause() != null) {
+        if (drainer.progress.failureCause() != null) {
             throw failure();
         }
     }
@@ -394,7 +396,7 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
                 Thread.currentThread().interrupt();
             }
         }
-        if (drainer.failureCause() != null) {
+        if (drainer.progress.failureCause() != null) {
             throw failure();
         }
         return drainer.abandoned() ? (room.word() & Room.COUNT) + drainer.inFlight() : 0L;
@@ -427,7 +429,7 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
         long written = drainer.written();
         long batches = drainer.batches();
         long failures = drainer.failures();
-        long pending = (room.word() & Room.COUNT) + drainer.inFlight() + drainer.undelivered().size();
+        long pending = (room.word() & Room.COUNT) + drainer.inFlight() + drainer.progress.undelivered().size();
         long droppedQueued = room.droppedQueued();
         long dropped = droppedQueued + room.droppedIncoming();
         return new Metrics(written + pending + droppedQueued, written, dropped, pending, batches, failures);
@@ -450,11 +452,11 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
 
     /** The failure, once the drainer has published it complete. */
     private FlushFailedException failure() {
-        drainer.awaitProgress(() -> drainer.failureCause() != null);
-        List<Object> lost = drainer.undelivered();
+        drainer.progress.await(() -> drainer.progress.failureCause() != null);
+        List<Object> lost = drainer.progress.undelivered();
         return new FlushFailedException("the flusher threw, so the buffer failed and refuses further writes;"
                 + " undelivered() holds the " + lost.size() + " items it accepted but did not deliver",
-                drainer.failureCause(), lost);
+                drainer.progress.failureCause(), lost);
     }
 
     private void checkNotDrainer(String what) {

@@ -5,10 +5,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -51,18 +48,9 @@ final class Drainer<T> implements Runnable {
     private volatile int sleeping;
     /** Queue index up to which flush() callers (or a MANUAL writer under BLOCK) asked for delivery. */
     private volatile long requested;
-    /** Every element below this queue index was delivered (the flusher returned) or dropped. */
-    private volatile long delivered;
     private volatile boolean abandoned;
-    private volatile boolean terminated;
-    /** Fail-fast: set once, after the undelivered items are complete. */
-    private volatile Throwable failureCause;
-    private volatile List<Object> undelivered = List.of();
-
-    /** flush() callers and failure observers wait here for `delivered`, a failure, or the end. */
-    private final ReentrantLock progressLock = new ReentrantLock();
-    private final Condition progress = progressLock.newCondition();
-    private volatile int progressWaiters;
+    /** What flush(), close() and failure observers wait for. */
+    final Progress progress = new Progress();
 
     // Metrics, written by the drainer thread only.
     private volatile long written;
@@ -107,12 +95,11 @@ final class Drainer<T> implements Runnable {
             loop();
         } catch (Throwable t) {
             // Not the flusher (call() catches that): a bug here. Fail loudly rather than strand writers.
-            if (failureCause == null) {
+            if (progress.failureCause() == null) {
                 fail(t, List.of());
             }
         } finally {
-            terminated = true;
-            signalProgress();
+            progress.terminated();
         }
     }
 
@@ -131,7 +118,7 @@ final class Drainer<T> implements Runnable {
                 return;
             }
             long target = requested;
-            if (target > delivered) {
+            if (target > progress.delivered()) {
                 if (!deliverUpTo(target)) {
                     return;
                 }
@@ -171,7 +158,7 @@ final class Drainer<T> implements Runnable {
     private boolean hasWork() {
         long w = room.word();
         long count = w & Room.COUNT;
-        return abandoned || (w & (Room.CLOSED | Room.FAILED)) != 0 || requested > delivered
+        return abandoned || (w & (Room.CLOSED | Room.FAILED)) != 0 || requested > progress.delivered()
                 || (mode == AsyncBuffer.Mode.TRIGGER && count > 0)
                 || (mode == AsyncBuffer.Mode.LOOP && earlyFlush && count >= maxBatch);
     }
@@ -215,12 +202,12 @@ final class Drainer<T> implements Runnable {
     // Delivering.
 
     private boolean deliverUpTo(long target) {
-        while (delivered < target) {
+        while (progress.delivered() < target) {
             int r = deliverBatch();
             if (r < 0) {
                 return false;
             }
-            if (r == 0 && delivered < target) {
+            if (r == 0 && progress.delivered() < target) {
                 Thread.yield();
             }
         }
@@ -285,7 +272,7 @@ final class Drainer<T> implements Runnable {
             room.consumerLock.unlock();
         }
         if (countAfter < 0) {
-            publishDelivered(cutIndex);
+            progress.delivered(cutIndex);
             return 0;
         }
         room.signalSpace(countAfter);
@@ -302,7 +289,7 @@ final class Drainer<T> implements Runnable {
         if (!ok) {
             return -1;
         }
-        publishDelivered(cutIndex);
+        progress.delivered(cutIndex);
         return taken;
     }
 
@@ -391,53 +378,18 @@ final class Drainer<T> implements Runnable {
         } finally {
             room.consumerLock.unlock();
         }
-        undelivered = List.copyOf(lost);
         inFlight = 0;
-        failureCause = cause;
-        signalProgress();
+        progress.failed(cause, lost);
     }
 
     // ---------------------------------------------------------------------------------------
-    // Progress, for flush(), close() and failure observers.
-
-    private void publishDelivered(long index) {
-        delivered = index;
-        if (progressWaiters > 0) {
-            signalProgress();
-        }
-    }
-
-    private void signalProgress() {
-        progressLock.lock();
-        try {
-            progress.signalAll();
-        } finally {
-            progressLock.unlock();
-        }
-    }
-
-    /** Waits, ignoring interrupts (the flag stays set), until {@code done} or the drainer ended. */
-    void awaitProgress(BooleanSupplier done) {
-        progressLock.lock();
-        try {
-            progressWaiters++;
-            try {
-                while (!done.getAsBoolean() && !terminated) {
-                    progress.awaitUninterruptibly();
-                }
-            } finally {
-                progressWaiters--;
-            }
-        } finally {
-            progressLock.unlock();
-        }
-    }
 
     /** close(Duration) gave up: deliver nothing more, leave the flusher call in progress. */
     void abandon() {
         abandoned = true;
         thread.interrupt();
         LockSupport.unpark(thread);
+        progress.signal();
     }
 
     /** The drainer must look at the flags now (close): unparks it whether it sleeps or not. */
@@ -445,24 +397,8 @@ final class Drainer<T> implements Runnable {
         LockSupport.unpark(thread);
     }
 
-    long delivered() {
-        return delivered;
-    }
-
     boolean abandoned() {
         return abandoned;
-    }
-
-    boolean terminated() {
-        return terminated;
-    }
-
-    Throwable failureCause() {
-        return failureCause;
-    }
-
-    List<Object> undelivered() {
-        return undelivered;
     }
 
     long written() {

@@ -108,8 +108,12 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
      * index is below the producer index, so a cut towards P never stops short, and indices are
      * only published after the flusher's return (the happens-before edge flush() needs). flush()
      * raises `requested` to P and wakes the drainer, which serves requests before anything else in
-     * every mode (cutting LOOP's rest short); MANUAL delivers only for requests and close, and a
-     * BLOCK writer that must wait in MANUAL mode makes a request too, or it would wait forever.
+     * every mode (cutting LOOP's rest short). MANUAL delivers only for requests, close, and while
+     * BLOCK writers wait (or they would wait forever): a waiter increments spaceWaiters and
+     * re-reads the count, then wakes the drainer before each wait; the drainer publishes
+     * `sleeping`, then reads the count and spaceWaiters (Dekker again, for both conditions).
+     * A request for "what is queued now" would not do: items reserved but not yet offered when
+     * the waiter asks are outside its target, and may be all that fills the queue.
      *
      * Batches. Under consumerLock the drainer peeks, and polls only what fits: a group that does
      * not fit in the current batch stays at the head for the next cut, one larger than maxBatch is
@@ -133,8 +137,8 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
          */
         LOOP,
         /**
-         * Only {@code flush()} and {@code close()} deliver, plus a writer that would otherwise wait
-         * forever under {@code BLOCK}: it asks for delivery of what is queued, as a flush would.
+         * Only {@code flush()} and {@code close()} deliver; and, so that no writer waits forever
+         * under {@code BLOCK}, while writers wait for room the drainer delivers what is queued.
          */
         MANUAL
     }
@@ -286,14 +290,14 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
         }
     }
 
-    /** Run by a writer about to wait for room (BLOCK). */
+    /** Run by a writer before each wait for room (BLOCK), once it counts as a waiter. */
     private void beforeWait() {
         if (Thread.currentThread() == drainer.thread()) {
             throw new IllegalStateException("the flusher must not write to its own buffer when that has to"
                     + " wait for room: the wait would never end");
         }
         if (mode == Mode.MANUAL) {
-            drainer.request(room.producerIndex());
+            drainer.wake(); // a MANUAL drainer delivers while writers wait (Room.hasSpaceWaiters)
         }
     }
 

@@ -150,7 +150,7 @@ final class Drainer<T> implements Runnable {
         return switch (mode) {
             case TRIGGER -> count > 0;
             case LOOP -> (earlyFlush && count >= maxBatch) || System.nanoTime() - restEnd >= 0;
-            case MANUAL -> false;
+            case MANUAL -> count > 0 && room.hasSpaceWaiters();
         };
     }
 
@@ -160,7 +160,8 @@ final class Drainer<T> implements Runnable {
         long count = w & Room.COUNT;
         return abandoned || (w & (Room.CLOSED | Room.FAILED)) != 0 || requested > progress.delivered()
                 || (mode == AsyncBuffer.Mode.TRIGGER && count > 0)
-                || (mode == AsyncBuffer.Mode.LOOP && earlyFlush && count >= maxBatch);
+                || (mode == AsyncBuffer.Mode.LOOP && earlyFlush && count >= maxBatch)
+                || (mode == AsyncBuffer.Mode.MANUAL && count > 0 && room.hasSpaceWaiters());
     }
 
     private void sleep(long restEnd) {

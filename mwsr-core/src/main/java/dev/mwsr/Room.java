@@ -55,7 +55,7 @@ final class Room {
     private final int capacity;
     private final AsyncBuffer.OverflowPolicy policy;
     private final DropWarning warning;
-    /** Run by a BLOCK writer before each wait: refuses the drainer thread, asks MANUAL for delivery. */
+    /** Run by a BLOCK writer before each wait: refuses the drainer thread, wakes a MANUAL drainer. */
     private final Runnable beforeWait;
 
     /** Held by whoever polls the queue: the drainer, or a DROP_OLDEST writer making room. */
@@ -135,7 +135,6 @@ final class Room {
     }
 
     private void awaitSpace(int n) {
-        beforeWait.run();
         try {
             spaceLock.lockInterruptibly();
             try {
@@ -146,8 +145,10 @@ final class Room {
                         if ((w & (CLOSED | FAILED)) != 0 || fits(w & COUNT, n)) {
                             return;
                         }
-                        space.await();
+                        // Before every wait: the count may have risen since the last one, and a
+                        // MANUAL drainer only delivers for waiters it knows of.
                         beforeWait.run();
+                        space.await();
                     }
                 } finally {
                     spaceWaiters--;
@@ -211,6 +212,11 @@ final class Room {
     /** Frees {@code k} places after their elements were polled; returns the count after. */
     long take(int k) {
         return ((long) WORD.getAndAdd(this, (long) -k) - k) & COUNT;
+    }
+
+    /** Whether BLOCK writers wait for room (a MANUAL drainer then delivers what is queued). */
+    boolean hasSpaceWaiters() {
+        return spaceWaiters > 0;
     }
 
     /** Wakes as many BLOCK writers as there is room for now (at least one if the queue is empty). */

@@ -133,7 +133,10 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
          * Time-driven double buffering: after each flusher call the drainer rests at least
          * {@code interval} before the next cut (never early; no call for an empty period).
          * {@code flush()} and {@code close()} cut the rest short; with
-         * {@link Builder#earlyFlush(boolean)} a full batch does too.
+         * {@link Builder#earlyFlush(boolean)} a full batch does too. Each cut takes up to
+         * {@code maxBatch} items, so under {@code BLOCK} a writer that finds the queue full waits
+         * for the next cut: throughput is at most {@code maxBatch} items per interval plus
+         * flusher time, by design.
          */
         LOOP,
         /**

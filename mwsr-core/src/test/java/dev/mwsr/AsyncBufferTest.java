@@ -163,14 +163,14 @@ class AsyncBufferTest {
     }
 
     @Test
-    void drainerThread_isVirtual_andGoneAfterClose() {
+    void drainerThread_isVirtual_parksWhenIdle_andIsGoneAfterClose() throws Exception {
         AtomicReference<Thread> drainer = new AtomicReference<>();
         AsyncBuffer<String> buffer = new AsyncBuffer<>(8, batch -> drainer.set(Thread.currentThread()));
         buffer.write("x");
         buffer.flush();
         Thread t = drainer.get();
         assertTrue(t.isVirtual());
-        assertTrue(t.isAlive());
+        awaitBlocked(t); // idle: parked, not spinning
         buffer.close();
         assertFalse(t.isAlive(), "the drainer outlived close()");
     }

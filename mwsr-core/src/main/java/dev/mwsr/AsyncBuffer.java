@@ -442,6 +442,11 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
         return new Metrics(written + pending + droppedQueued, written, dropped, pending, batches, failures);
     }
 
+    /** Tests: the drainer, for its thread and wake-up count. */
+    Drainer<T> drainer() {
+        return drainer;
+    }
+
     @Override
     public String toString() {
         return "AsyncBuffer[capacity=" + capacity + ", mode=" + mode + ", " + metrics() + "]";

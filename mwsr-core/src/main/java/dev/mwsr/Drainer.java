@@ -16,6 +16,7 @@ import java.util.function.Consumer;
 final class Drainer<T> implements Runnable {
     private static final VarHandle SLEEPING;
     private static final VarHandle REQUESTED;
+    private static final VarHandle WAKE_UPS;
     private static final long FIRST_BACKOFF_NANOS = 1_000_000L;
 
     static {
@@ -23,6 +24,7 @@ final class Drainer<T> implements Runnable {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             SLEEPING = lookup.findVarHandle(Drainer.class, "sleeping", int.class);
             REQUESTED = lookup.findVarHandle(Drainer.class, "requested", long.class);
+            WAKE_UPS = lookup.findVarHandle(Drainer.class, "wakeUps", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -49,6 +51,7 @@ final class Drainer<T> implements Runnable {
     /** Queue index up to which flush() callers (or a MANUAL writer under BLOCK) asked for delivery. */
     private volatile long requested;
     private volatile boolean abandoned;
+    private volatile long wakeUps;
     /** What flush(), close() and failure observers wait for. */
     final Progress progress = new Progress();
 
@@ -186,8 +189,14 @@ final class Drainer<T> implements Runnable {
     /** Called by writers past {@link #wakeAt}, and by flush(): unparks only a sleeping drainer. */
     void wake() {
         if (sleeping == 1 && SLEEPING.compareAndSet(this, 1, 0)) {
+            WAKE_UPS.getAndAdd(this, 1L);
             LockSupport.unpark(thread);
         }
+    }
+
+    /** How many times {@link #wake()} unparked the drainer (tests: no unpark per write). */
+    long wakeUps() {
+        return wakeUps;
     }
 
     /** Asks for delivery of every element below {@code target}, then wakes the drainer. */

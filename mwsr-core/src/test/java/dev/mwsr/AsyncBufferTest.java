@@ -3,7 +3,6 @@ package dev.mwsr;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,7 +12,6 @@ import dev.mwsr.AsyncBuffer.OverflowPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
 import java.util.ResourceBundle;
 import java.util.Set;
@@ -198,6 +196,40 @@ class AsyncBufferTest {
             buffer.flush();
             assertTrue(returned.get(), "flush() returned before the flusher did");
         }
+    }
+
+    @Test
+    void writers_unparkTheDrainerOnlyWhenItSleeps_notPerWrite() {
+        AtomicInteger calls = new AtomicInteger();
+        try (AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(batch -> {
+            calls.incrementAndGet();
+            sleep(20);
+        }).capacity(100_000).build()) {
+            for (int i = 0; i < 50_000; i++) {
+                buffer.write(i);
+            }
+            buffer.flush();
+            long wakeUps = buffer.drainer().wakeUps();
+            assertTrue(wakeUps <= calls.get() + 1, wakeUps + " unparks for " + calls.get() + " flusher calls");
+            assertTrue(wakeUps >= 1, "the first write must wake the idle drainer");
+        }
+    }
+
+    @Test
+    void flushAndClose_waitThroughInterrupts_andKeepTheFlag() {
+        AtomicInteger delivered = new AtomicInteger();
+        AsyncBuffer<Integer> buffer = new AsyncBuffer<>(8, batch -> {
+            sleep(50);
+            delivered.addAndGet(batch.size());
+        });
+        buffer.write(1);
+        Thread.currentThread().interrupt();
+        buffer.flush();
+        assertEquals(1, delivered.get());
+        buffer.write(2);
+        buffer.close();
+        assertTrue(Thread.interrupted(), "the interrupt flag must stay set");
+        assertEquals(2, delivered.get());
     }
 
     @Test
@@ -768,12 +800,4 @@ class AsyncBufferTest {
         }
     }
 
-    @SuppressWarnings("unused")
-    private static <T> Set<T> setOf(List<T> list) {
-        return new HashSet<>(list);
-    }
-
-    static {
-        assertNotNull(AsyncBuffer.Mode.valueOf("TRIGGER"));
-    }
 }

@@ -99,7 +99,8 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
      * never otherwise) reads `sleeping` after its CAS and, only if it is 1, CASes it to 0 and
      * unparks: one unpark per sleep, none per write. No lost wake-up: the writer's CAS on the
      * count precedes its read of `sleeping`, the drainer's write of `sleeping` precedes its read of
-     * the count, so at least one of them sees the other.
+     * the count, so at least one of them sees the other. (The argument rests on our own `word`,
+     * not on JCTools' internal orderings.)
      *
      * flush(). A write that returned has claimed its queue index, so flush() reads the producer
      * index P and waits until `delivered` >= P, where `delivered` is the consumer index at the end
@@ -122,7 +123,17 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
      *
      * Failure. The drainer sets FAILED (refusing writers), collects the failed batch and then
      * polls until count == 0, and only then publishes the cause and the undelivered list; threads
-     * that saw FAILED wait for that publication, so every FlushFailedException is complete.
+     * that saw FAILED wait for that publication, so every FlushFailedException is complete. The
+     * retrying policy instead keeps the batch in the reused view and calls again after a pause
+     * (parkNanos, doubling from 1 ms to the cap); writers meanwhile see a full queue as usual.
+     *
+     * Spins. The only busy waits are for a writer between its reservation and its offer (a few
+     * instructions, no blocking call between them): the drainer cutting while count > 0 and the
+     * queue is empty, and a DROP_OLDEST writer in the same situation. They Thread.yield().
+     *
+     * close(Duration). After the timeout `abandoned` stops the drainer at its next check (before
+     * every flusher call and retry), and the thread is interrupted to end a pause or an
+     * interruptible flusher; the items still counted, and the batch in flight, are reported.
      */
 
     /** When the drainer delivers. */

@@ -413,6 +413,46 @@ public final class BufferTests {
         }
     }
 
+    @JCStressTest
+    @Description("write(a) in one thread, then a volatile flag; another thread that sees the flag calls flush():"
+            + " a write that happens-before flush() is delivered when flush() returns.")
+    @Outcome(id = "1, 1", expect = ACCEPTABLE,
+            desc = "The flushing thread saw the flag, so a's write happened-before its flush(); the flusher ran on the flushing thread, which cut the half holding a.")
+    @Outcome(id = "-1, 1", expect = ACCEPTABLE,
+            desc = "The flag was not visible yet: nothing ordered the two, flush() was not called; close() delivered a.")
+    @Outcome(id = "0, .*", expect = FORBIDDEN,
+            desc = "flush() returned early: a write that happened-before flush() (through the flag) was not"
+                    + " delivered yet, or the flusher's work on it was not visible.")
+    @Outcome(expect = FORBIDDEN, desc = "Lost or duplicated: a was delivered other than exactly once.")
+    @State
+    public static class Flush_AfterOtherThreadsWrite {
+        final Buffer<Box> buffer = new Buffer<>(2, Box::see);
+        final Box a = new Box();
+        volatile boolean written;
+
+        @Actor
+        public void writer() {
+            buffer.write(a);
+            written = true;
+        }
+
+        @Actor
+        public void flusher(II_Result r) {
+            if (written) {
+                buffer.flush();
+                r.r1 = a.deliveries;
+            } else {
+                r.r1 = -1;
+            }
+        }
+
+        @Arbiter
+        public void closeThenCount(II_Result r) {
+            buffer.close();
+            r.r2 = a.deliveries;
+        }
+    }
+
     // -------------------------------------------------------------------------------------------
     // close() against write: r1 = write accepted (1) or refused (0); r2, r3 = deliveries of a1, p0.
 

@@ -1,5 +1,7 @@
 package dev.mwsr.jcstress;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -58,6 +60,11 @@ public final class CiRun {
             System.out.println("(jcstress reported failures; grading them, planted bugs expected)");
         }
 
+        if (selected.isEmpty() || !Files.exists(Path.of(opts.getResultFile()))) {
+            System.out.println("mwsr jcstress check: FAILED: jcstress ran nothing (no test selected, or too few"
+                    + " CPUs for any test: see the FATAL line above)");
+            System.exit(1);
+        }
         InProcessCollector collector = new InProcessCollector();
         DiskReadCollector reader = new DiskReadCollector(opts.getResultFile(), collector);
         try {

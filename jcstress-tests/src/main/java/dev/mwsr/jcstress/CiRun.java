@@ -39,6 +39,9 @@ public final class CiRun {
     /** Planted bugs caught only a few times per CI run (about 1 in 20,000 samples): a miss is a warning. */
     private static final Set<String> RARE = Set.of(PlantedBugs.ExactlyOnce_UnlockedCopy.class.getCanonicalName());
 
+    /** Fewer samples than this in a test is worth a warning: its result says little. */
+    private static final long LOW_SAMPLES = 10_000;
+
     private CiRun() {
     }
 
@@ -121,6 +124,10 @@ public final class CiRun {
             }
             System.out.println(test.substring(test.lastIndexOf('.', test.lastIndexOf('.') - 1) + 1) + ":");
             counts.forEach((id, n) -> System.out.printf("  %14d  %-10s  %s%n", n, expects.get(id), id));
+            if (samples < LOW_SAMPLES) {
+                System.out.println("WARNING: only " + samples + " samples for " + test
+                        + " (machine overloaded, or a slow path in the code under test?)");
+            }
             if (planted) {
                 String line = "planted bug " + (forbidden > 0 ? "CAUGHT     " : "NOT CAUGHT ") + test
                         + ": " + forbidden + " forbidden of " + samples + " samples";

@@ -1,0 +1,286 @@
+package dev.mwsr.io;
+
+import static dev.mwsr.io.TfRecordFiles.utf8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ReadOnlyBufferException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@link RecordReader}: reads files built by the test's own encoder, on both paths (mapped on Java
+ * 22+, heap reads as on Java 21) and with tiny windows (the 2 GiB windowing logic).
+ */
+class RecordReaderTest {
+    @TempDir
+    Path dir;
+
+    /** Reader variants: 0 default mapped, 1 heap reads, 2 mapped with 64-byte windows, 3 heap with 64-byte windows. */
+    private static RecordReader open(Path path, int variant) throws IOException {
+        return switch (variant) {
+            case 0 -> RecordReader.open(path);
+            case 1 -> RecordReader.open(path, false, 0);
+            case 2 -> RecordReader.open(path, true, 64);
+            default -> RecordReader.open(path, false, 64);
+        };
+    }
+
+    private Path file(String name, List<byte[]> payloads) throws IOException {
+        return Files.write(dir.resolve(name), TfRecordFiles.encode(payloads));
+    }
+
+    private static List<byte[]> randomPayloads(int n, int maxSize, long seed) {
+        Random r = new Random(seed);
+        List<byte[]> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            byte[] p = new byte[r.nextInt(maxSize + 1)];
+            r.nextBytes(p);
+            out.add(p);
+        }
+        return out;
+    }
+
+    private static List<byte[]> readAll(RecordReader reader) {
+        List<byte[]> out = new ArrayList<>();
+        for (ByteBuffer b : reader) {
+            out.add(TfRecordFiles.bytes(b));
+        }
+        return out;
+    }
+
+    private static void assertSame(List<byte[]> expected, List<byte[]> actual) {
+        assertEquals(expected.size(), actual.size(), "record count");
+        for (int i = 0; i < expected.size(); i++) {
+            assertArrayEquals(expected.get(i), actual.get(i), "record " + i);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2, 3})
+    void readsAnIndependentlyEncodedFile_exactly(int variant) throws IOException {
+        List<byte[]> payloads = randomPayloads(300, 200, 7);
+        payloads.add(new byte[0]);
+        payloads.add(new byte[1000]); // larger than a 64-byte window
+        Path path = file("random", payloads);
+        try (RecordReader reader = open(path, variant)) {
+            assertSame(payloads, readAll(reader));
+            assertEquals(payloads.size(), reader.count());
+            assertEquals(Files.size(path), reader.validLength());
+            assertEquals(Files.size(path), reader.size());
+            assertFalse(reader.tornTail());
+        }
+    }
+
+    @Test
+    void readsWhatTheFlusherWrote() throws IOException {
+        Path path = dir.resolve("ours");
+        List<byte[]> payloads = randomPayloads(1000, 300, 11);
+        try (FileFlusher<ByteBuffer> f = FileFlusher.records(path)) {
+            f.accept(payloads.stream().map(ByteBuffer::wrap).toList());
+        }
+        try (RecordReader reader = RecordReader.open(path)) {
+            assertSame(payloads, readAll(reader));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1})
+    void emptyFile_hasNoRecordsAndNoTornTail(int variant) throws IOException {
+        Path path = Files.createFile(dir.resolve("empty"));
+        try (RecordReader reader = open(path, variant)) {
+            assertFalse(reader.iterator().hasNext());
+            assertEquals(0, reader.count());
+            assertEquals(0, reader.validLength());
+            assertFalse(reader.tornTail());
+        }
+    }
+
+    @Test
+    void zeroLengthPayloads_areRecords() throws IOException {
+        Path path = file("zeros", List.of(new byte[0], utf8("x"), new byte[0]));
+        try (RecordReader reader = RecordReader.open(path)) {
+            List<byte[]> back = readAll(reader);
+            assertEquals(3, back.size());
+            assertEquals(0, back.get(0).length);
+            assertEquals(0, back.get(2).length);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2, 3})
+    void tornTail_atEveryTruncationOfTheLastRecord_stopsCleanlyAndReportsTheValidPrefix(int variant)
+            throws IOException {
+        List<byte[]> payloads = List.of(utf8("alpha"), utf8("beta"), utf8("gamma-gamma"));
+        byte[] whole = TfRecordFiles.encode(payloads);
+        int lastStart = whole.length - (16 + 11);
+        for (int cut = lastStart; cut < whole.length; cut++) {
+            Path path = Files.write(dir.resolve("cut-" + variant + "-" + cut), Arrays.copyOf(whole, cut));
+            try (RecordReader reader = open(path, variant)) {
+                assertSame(payloads.subList(0, 2), readAll(reader));
+                assertEquals(lastStart, reader.validLength(), "cut " + cut);
+                assertEquals(cut > lastStart, reader.tornTail(), "cut " + cut);
+                assertEquals(2, reader.count());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2, 3})
+    void corruptMiddleRecord_isAnErrorNamingItsOffset_afterTheRecordsBeforeIt(int variant) throws IOException {
+        List<byte[]> payloads = List.of(utf8("one"), utf8("two"), utf8("three"), utf8("four"));
+        byte[] bytes = TfRecordFiles.encode(payloads);
+        long third = 2 * 16 + 3 + 3;
+        bytes[(int) third + 12 + 1] ^= 1; // a payload byte of "three"
+        Path path = Files.write(dir.resolve("corrupt-middle-" + variant), bytes);
+        try (RecordReader reader = open(path, variant)) {
+            Iterator<ByteBuffer> it = reader.iterator();
+            assertEquals("one", TfRecordFiles.utf8(it.next()));
+            assertEquals("two", TfRecordFiles.utf8(it.next()));
+            UncheckedIOException e = assertThrows(UncheckedIOException.class, it::hasNext);
+            CorruptRecordException c = assertInstanceOf(CorruptRecordException.class, e.getCause());
+            assertEquals(third, c.offset());
+            assertEquals(path, c.path());
+            assertTrue(e.getMessage().contains("offset " + third), e.getMessage());
+            assertTrue(e.getMessage().contains(path.toString()), e.getMessage());
+            assertThrows(UncheckedIOException.class, it::hasNext, "stays failed");
+            CorruptRecordException again = assertThrows(CorruptRecordException.class, reader::count);
+            assertEquals(third, again.offset());
+            assertThrows(CorruptRecordException.class, reader::validLength);
+        }
+    }
+
+    @Test
+    void corruptLengthChecksum_isAnErrorNotATornTail() throws IOException {
+        byte[] bytes = TfRecordFiles.encode(List.of(utf8("one"), utf8("two")));
+        bytes[19 + 9] ^= (byte) 0x80; // the length checksum of the second record
+        Path path = Files.write(dir.resolve("corrupt-length"), bytes);
+        try (RecordReader reader = RecordReader.open(path)) {
+            CorruptRecordException e = assertThrows(CorruptRecordException.class, reader::count);
+            assertEquals(19, e.offset());
+            assertTrue(e.getMessage().contains("length checksum"), e.getMessage());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1})
+    void corruptLastCompleteRecord_isAnError(int variant) throws IOException {
+        byte[] bytes = TfRecordFiles.encode(List.of(utf8("one"), utf8("last")));
+        bytes[bytes.length - 1] ^= 0x10; // the payload checksum of the last record
+        Path path = Files.write(dir.resolve("corrupt-last-" + variant), bytes);
+        try (RecordReader reader = open(path, variant)) {
+            Iterator<ByteBuffer> it = reader.iterator();
+            assertEquals("one", TfRecordFiles.utf8(it.next()));
+            UncheckedIOException e = assertThrows(UncheckedIOException.class, it::hasNext);
+            assertEquals(19, assertInstanceOf(CorruptRecordException.class, e.getCause()).offset());
+        }
+    }
+
+    @Test
+    void buffers_areReadOnlyAndBigEndianSlicesOfThePayload() throws IOException {
+        Path path = file("ro", List.of(utf8("abcdefgh")));
+        for (int variant = 0; variant < 2; variant++) {
+            try (RecordReader reader = open(path, variant)) {
+                ByteBuffer b = reader.iterator().next();
+                assertTrue(b.isReadOnly());
+                assertEquals(0, b.position());
+                assertEquals(8, b.limit());
+                assertEquals(8, b.capacity(), "a slice of exactly the payload");
+                assertEquals(java.nio.ByteOrder.BIG_ENDIAN, b.order());
+                assertThrows(ReadOnlyBufferException.class, () -> b.put(0, (byte) 1));
+                assertEquals(0x6162636465666768L, b.getLong(0));
+            }
+        }
+    }
+
+    @Test
+    void mappedReader_isZeroCopy_andClosingReleasesTheMapping() throws IOException {
+        assumeTrue(MappedWindows.AVAILABLE, "mapping needs Java 22+");
+        Path path = file("mapped", List.of(utf8("mapped record")));
+        String name = path.toRealPath().toString();
+        RecordReader reader = RecordReader.open(path);
+        ByteBuffer b = reader.iterator().next();
+        assertTrue(b.isDirect(), "a view of the mapping, not a copy");
+        assertTrue(maps().contains(name), "mapped while open");
+        reader.close();
+        assertFalse(maps().contains(name), "mapping released by close()");
+        assertThrows(IllegalStateException.class, () -> b.get(0), "buffers are invalid after close");
+    }
+
+    @Test
+    void openingAndClosingManyReaders_leaksNoMapping() throws IOException {
+        Path path = file("loop", List.of(utf8("x"), utf8("y")));
+        String name = path.toRealPath().toString();
+        for (int i = 0; i < 1000; i++) {
+            try (RecordReader reader = RecordReader.open(path)) {
+                assertEquals(2, reader.count());
+            }
+        }
+        assertFalse(maps().contains(name));
+    }
+
+    @Test
+    void afterClose_iterationThrowsIllegalState() throws IOException {
+        Path path = file("closed", List.of(utf8("a"), utf8("b")));
+        RecordReader reader = RecordReader.open(path);
+        Iterator<ByteBuffer> it = reader.iterator();
+        it.next();
+        reader.close();
+        reader.close();
+        assertThrows(IllegalStateException.class, it::hasNext);
+        assertThrows(IllegalStateException.class, reader::iterator);
+        assertThrows(IllegalStateException.class, reader::count);
+    }
+
+    @Test
+    void badPaths_failEarlyWithClearExceptions() {
+        assertThrows(NoSuchFileException.class, () -> RecordReader.open(dir.resolve("missing")));
+        IOException e = assertThrows(IOException.class, () -> RecordReader.open(dir));
+        assertTrue(e.getMessage().contains("directory"), e.getMessage());
+        assertThrows(NullPointerException.class, () -> RecordReader.open(null));
+    }
+
+    @Test
+    void severalIteratorsInDifferentThreads_eachSeeEveryRecord() throws Exception {
+        List<byte[]> payloads = randomPayloads(2000, 100, 3);
+        Path path = file("shared", payloads);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try (RecordReader reader = RecordReader.open(path)) {
+            List<Callable<List<byte[]>>> tasks = IntStream.range(0, 4)
+                    .<Callable<List<byte[]>>>mapToObj(i -> () -> readAll(reader)).toList();
+            for (Future<List<byte[]>> f : pool.invokeAll(tasks)) {
+                assertSame(payloads, f.get());
+            }
+            assertEquals(2000, reader.stream().count());
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    private static String maps() throws IOException {
+        return Files.readString(Path.of("/proc/self/maps"));
+    }
+}

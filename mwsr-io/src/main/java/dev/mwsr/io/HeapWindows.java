@@ -41,11 +41,6 @@ final class HeapWindows implements Windows {
     }
 
     @Override
-    public boolean mapped() {
-        return false;
-    }
-
-    @Override
     public void close() throws IOException {
         channel.close();
     }

@@ -120,11 +120,6 @@ final class MappedWindows implements Windows {
     }
 
     @Override
-    public boolean mapped() {
-        return true;
-    }
-
-    @Override
     public synchronized void close() throws IOException {
         if (closed || arena == null) {
             closed = true;

@@ -33,9 +33,6 @@ sealed interface Windows extends Closeable permits MappedWindows, HeapWindows {
     /** How many bytes a window should cover when the records in it are small. */
     int preferredWindow();
 
-    /** Whether buffers are views of a mapping (rather than heap copies). */
-    boolean mapped();
-
     /** Releases the mapping or the file; idempotent. */
     @Override
     void close() throws IOException;

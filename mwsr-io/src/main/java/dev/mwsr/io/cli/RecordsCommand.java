@@ -1,5 +1,6 @@
 package dev.mwsr.io.cli;
 
+import dev.mwsr.io.CorruptRecordException;
 import dev.mwsr.io.RecordReader;
 import dev.mwsr.io.ShardedRecordReader;
 import java.io.IOException;
@@ -167,7 +168,7 @@ public final class RecordsCommand {
     }
 
     private static Result failure(String command, Path path, IOException e, long count, PrintStream err) {
-        if (e instanceof dev.mwsr.io.CorruptRecordException) {
+        if (e instanceof CorruptRecordException) {
             err.println("FAILED " + e.getMessage() + " (after " + count + " valid records)");
             return new Result(FAILED, count);
         }
@@ -180,16 +181,13 @@ public final class RecordsCommand {
         int n = Math.min(record.remaining(), PREVIEW_BYTES);
         ByteBuffer head = record.slice(record.position(), n);
         String more = record.remaining() > n ? "…" : "";
-        try {
-            String text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(head.duplicate()).toString();
-            if (text.codePoints().noneMatch(Character::isISOControl)) {
-                return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"" + more;
+        // A cut record may end inside a character: try dropping up to 3 bytes of it.
+        int shortest = more.isEmpty() ? n : Math.max(0, n - 3);
+        for (int len = n; len >= shortest; len--) {
+            String text = text(head.slice(0, len));
+            if (text != null) {
+                return "\"" + text + "\"" + more;
             }
-        } catch (CharacterCodingException e) {
-            // not text (or cut inside a character): fall through to hex
         }
         StringBuilder hex = new StringBuilder(3 * n);
         for (int i = 0; i < n; i++) {
@@ -199,6 +197,23 @@ public final class RecordsCommand {
             hex.append(String.format("%02x", head.get(i) & 0xff));
         }
         return hex + more;
+    }
+
+    /** The bytes as escaped text if they are valid UTF-8 without control characters, else null. */
+    private static String text(ByteBuffer bytes) {
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(bytes).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+        if (text.codePoints().anyMatch(Character::isISOControl)) {
+            return null;
+        }
+        return text.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 
     private static String message(Exception e) {

@@ -19,6 +19,7 @@ public final class CorruptRecordException extends IOException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path path;
+    /** Byte offset at which the corrupt record starts. */
     private final long offset;
 
     CorruptRecordException(Path path, long offset, String what) {

@@ -39,6 +39,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * stay unchanged) when its batch is flushed, some time after {@code write} returned, so do not
  * modify a ByteBuffer after writing it: write a copy if you reuse yours.
  *
+ * <p><b>Memory.</b> Each shard holds up to {@code capacity} pending references in each of its
+ * buffer's two halves and a 256 KiB direct write buffer.
+ *
  * <p><b>Failures</b> are the {@link Buffer}'s: a failed write to a shard throws
  * {@link FlushFailedException} (cause: the {@link UncheckedIOException} naming the file) from that
  * call and every later one on that shard; its undelivered records are in the exception.
@@ -49,8 +52,10 @@ public final class ShardedRecordWriter implements Closeable {
      *
      * One Buffer<ByteBuffer> per shard, each flushing into its own RecordFileFlusher; the Buffer
      * guarantees one flusher call at a time per shard, and shards flush in parallel on the
-     * writing threads. The thread -> shard choice is a ThreadLocal filled on first use from an
-     * AtomicInteger counter, so a thread pays for the assignment once and its order is kept.
+     * writing threads. The thread -> shard choice is a ThreadLocal<Integer> filled on first use from
+     * an AtomicInteger counter, so a thread pays for the assignment once and its order is kept; it
+     * holds an index rather than the Buffer, so a pool thread that outlives the writer pins nothing
+     * big. Virtual threads drop their entries when they end.
      */
 
     /** Pending records per shard unless told otherwise. */
@@ -62,7 +67,8 @@ public final class ShardedRecordWriter implements Closeable {
     private final List<FileFlusher<ByteBuffer>> files;
     private final List<Buffer<ByteBuffer>> buffers;
     private final AtomicInteger nextShard = new AtomicInteger();
-    private final ThreadLocal<Buffer<ByteBuffer>> shardOfThread;
+    /** The calling thread's shard index; an Integer, so a stale entry pins no buffer. */
+    private final ThreadLocal<Integer> shardOfThread;
     private volatile boolean closed;
 
     private ShardedRecordWriter(Path dir, String name, List<Path> paths, List<FileFlusher<ByteBuffer>> files,
@@ -76,8 +82,8 @@ public final class ShardedRecordWriter implements Closeable {
             bs.add(new Buffer<>(capacity, f));
         }
         this.buffers = List.copyOf(bs);
-        this.shardOfThread = ThreadLocal.withInitial(
-                () -> buffers.get(Math.floorMod(nextShard.getAndIncrement(), buffers.size())));
+        int n = buffers.size();
+        this.shardOfThread = ThreadLocal.withInitial(() -> Math.floorMod(nextShard.getAndIncrement(), n));
     }
 
     /**
@@ -246,7 +252,7 @@ public final class ShardedRecordWriter implements Closeable {
         if (closed) {
             throw new IllegalStateException(this + " is closed");
         }
-        return shardOfThread.get();
+        return buffers.get(shardOfThread.get());
     }
 
     private static Throwable add(Throwable first, Throwable next) {

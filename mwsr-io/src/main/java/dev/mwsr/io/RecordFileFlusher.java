@@ -68,9 +68,19 @@ final class RecordFileFlusher implements FileFlusher<ByteBuffer> {
         if (bufferSize < 64) {
             throw new IllegalArgumentException("buffer size must be at least 64 bytes, was " + bufferSize);
         }
-        FileChannel channel = null;
+        FileChannel channel;
         try {
             channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(path + ": cannot open the record file for "
+                    + (append ? "append" : "writing") + ": " + e.getMessage(), e);
+        }
+        return attach(path, channel, append, fsync, bufferSize);
+    }
+
+    /** Takes over an open channel to the file (tests pass one that fails on demand). */
+    static RecordFileFlusher attach(Path path, FileChannel channel, boolean append, boolean fsync, int bufferSize) {
+        try {
             long end = 0;
             long size = channel.size();
             if (append && size > 0) {
@@ -85,12 +95,10 @@ final class RecordFileFlusher implements FileFlusher<ByteBuffer> {
             channel.position(end);
             return new RecordFileFlusher(path, channel, end, fsync, bufferSize);
         } catch (IOException | RuntimeException e) {
-            if (channel != null) {
-                try {
-                    channel.close();
-                } catch (IOException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
+            try {
+                channel.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
             }
             if (e instanceof IOException io) {
                 throw new UncheckedIOException(path + ": cannot open the record file for "

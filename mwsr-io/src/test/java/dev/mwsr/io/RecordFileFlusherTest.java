@@ -12,8 +12,10 @@ import dev.mwsr.FlushFailedException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -213,6 +215,66 @@ class RecordFileFlusherTest {
             assertEquals(1, e.undelivered().size(), "the record is not lost silently");
             assertThrows(FlushFailedException.class, buffer::close);
         }
+    }
+
+    private RecordFileFlusher failing(Path file, FailingChannel[] out) throws IOException {
+        FailingChannel channel = new FailingChannel(
+                FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE), 7);
+        out[0] = channel;
+        return RecordFileFlusher.attach(file, channel, true, false, 64);
+    }
+
+    private static List<ByteBuffer> batch(String prefix, int n) {
+        List<ByteBuffer> items = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            items.add(ByteBuffer.wrap(utf8(prefix + i + "-" + "p".repeat(i * 7))));
+        }
+        return items;
+    }
+
+    private static List<String> texts(String prefix, int n) {
+        return batch(prefix, n).stream().map(TfRecordFiles::utf8).toList();
+    }
+
+    @Test
+    void partialWrites_areLoopedUntilComplete() throws IOException {
+        Path file = dir.resolve("partial");
+        FailingChannel[] channel = new FailingChannel[1];
+        try (RecordFileFlusher f = failing(file, channel)) {
+            f.accept(batch("a", 20));
+        }
+        assertTrue(channel[0].writes > 100, "7 bytes per write call: " + channel[0].writes + " calls");
+        assertEquals(texts("a", 20), texts(file));
+    }
+
+    @Test
+    void aBatchThatFailsMidway_isCutOffBeforeTheNextBatch() throws IOException {
+        Path file = dir.resolve("midway");
+        FailingChannel[] channel = new FailingChannel[1];
+        try (RecordFileFlusher f = failing(file, channel)) {
+            f.accept(batch("a", 5));
+            long good = Files.size(file);
+            channel[0].failAtWrite = channel[0].writes + 40;
+            UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> f.accept(batch("b", 30)));
+            assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+            assertTrue(Files.size(file) > good, "part of the failed batch reached the file");
+            f.accept(batch("c", 3));
+        }
+        List<String> expected = new ArrayList<>(texts("a", 5));
+        expected.addAll(texts("c", 3));
+        assertEquals(expected, texts(file), "no half record, no part of the failed batch");
+    }
+
+    @Test
+    void aBatchThatFailsMidway_isCutOffAtClose() throws IOException {
+        Path file = dir.resolve("midway-close");
+        FailingChannel[] channel = new FailingChannel[1];
+        try (RecordFileFlusher f = failing(file, channel)) {
+            f.accept(batch("a", 4));
+            channel[0].failAtWrite = channel[0].writes + 25;
+            assertThrows(UncheckedIOException.class, () -> f.accept(batch("b", 30)));
+        }
+        assertEquals(texts("a", 4), texts(file));
     }
 
     @Test

@@ -50,7 +50,7 @@ public interface FileFlusher<T> extends Consumer<List<? extends T>>, Closeable {
      * @param path the file; created if missing
      * @return the flusher, which owns the file until closed
      * @throws java.io.UncheckedIOException naming the file if it cannot be opened, or if a
-     *     complete record already in it is corrupt (appending after it is refused)
+     *     complete record already in it has a corrupt header (appending after it is refused)
      */
     static FileFlusher<java.nio.ByteBuffer> records(Path path) {
         return RecordFileFlusher.open(path, true, false, RecordFileFlusher.DEFAULT_BUFFER);

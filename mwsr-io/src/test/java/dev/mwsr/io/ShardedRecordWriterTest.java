@@ -66,7 +66,7 @@ class ShardedRecordWriterTest {
     @Test
     void recordsFromManyThreads_areSpreadOverShards_eachThreadInOrderInOneShard() throws Exception {
         int threads = 8;
-        int perThread = 2000;
+        int perThread = 1000;
         List<Path> paths;
         try (ShardedRecordWriter out = ShardedRecordWriter.open(dir, "data", 4, 64, true, false)) {
             writeFromThreads(out, threads, perThread);

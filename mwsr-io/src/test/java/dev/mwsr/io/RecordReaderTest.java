@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.mwsr.AsyncBuffer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -107,6 +108,39 @@ class RecordReaderTest {
         try (RecordReader reader = RecordReader.open(path)) {
             assertSame(payloads, readAll(reader));
         }
+    }
+
+    @Test
+    void readsWhatSeveralThreadsWroteThroughAsyncBuffer_inPerThreadOrder() throws Exception {
+        Path path = dir.resolve("async");
+        int threads = 4;
+        int perThread = 3000;
+        try (FileFlusher<ByteBuffer> f = FileFlusher.records(path);
+                AsyncBuffer<ByteBuffer> buffer = new AsyncBuffer<>(256, f)) {
+            List<Thread> ts = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                ts.add(Thread.ofVirtual().start(() -> {
+                    for (int i = 0; i < perThread; i++) {
+                        buffer.write(ByteBuffer.wrap(utf8(id + ":" + i)));
+                    }
+                }));
+            }
+            for (Thread t : ts) {
+                t.join();
+            }
+        }
+        int[] next = new int[threads];
+        try (RecordReader reader = RecordReader.open(path)) {
+            for (ByteBuffer b : reader) {
+                String[] parts = TfRecordFiles.utf8(b).split(":");
+                int id = Integer.parseInt(parts[0]);
+                assertEquals(next[id]++, Integer.parseInt(parts[1]), "thread " + id);
+            }
+            assertEquals(threads * perThread, reader.count());
+        }
+        assertArrayEquals(new int[] {perThread, perThread, perThread, perThread}, next);
+        assertEquals(threads * perThread, TfRecordFiles.parse(Files.readAllBytes(path)).size());
     }
 
     @ParameterizedTest

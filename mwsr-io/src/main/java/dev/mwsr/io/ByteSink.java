@@ -18,12 +18,13 @@ abstract class ByteSink implements Encoder.Sink {
     /*
      * Implementation notes.
      *
-     * putUtf8 copies a leading run of ASCII characters byte by byte (no allocation; most log
-     * lines are all ASCII) and hands the rest to one CharsetEncoder reused for the life of the
-     * sink. Its only allocation is the CharBuffer wrapper of the non-ASCII rest. On OVERFLOW it
-     * asks for remaining() + 1 bytes, which forces the subclass to write out or grow (progress
-     * is guaranteed: a UTF-8 character needs at most 4 bytes and a fresh buffer has at least
-     * MIN_BUFFER_SIZE).
+     * putUtf8 copies a leading run of ASCII characters into a scratch array with plain stores and
+     * then into the buffer with one bulk put (no allocation, and no per-byte bounds and liveness
+     * checks of a direct or mapped buffer; most log lines are all ASCII), and hands the rest to
+     * one CharsetEncoder reused for the life of the sink. Its only allocation is the CharBuffer
+     * wrapper of the non-ASCII rest. On OVERFLOW it asks for remaining() + 1 bytes, which forces
+     * the subclass to write out or grow (progress is guaranteed: a UTF-8 character needs at most
+     * 4 bytes and a fresh buffer has at least MIN_BUFFER_SIZE).
      */
 
     static final Encoder<CharSequence> UTF8_LINES = (text, out) -> {
@@ -35,6 +36,8 @@ abstract class ByteSink implements Encoder.Sink {
     /** The buffer encoders write into; replaced by makeRoom. */
     ByteBuffer buffer;
 
+    /** ASCII is copied here with plain array stores, then into the buffer in bulk. */
+    private final byte[] scratch = new byte[4096];
     private final CharsetEncoder utf8 = StandardCharsets.UTF_8.newEncoder()
             .onMalformedInput(CodingErrorAction.REPLACE)
             .onUnmappableCharacter(CodingErrorAction.REPLACE);
@@ -64,20 +67,20 @@ abstract class ByteSink implements Encoder.Sink {
     @Override
     public final void putUtf8(CharSequence text) {
         int length = text.length();
-        ByteBuffer b = buffer;
         int i = 0;
-        for (; i < length; i++) {
-            char c = text.charAt(i);
-            if (c >= 0x80) {
-                break;
+        while (i < length) {
+            ByteBuffer b = buffer.hasRemaining() ? buffer : makeRoom(1);
+            int n = Math.min(Math.min(length - i, b.remaining()), scratch.length);
+            int k = 0;
+            for (char c; k < n && (c = text.charAt(i + k)) < 0x80; k++) {
+                scratch[k] = (byte) c;
             }
-            if (!b.hasRemaining()) {
-                b = makeRoom(1);
+            b.put(scratch, 0, k);
+            i += k;
+            if (k < n) {
+                encodeRest(text, i, length);
+                return;
             }
-            b.put((byte) c);
-        }
-        if (i < length) {
-            encodeRest(text, i, length);
         }
     }
 

@@ -258,4 +258,30 @@ class FileFlusherTest {
             assertEquals("durable\nlines\nagain\n", Files.readString(file), kind.toString());
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void openAcceptCloseCycles_leakNoFileHandles_andAppendCloseHoldsNoneBetweenBatches(Kind kind)
+            throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")),
+                "needs Linux /proc");
+        Path file = dir.resolve(kind + ".fds");
+        long before = openFiles();
+        for (int i = 0; i < 200; i++) {
+            try (FileFlusher<CharSequence> f = kind.open(file, SMALL.truncate())) {
+                f.accept(List.of("cycle " + i));
+                if (kind == Kind.APPEND_CLOSE && i == 0) {
+                    assertEquals(before, openFiles(), "appendClose holds no file between batches");
+                }
+            }
+        }
+        assertTrue(openFiles() <= before + 2, "file handles " + before + " -> " + openFiles());
+        assertEquals("cycle 199\n", Files.readString(file));
+    }
+
+    private static long openFiles() throws IOException {
+        try (var entries = Files.list(Path.of("/proc/self/fd"))) {
+            return entries.count();
+        }
+    }
 }

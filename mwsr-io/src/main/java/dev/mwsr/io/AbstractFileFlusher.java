@@ -47,6 +47,11 @@ abstract class AbstractFileFlusher<T> implements FileFlusher<T> {
         writeBatch(batch);
     }
 
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "[" + path + (closed ? ", closed]" : "]");
+    }
+
     /** Encodes every item of the batch, in order, into {@code sink}. */
     final void encodeAll(List<? extends T> batch, Encoder.Sink sink) {
         for (int i = 0, n = batch.size(); i < n; i++) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mwsr.AsyncBuffer;
 import dev.mwsr.Buffer;
 import dev.mwsr.FlushFailedException;
 import java.io.ByteArrayOutputStream;
@@ -73,6 +74,17 @@ class FileFlusherTest {
             buffer.write(new StringBuilder("two"));
         }
         assertEquals("one\ntwo\n", Files.readString(file));
+    }
+
+    @Test
+    void textFlushers_plugIntoAsyncBufferOfStringWithoutCast() throws IOException {
+        Path file = dir.resolve("async.txt");
+        try (FileFlusher<CharSequence> flusher = FileFlusher.line(file);
+                AsyncBuffer<String> buffer = new AsyncBuffer<>(4, flusher)) {
+            buffer.write("one");
+            buffer.writeV("two", "three");
+        }
+        assertEquals("one\ntwo\nthree\n", Files.readString(file));
     }
 
     @ParameterizedTest

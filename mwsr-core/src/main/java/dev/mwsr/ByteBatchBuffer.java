@@ -5,8 +5,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.locks.ReentrantLock;
@@ -87,7 +85,9 @@ public final class ByteBatchBuffer implements WritableByteChannel {
      * Implementation notes.
      *
      * This is Buffer's algorithm with bytes for slots; read Buffer's notes first. Two regions
-     * ("halves", ByteHalf): `current` is written by writers, `spare` is idle or being flushed.
+     * ("halves", ByteHalf): `current` is written by writers; the other one, held by `delivery`
+     * (ByteDelivery: flushLock, the spare, the flusher calls, the failure), is idle or being
+     * flushed.
      *
      * Fast path, under the StampedLock read lock: read `state`, claim n bytes with one getAndAdd
      * on `position`, and if [start, start+n) fits below `capacity`, copy with an absolute bulk put
@@ -114,16 +114,14 @@ public final class ByteBatchBuffer implements WritableByteChannel {
      * under flushLock, hence one call at a time and in cut order, and flush() acquiring flushLock
      * after the call released it gives the happens-before from the flusher's return.
      *
-     * `state` (CLOSED | FAILED) changes under the write lock (CLOSED) or flushLock (FAILED) and is
+     * `state` (CLOSED | FAILED) changes under the write lock (CLOSED) or flushLock (FAILED, set
+     * before the failing delivery releases it, so a flush() that waited for it sees it) and is
      * read by writers under the read lock, so an accepted write is in a half that the next
-     * write-lock holder sees. On failure, `undelivered` (guarded by flushLock) collects heap
-     * copies of the failed batch (read from the region, not from the view the flusher may have
-     * consumed), of every later cut, and of the remains of `current` (failureException() moves
-     * them under both locks before building the exception). A source ByteBuffer's position moves
-     * when its bytes are accepted, under the lock that accepted them.
-     *
-     * Counters `written`, `batches`, `failures`, `inFlight`, `undeliveredCount` change only under
-     * flushLock and are volatile for metrics(); writers touch no counter.
+     * write-lock holder sees. On failure, the delivery keeps heap copies of the failed batch (read
+     * from the region, not from the view the flusher may have consumed), of every later cut, and
+     * of the remains of `current` (failureException() parks them under both locks before building
+     * the exception). A source ByteBuffer's position moves when its bytes are accepted, under the
+     * lock that accepted them. Counters live in the delivery, under flushLock; writers touch none.
      */
 
     private static final int OPEN = 0;
@@ -146,15 +144,14 @@ public final class ByteBatchBuffer implements WritableByteChannel {
     }
 
     private final int capacity;
-    private final Consumer<? super ByteBuffer> flusher;
     private final StampedLock lock = new StampedLock();
-    private final ReentrantLock flushLock = new ReentrantLock();
+    private final ByteDelivery delivery;
+    /** delivery.lock, named as in Buffer: taken after the write lock, never before. */
+    private final ReentrantLock flushLock;
     private final OutputStream stream = new ByteBatchOutputStream(this);
 
     /** The half writers fill; replaced under the write lock, read under the read lock. */
     private ByteHalf current;
-    /** The other half; idle or being flushed. Guarded by flushLock. */
-    private ByteHalf spare;
 
     /** Next free byte of {@code current}; may run past capacity (see notes). */
     private volatile long position;
@@ -162,16 +159,6 @@ public final class ByteBatchBuffer implements WritableByteChannel {
     private int limit;
     /** OPEN, or CLOSED and/or FAILED; bits only ever set, atomically. */
     private volatile int state;
-
-    /** Guarded by flushLock: the failure cause and copies of the bytes accepted but not delivered. */
-    private Throwable failureCause;
-    private final List<ByteBuffer> undelivered = new ArrayList<>();
-
-    private volatile long written;
-    private volatile long batches;
-    private volatile long failures;
-    private volatile long inFlight;
-    private volatile long undeliveredCount;
 
     /**
      * Creates a buffer of two direct regions of {@code capacity} bytes each.
@@ -202,10 +189,11 @@ public final class ByteBatchBuffer implements WritableByteChannel {
             throw new IllegalArgumentException("capacity must be between 1 and " + ByteSources.MAX_GROUP
                     + " bytes, was " + capacity);
         }
+        Objects.requireNonNull(flusher, "flusher");
         this.capacity = capacity;
-        this.flusher = Objects.requireNonNull(flusher, "flusher");
         this.current = new ByteHalf(capacity, direct);
-        this.spare = new ByteHalf(capacity, direct);
+        this.delivery = new ByteDelivery(flusher, new ByteHalf(capacity, direct));
+        this.flushLock = delivery.lock;
     }
 
     /**
@@ -384,12 +372,9 @@ public final class ByteBatchBuffer implements WritableByteChannel {
         }
         boolean ok;
         try {
-            ok = cut == null || deliver(cut, cutSize);
-            if (ok) {
-                ok = call(bytes.duplicate(), bytes, n);
-            } else {
-                park(bytes, n);
-            }
+            ok = cut == null || delivery.deliver(cut, cutSize);
+            ok = delivery.deliverAlone(bytes, n) && ok; // parks the bytes instead if the cut failed
+            markFailedUnless(ok);
         } finally {
             flushLock.unlock();
         }
@@ -511,10 +496,10 @@ public final class ByteBatchBuffer implements WritableByteChannel {
      * @return the metrics
      */
     public Metrics metrics() {
-        long done = written;
-        long batchCount = batches;
-        long failed = failures;
-        long pending = inFlight + undeliveredCount + filled();
+        long done = delivery.written();
+        long batchCount = delivery.batches();
+        long failed = delivery.failures();
+        long pending = delivery.pending() + filled();
         return new Metrics(done + pending, done, 0L, pending, batchCount, failed);
     }
 
@@ -532,12 +517,10 @@ public final class ByteBatchBuffer implements WritableByteChannel {
         return p <= capacity ? (int) p : (int) LIMIT.getOpaque(this);
     }
 
-    /** Swaps the halves. Caller holds the write lock and flushLock, and owns the result until deliver. */
+    /** Swaps the halves. Caller holds the write lock and flushLock, and owns the result until delivered. */
     private ByteHalf cutLocked() {
-        assert flushLock.isHeldByCurrentThread() && spare != null : "cut without flushLock or spare";
         ByteHalf full = current;
-        current = spare;
-        spare = null;
+        current = delivery.takeSpare();
         position = 0;
         return full;
     }
@@ -547,7 +530,8 @@ public final class ByteBatchBuffer implements WritableByteChannel {
         boolean ok = true;
         try {
             if (cut != null) {
-                ok = deliver(cut, size);
+                ok = delivery.deliver(cut, size);
+                markFailedUnless(ok);
             }
         } finally {
             flushLock.unlock();
@@ -557,59 +541,11 @@ public final class ByteBatchBuffer implements WritableByteChannel {
         }
     }
 
-    /**
-     * Calls the flusher on the first {@code size} bytes of {@code cut}, or parks them if the
-     * buffer failed already; then {@code cut} is the spare again. Caller holds flushLock.
-     *
-     * @return false if the buffer is failed after this call
-     */
-    private boolean deliver(ByteHalf cut, int size) {
-        assert flushLock.isHeldByCurrentThread() : "deliver outside flushLock";
-        try {
-            if ((state & FAILED) != 0) {
-                park(cut.region, size);
-                return false;
-            }
-            return call(cut.open(size), cut.region, size);
-        } finally {
-            spare = cut;
-        }
-    }
-
-    /**
-     * One flusher call on {@code view} with its bookkeeping; on failure parks the first
-     * {@code size} bytes of {@code base}, which the flusher never saw. Caller holds flushLock.
-     */
-    private boolean call(ByteBuffer view, ByteBuffer base, int size) {
-        FlushEvent event = new FlushEvent();
-        event.begin();
-        inFlight = size;
-        try {
-            flusher.accept(view);
-            written += size;
-            batches++;
-            return true;
-        } catch (Throwable t) {
-            failures++;
-            event.failed = true;
-            failureCause = t;
-            park(base, size);
+    /** Sets FAILED after a failed delivery, before flushLock is released. Caller holds flushLock. */
+    private void markFailedUnless(boolean ok) {
+        if (!ok) {
             STATE.getAndBitwiseOr(this, FAILED);
-            return false;
-        } finally {
-            inFlight = 0;
-            event.end();
-            if (event.shouldCommit()) {
-                event.batchSize = size;
-                event.commit();
-            }
         }
-    }
-
-    /** Keeps a copy of accepted bytes that will not be delivered. Caller holds flushLock. */
-    private void park(ByteBuffer bytes, int size) {
-        undelivered.add(ByteSources.copyOf(bytes, 0, size));
-        undeliveredCount += size;
     }
 
     // ---------------------------------------------------------------------------------------
@@ -626,16 +562,10 @@ public final class ByteBatchBuffer implements WritableByteChannel {
             try {
                 int filled = filled();
                 if (filled > 0) {
-                    park(current.region, filled);
+                    delivery.park(current.region, filled);
                     position = 0;
                 }
-                List<ByteBuffer> copies = new ArrayList<>(undelivered.size());
-                for (ByteBuffer bytes : undelivered) {
-                    copies.add(bytes.asReadOnlyBuffer()); // each exception gets its own positions
-                }
-                return new FlushFailedException("the flusher threw, so the buffer failed and refuses further"
-                        + " writes; undelivered() holds the " + undeliveredCount + " bytes it accepted but did"
-                        + " not deliver, as ByteBuffers in order", failureCause, copies);
+                return delivery.failureException();
             } finally {
                 flushLock.unlock();
             }

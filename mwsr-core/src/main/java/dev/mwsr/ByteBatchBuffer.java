@@ -198,7 +198,9 @@ public final class ByteBatchBuffer implements WritableByteChannel {
 
     /**
      * Writes all of {@code src} atomically. Returns once the bytes are in the buffer, or after
-     * flushing inline if this writer found the buffer full.
+     * flushing inline if this writer found the buffer full. An array larger than
+     * {@link #capacity()} goes to the flusher as its own call (a read-only view of the array, no
+     * copy) after everything accepted before it.
      *
      * @param src the bytes, not null; not changed during the call
      * @throws NullPointerException if {@code src} is null

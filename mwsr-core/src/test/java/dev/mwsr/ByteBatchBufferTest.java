@@ -569,6 +569,48 @@ class ByteBatchBufferTest {
         assertEquals(3 * 500 * 3, flushed.get());
     }
 
+    @ParameterizedTest(name = "direct={0}")
+    @ValueSource(booleans = {true, false})
+    void steadyStateWrites_allocateNothingPerWrite(boolean direct) throws Exception {
+        // com.sun.management.ThreadMXBean by reflection: the test module does not read jdk.management.
+        Object threads = Class.forName("java.lang.management.ManagementFactory")
+                .getMethod("getThreadMXBean").invoke(null);
+        java.lang.reflect.Method allocated = Class.forName("com.sun.management.ThreadMXBean")
+                .getMethod("getCurrentThreadAllocatedBytes");
+        AtomicInteger sink = new AtomicInteger();
+        ByteBatchBuffer buffer = new ByteBatchBuffer(1 << 16, direct, batch -> sink.addAndGet(batch.remaining()));
+        byte[] record = bytes(24, 0);
+        ByteBuffer source = ByteBuffer.allocateDirect(24);
+        ByteBuffer[] group = {ByteBuffer.allocate(8), ByteBuffer.allocateDirect(16)};
+        OutputStream out = buffer.asOutputStream();
+        int writes = 200_000;
+        int rounds = 0;
+        List<Long> perWrite = new ArrayList<>();
+        // The first round lets the JIT settle; a later one-off (class loading, deoptimization) is
+        // forgiven by taking the best later round, a per-write allocation shows in every round.
+        while (rounds < 2 || (perWrite.get(perWrite.size() - 1) != 0 && rounds < 5)) {
+            rounds++;
+            long before = (long) allocated.invoke(threads);
+            for (int i = 0; i < writes; i++) {
+                switch (i & 3) {
+                    case 0 -> buffer.write(record);
+                    case 1 -> buffer.write(source.clear());
+                    case 2 -> {
+                        group[0].clear();
+                        group[1].clear();
+                        buffer.writeV(group);
+                    }
+                    default -> out.write(i);
+                }
+            }
+            perWrite.add(((long) allocated.invoke(threads) - before) / writes);
+        }
+        assertEquals(0L, perWrite.get(perWrite.size() - 1),
+                "bytes allocated per write in rounds " + perWrite + " (flusher calls may allocate per batch)");
+        buffer.close();
+        assertEquals(rounds * (writes / 4) * (24 + 24 + 24 + 1), sink.get());
+    }
+
     // ---------------------------------------------------------------------------------------
 
     static byte[] bytes(int n, int from) {

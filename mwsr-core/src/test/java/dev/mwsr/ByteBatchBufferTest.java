@@ -303,6 +303,22 @@ class ByteBatchBufferTest {
     }
 
     @Test
+    void readOnlySources_heapAndDirect_areCopied() {
+        for (boolean direct : new boolean[] {true, false}) {
+            Recorder recorder = new Recorder(16, direct);
+            ByteBatchBuffer buffer = new ByteBatchBuffer(16, direct, recorder);
+            ByteBuffer heap = ByteBuffer.wrap(bytes(6, 0)).asReadOnlyBuffer();
+            ByteBuffer offHeap = ByteBuffer.allocateDirect(6).put(bytes(6, 6)).flip().asReadOnlyBuffer();
+            assertEquals(6, buffer.write(heap));
+            buffer.writeV(offHeap, ByteBuffer.wrap(bytes(2, 12)).asReadOnlyBuffer());
+            buffer.close();
+            recorder.assertNoViolations();
+            assertArrayEquals(bytes(14, 0), recorder.all());
+            assertFalse(heap.hasRemaining() || offHeap.hasRemaining());
+        }
+    }
+
+    @Test
     void flushWithNothingWritten_callsNoFlusher_andEmptyWritesWriteNothing() {
         Recorder recorder = new Recorder(8, true);
         ByteBatchBuffer buffer = new ByteBatchBuffer(8, recorder);

@@ -114,10 +114,14 @@ public final class ByteBatchBuffer implements WritableByteChannel {
      * under flushLock, hence one call at a time and in cut order, and flush() acquiring flushLock
      * after the call released it gives the happens-before from the flusher's return.
      *
-     * `state` (CLOSED | FAILED) changes under the write lock (CLOSED) or flushLock (FAILED, set
-     * before the failing delivery releases it, so a flush() that waited for it sees it) and is
-     * read by writers under the read lock, so an accepted write is in a half that the next
-     * write-lock holder sees. On failure, the delivery keeps heap copies of the failed batch (read
+     * `state` (CLOSED | FAILED) is read by writers under the read lock, so an accepted write is in
+     * a half that the next write-lock holder sees. FAILED is set under flushLock, before the
+     * failing delivery releases it, so a flush() that waited for it sees it. CLOSED is set by
+     * close() *before* it takes the write lock (unlike Buffer, which sets it under the write lock):
+     * a writer that read OPEN under a read lock finishes its copy before close() gets the write
+     * lock, so its bytes are delivered; writers waiting for the read lock, and a cutter waiting
+     * for the flush in progress (it re-reads `state` once it has flushLock), are refused. That is
+     * the contract's "a writer blocked by backpressure when close() starts is not accepted". On failure, the delivery keeps heap copies of the failed batch (read
      * from the region, not from the view the flusher may have consumed), of every later cut, and
      * of the remains of `current` (failureException() parks them under both locks before building
      * the exception). A source ByteBuffer's position moves when its bytes are accepted, under the
@@ -332,12 +336,14 @@ public final class ByteBatchBuffer implements WritableByteChannel {
                     ByteSources.consumed(src, n);
                     return;
                 }
-                lockFlushInterruptibly();
-                cutSize = filled;
-                cut = cutLocked();
-                ByteSources.copy(src, off, n, current.region, 0);
-                position = n;
-                ByteSources.consumed(src, n);
+                s = lockFlushInterruptiblyAndRecheck();
+                if (s == OPEN) {
+                    cutSize = filled;
+                    cut = cutLocked();
+                    ByteSources.copy(src, off, n, current.region, 0);
+                    position = n;
+                    ByteSources.consumed(src, n);
+                }
             }
         } finally {
             lock.unlockWrite(stamp);
@@ -359,7 +365,9 @@ public final class ByteBatchBuffer implements WritableByteChannel {
         try {
             s = state;
             if (s == OPEN) {
-                lockFlushInterruptibly();
+                s = lockFlushInterruptiblyAndRecheck();
+            }
+            if (s == OPEN) {
                 cutSize = filled();
                 if (cutSize > 0) {
                     cut = cutLocked();
@@ -428,7 +436,7 @@ public final class ByteBatchBuffer implements WritableByteChannel {
     /**
      * Refuses new writes, delivers everything accepted, then returns. Idempotent: a second call
      * waits for the first one's delivery and returns (or throws the same failure). Writes that
-     * start after this call (and writers still waiting for room) throw
+     * start after this call, and writers waiting for room when it starts, throw
      * {@link IllegalStateException} and are never delivered. Does not close the flusher.
      *
      * @throws FlushFailedException if the buffer failed, now or before (on every call)
@@ -439,9 +447,9 @@ public final class ByteBatchBuffer implements WritableByteChannel {
         checkNotInsideFlusher("close");
         ByteHalf cut = null;
         int cutSize = 0;
+        STATE.getAndBitwiseOr(this, CLOSED); // before the write lock: refuses the writers waiting for room
         long stamp = lock.writeLock();
         try {
-            STATE.getAndBitwiseOr(this, CLOSED);
             flushLock.lock();
             cutSize = filled();
             if (cutSize > 0) {
@@ -614,13 +622,23 @@ public final class ByteBatchBuffer implements WritableByteChannel {
         }
     }
 
-    /** Caller holds the write lock, which the caller's finally releases if this throws. */
-    private void lockFlushInterruptibly() {
+    /**
+     * Waits for the flush in progress (the "both halves full" wait) and returns the state then:
+     * if close() started or the flush failed meanwhile, releases flushLock again and returns the
+     * new state, so the waiting writer is refused rather than accepted. Caller holds the write
+     * lock, which the caller's finally releases if this throws.
+     */
+    private int lockFlushInterruptiblyAndRecheck() {
         try {
             flushLock.lockInterruptibly();
         } catch (InterruptedException e) {
             throw interrupted(e);
         }
+        int s = state;
+        if (s != OPEN) {
+            flushLock.unlock();
+        }
+        return s;
     }
 
     private static CancellationException interrupted(InterruptedException e) {

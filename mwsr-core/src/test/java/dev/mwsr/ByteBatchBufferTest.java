@@ -491,6 +491,50 @@ class ByteBatchBufferTest {
     }
 
     @Test
+    void close_refusesWritersWaitingForRoom_andDeliversEverythingAccepted() throws Exception {
+        CountDownLatch inFlusher = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Recorder recorder = new Recorder(4, true);
+        ByteBatchBuffer buffer = new ByteBatchBuffer(4, batch -> {
+            inFlusher.countDown();
+            await(release);
+            recorder.accept(batch);
+        });
+        buffer.write(bytes(4, 0));
+        Thread flushing = Thread.ofPlatform().start(() -> buffer.write(bytes(1, 4)));
+        assertTrue(inFlusher.await(10, TimeUnit.SECONDS));
+        buffer.write(bytes(3, 5)); // both halves full now
+        List<AtomicReference<Throwable>> outcomes = new ArrayList<>();
+        List<Thread> waiting = new ArrayList<>();
+        for (int i = 0; i < 2; i++) { // the first waits for the flush in progress, the second for the first
+            AtomicReference<Throwable> outcome = new AtomicReference<>();
+            outcomes.add(outcome);
+            Thread t = Thread.ofPlatform().start(() -> {
+                try {
+                    buffer.write(bytes(1, 99));
+                } catch (Throwable e) {
+                    outcome.set(e);
+                }
+            });
+            awaitWaiting(t);
+            waiting.add(t);
+        }
+        Thread closer = Thread.ofPlatform().start(buffer::close);
+        awaitWaiting(closer);
+        assertFalse(buffer.isOpen());
+        release.countDown();
+        closer.join(10_000);
+        flushing.join(10_000);
+        for (int i = 0; i < 2; i++) {
+            waiting.get(i).join(10_000);
+            assertInstanceOf(IllegalStateException.class, outcomes.get(i).get(), "waiting writer " + i);
+            assertFalse(outcomes.get(i).get() instanceof FlushFailedException);
+        }
+        recorder.assertNoViolations();
+        assertArrayEquals(bytes(8, 0), recorder.all(), "everything accepted, nothing refused");
+    }
+
+    @Test
     void flusherCallingFlushOrClose_getsIllegalStateInsteadOfDeadlock() {
         AtomicReference<Throwable> inner = new AtomicReference<>();
         ByteBatchBuffer[] self = new ByteBatchBuffer[1];

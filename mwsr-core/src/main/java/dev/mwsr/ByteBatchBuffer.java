@@ -47,9 +47,11 @@ import java.util.function.Consumer;
  * limit its size; direct if the buffer is direct), valid only during the call: its memory is
  * reused for later batches (an oversized write's view is the writer's own array or buffer), so a
  * flusher that keeps bytes copies them. The flusher may move the view's position (a channel write
- * does). It must not call {@link #flush()} or {@link #close()} on its own buffer, nor a write that
- * would have to wait for the flush in progress: these throw {@link IllegalStateException} rather
- * than deadlock.
+ * does). It must not call {@link #flush()} or {@link #close()} on its own buffer: these throw
+ * {@link IllegalStateException} rather than wait for themselves. A write from inside the flusher
+ * is accepted while it fits in the region being filled; one that finds that region full (and so
+ * would have to flush, or wait for the flush in progress), or is larger than the capacity, throws
+ * {@link IllegalStateException}.
  *
  * <p><b>Failures.</b> If the flusher throws, the buffer fails fast: the call that ran the flush
  * throws {@link FlushFailedException} (its cause is the flusher's exception), and so does every
@@ -117,14 +119,14 @@ public final class ByteBatchBuffer implements WritableByteChannel {
      * `state` (CLOSED | FAILED) is read by writers under the read lock, so an accepted write is in
      * a half that the next write-lock holder sees. FAILED is set under flushLock, before the
      * failing delivery releases it, so a flush() that waited for it sees it. CLOSED is set by
-     * close() *before* it takes the write lock (unlike Buffer, which sets it under the write lock):
-     * a writer that read OPEN under a read lock finishes its copy before close() gets the write
-     * lock, so its bytes are delivered; writers waiting for the read lock, and a cutter waiting
-     * for the flush in progress (it re-reads `state` once it has flushLock), are refused. That is
-     * the contract's "a writer blocked by backpressure when close() starts is not accepted". On failure, the delivery keeps heap copies of the failed batch (read
-     * from the region, not from the view the flusher may have consumed), of every later cut, and
-     * of the remains of `current` (failureException() parks them under both locks before building
-     * the exception). A source ByteBuffer's position moves when its bytes are accepted, under the
+     * close() *before* it takes the write lock, as in Buffer: a writer that read OPEN under a read
+     * lock finishes its copy before close() gets the write lock, so its bytes are delivered;
+     * writers waiting for the read lock, and a cutter waiting for the flush in progress (it reads
+     * `state` again once it has flushLock), are refused, as the contract asks of writers blocked
+     * by backpressure. On failure, the delivery keeps heap copies of the failed batch (read from
+     * the region, not from the view the flusher may have consumed), of every later cut, and of the
+     * remains of `current` (failureException() parks them under both locks before building the
+     * exception). A source ByteBuffer's position moves when its bytes are accepted, under the
      * lock that accepted them. Counters live in the delivery, under flushLock; writers touch none.
      */
 
@@ -336,7 +338,7 @@ public final class ByteBatchBuffer implements WritableByteChannel {
                     ByteSources.consumed(src, n);
                     return;
                 }
-                s = lockFlushInterruptiblyAndRecheck();
+                s = lockFlushThenRecheck();
                 if (s == OPEN) {
                     cutSize = filled;
                     cut = cutLocked();
@@ -365,7 +367,7 @@ public final class ByteBatchBuffer implements WritableByteChannel {
         try {
             s = state;
             if (s == OPEN) {
-                s = lockFlushInterruptiblyAndRecheck();
+                s = lockFlushThenRecheck();
             }
             if (s == OPEN) {
                 cutSize = filled();
@@ -628,7 +630,7 @@ public final class ByteBatchBuffer implements WritableByteChannel {
      * new state, so the waiting writer is refused rather than accepted. Caller holds the write
      * lock, which the caller's finally releases if this throws.
      */
-    private int lockFlushInterruptiblyAndRecheck() {
+    private int lockFlushThenRecheck() {
         try {
             flushLock.lockInterruptibly();
         } catch (InterruptedException e) {

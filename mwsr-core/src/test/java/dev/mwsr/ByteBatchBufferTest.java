@@ -552,6 +552,34 @@ class ByteBatchBufferTest {
     }
 
     @Test
+    void writeFromInsideFlusher_acceptedWhileItFits_elseIllegalState() {
+        List<Throwable> inner = new ArrayList<>();
+        Recorder recorder = new Recorder(4, true);
+        ByteBatchBuffer[] self = new ByteBatchBuffer[1];
+        self[0] = new ByteBatchBuffer(4, batch -> {
+            recorder.accept(batch);
+            if (recorder.batches().size() == 1) {
+                self[0].write(bytes(2, 5)); // fits behind the 1 byte that cut this batch
+                for (byte[] refused : List.of(bytes(2, 90), bytes(9, 90))) { // half full; oversized
+                    try {
+                        self[0].write(refused);
+                    } catch (Throwable e) {
+                        inner.add(e);
+                    }
+                }
+            }
+        });
+        self[0].write(bytes(4, 0));
+        self[0].write(bytes(1, 4));
+        self[0].close();
+        assertEquals(2, inner.size());
+        inner.forEach(e -> assertInstanceOf(IllegalStateException.class, e));
+        assertFalse(inner.get(0) instanceof FlushFailedException);
+        recorder.assertNoViolations();
+        assertArrayEquals(bytes(7, 0), recorder.all());
+    }
+
+    @Test
     void outputStreamFace_mapsWritesFlushAndClose() throws Exception {
         Recorder recorder = new Recorder(16, true);
         ByteBatchBuffer buffer = new ByteBatchBuffer(16, recorder);

@@ -16,7 +16,7 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * A flusher for a {@code ByteBatchBuffer}: writes each batch to a file or any
+ * A flusher for a {@link dev.mwsr.ByteBatchBuffer}: writes each batch to a file or any
  * {@link WritableByteChannel}, looping until the channel took every byte, and releases the
  * channel on {@link #close()}. Close the buffer first (it delivers everything it accepted) and
  * the flusher after it; with try-with-resources, declare the flusher first:

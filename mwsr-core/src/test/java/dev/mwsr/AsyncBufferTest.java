@@ -379,6 +379,27 @@ class AsyncBufferTest {
         assertEquals(10, rec.itemCount());
     }
 
+    @Test
+    void manual_withBlock_neverStrandsAWaiter_whenOthersFillTheQueueAfterItWaits() throws Exception {
+        // Regression: a waiter once asked for "what is queued now"; items reserved after that
+        // filled the queue, nobody asked again, and the oversized group waited forever.
+        Recorder<Integer> rec = new Recorder<>(4);
+        List<Integer> big = List.of(-1, -2, -3, -4, -5);
+        try (AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec).capacity(4).mode(Mode.MANUAL).build()) {
+            BatchBufferContractTest.onThreads(3, t -> {
+                for (int i = 0; i < 1_000; i++) {
+                    if (t == 0) {
+                        buffer.writeV(big);
+                    } else {
+                        buffer.write(t * 10_000 + i);
+                    }
+                }
+            });
+        }
+        rec.assertSound(List.of(big));
+        assertEquals(1_000 * 5 + 2_000, rec.itemCount());
+    }
+
     // --- overflow policies ---------------------------------------------------------------
 
     @Test

@@ -199,12 +199,13 @@ class AsyncBufferTest {
     }
 
     @Test
-    void writers_unparkTheDrainerOnlyWhenItSleeps_notPerWrite() {
+    void writers_unparkTheDrainerOnlyWhenItSleeps_notPerWrite() throws Exception {
         AtomicInteger calls = new AtomicInteger();
         try (AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(batch -> {
             calls.incrementAndGet();
             sleep(20);
         }).capacity(100_000).build()) {
+            awaitBlocked(buffer.drainer().thread()); // asleep: the first write must wake it
             for (int i = 0; i < 50_000; i++) {
                 buffer.write(i);
             }

@@ -536,6 +536,7 @@ public final class Buffer<T> implements BatchBuffer<T> {
             return true;
         }
         park(batch);
+        stats.holding(0);
         STATE.getAndBitwiseOr(this, FAILED);
         return false;
     }

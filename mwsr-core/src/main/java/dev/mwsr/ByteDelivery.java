@@ -79,6 +79,7 @@ final class ByteDelivery {
         }
         failed = true;
         park(base, size);
+        stats.holding(0);
         return false;
     }
 

@@ -13,11 +13,13 @@ final class FlushStats {
     private volatile long batches;
     private volatile long failures;
     private volatile long inFlight;
-    /** The first exception a flusher call threw; published to other threads by the caller's lock. */
+    /** The last exception a flusher call threw; published to other threads by the caller's lock. */
     private Throwable failure;
 
     /**
-     * Calls {@code flusher} with {@code batch} of {@code size} units (items, or bytes).
+     * Calls {@code flusher} with {@code batch} of {@code size} units (items, or bytes), counting
+     * them in flight. After a normal return they count as written; after a throw they stay in
+     * flight until the caller parks them or gives up retrying ({@link #holding(long) holding(0)}).
      *
      * @return true if it returned normally; false if it threw, which {@link #failure()} then holds
      */
@@ -29,16 +31,14 @@ final class FlushStats {
             flusher.accept(batch);
             written += size;
             batches++;
+            inFlight = 0;
             return true;
         } catch (Throwable t) {
             failures++;
             event.failed = true;
-            if (failure == null) {
-                failure = t;
-            }
+            failure = t;
             return false;
         } finally {
-            inFlight = 0;
             event.end();
             if (event.shouldCommit()) {
                 event.batchSize = size;
@@ -63,8 +63,13 @@ final class FlushStats {
         return failures;
     }
 
-    /** Units in the flusher call under way, 0 between calls. */
+    /** Units cut for the flusher and not yet written or parked: the batch in flight. */
     long inFlight() {
         return inFlight;
+    }
+
+    /** Counts {@code units} as in flight from a cut on (0: none, e.g. after parking a failed batch). */
+    void holding(long units) {
+        inFlight = units;
     }
 }

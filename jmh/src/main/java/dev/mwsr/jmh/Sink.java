@@ -1,0 +1,22 @@
+package dev.mwsr.jmh;
+
+/**
+ * One implementation under test: writers hand it items, and it delivers them in batches to a
+ * {@link Drain}. {@link #close()} delivers everything written before it and stops any thread the
+ * implementation started. Implementations that cannot write a group atomically say so by throwing
+ * {@link UnsupportedOperationException} from {@link #writeV}.
+ */
+interface Sink extends AutoCloseable {
+    /** The item every benchmark writes: a cached box, so the harness allocates nothing. */
+    Long ITEM = 42L;
+
+    void write(Long item);
+
+    /** Writes all of {@code items} contiguously, with no other writer's item between them. */
+    void writeV(Long[] items);
+
+    Drain drain();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,41 @@
+package dev.mwsr.jmh;
+
+/** Builds a {@link Sink} from the name a benchmark's {@code impl} parameter holds. */
+final class Sinks {
+    private Sinks() {
+    }
+
+    static Sink create(String impl, int capacity) {
+        return switch (impl) {
+            case "buffer" -> new BufferSink(capacity);
+            case "disruptor-blocking" -> new DisruptorSink(capacity, false);
+            case "disruptor-yielding" -> new DisruptorSink(capacity, true);
+            case "jctools" -> new JctoolsSink(capacity);
+            case "abq" -> new AbqSink(capacity);
+            case "synchronized" -> new SynchronizedListSink(capacity);
+            default -> throw new IllegalArgumentException("unknown impl '" + impl + "'");
+        };
+    }
+
+    /**
+     * Closes {@code sink} and checks that it delivered exactly what was written: a peer that loses
+     * or duplicates items would otherwise look fast.
+     */
+    static void closeAndCheck(Sink sink, long written) {
+        sink.close();
+        long delivered = sink.drain().deliveredAcquire();
+        if (delivered != written) {
+            throw new IllegalStateException(sink.getClass().getSimpleName() + " delivered " + delivered
+                    + " items but " + written + " were written");
+        }
+    }
+
+    static void join(Thread thread) {
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while joining " + thread.getName(), e);
+        }
+    }
+}

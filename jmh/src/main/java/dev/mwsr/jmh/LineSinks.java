@@ -1,0 +1,18 @@
+package dev.mwsr.jmh;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** Builds a {@link LineSink} from the name a benchmark's {@code impl} parameter holds. */
+final class LineSinks {
+    private LineSinks() {
+    }
+
+    static LineSink create(String impl, Path file, int capacity) throws IOException {
+        return switch (impl) {
+            case "buffered-writer" -> new SynchronizedWriterSink(file);
+            case "log4j2" -> new Log4jSink(file);
+            default -> throw new IllegalArgumentException("unknown impl '" + impl + "'");
+        };
+    }
+}

@@ -3,6 +3,7 @@
 #
 #   jmh/run.sh quick [extra JMH args]   representative subset, ~6 minutes on 2 cores
 #   jmh/run.sh full  [extra JMH args]   everything, 2 forks, ~1.5 hours on 2 cores
+#   jmh/run.sh smoke [extra JMH args]   the quick subset, one 200 ms iteration each: does it all run?
 #   jmh/run.sh list                     the benchmarks and the runs each profile makes
 #
 # Output: jmh/runs/<profile>-<UTC stamp>.json (all runs merged), .md (the table, from report.py)
@@ -70,16 +71,26 @@ full_runs=(
 )
 quick_args=(-f 1 -wi 2 -w 1s -i 3 -r 1s -prof gc)
 full_args=(-f 2 -wi 5 -w 2s -i 5 -r 2s -prof gc)
+smoke_args=(-f 1 -wi 0 -w 1s -i 1 -r 200ms -prof gc)
 
 case "$profile" in
     quick) runs=("${quick_runs[@]}"); args=("${quick_args[@]}") ;;
     full) runs=("${full_runs[@]}"); args=("${full_args[@]}") ;;
+    smoke) runs=("${quick_runs[@]}"); args=("${smoke_args[@]}") ;;
     list)
         echo "quick: ${quick_args[*]}"; printf '  %s\n' "${quick_runs[@]}"
         echo "full: ${full_args[*]}"; printf '  %s\n' "${full_runs[@]}"
         exit 0 ;;
-    *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
+
+# An option given on the command line replaces the profile's (JMH rejects an option given twice).
+profile_args=()
+for ((k = 0; k < ${#args[@]}; k += 2)); do
+    opt="${args[k]}"
+    if [[ "$opt" == -prof || " $* " != *" $opt "* ]]; then profile_args+=("$opt" "${args[k + 1]}"); fi
+done
+args=("${profile_args[@]}")
 
 java="$(find_java)"
 if [[ ! -f "$jar" || "${REBUILD:-0}" == 1 ]]; then

@@ -17,6 +17,11 @@ interface Sink extends AutoCloseable {
 
     Drain drain();
 
+    /** Items an overflow policy discarded so far (an estimate while writers run); 0 if it never drops. */
+    default long dropped() {
+        return 0;
+    }
+
     @Override
     void close();
 }

@@ -36,9 +36,10 @@ import java.util.function.Consumer;
  *
  * <p><b>The flusher</b> receives a read-only {@link List} view that is valid only during the
  * call: its array is reused for later batches, so a flusher that keeps items copies them. The
- * flusher must not call {@link #flush()} or {@link #close()} on its own buffer, nor a write that
- * would have to wait for the flush in progress: these throw {@link IllegalStateException} rather
- * than deadlock. A {@code write} from inside the flusher that fits in the spare half is accepted.
+ * flusher must not call {@link #flush()} or {@link #close()} on its own buffer: these throw
+ * {@link IllegalStateException} rather than wait for themselves. A {@code write} from inside the
+ * flusher is accepted while it fits in the half being filled; one that finds that half full (and
+ * so would have to flush, or wait for the flush in progress) throws {@link IllegalStateException}.
  *
  * <p><b>Failures.</b> If the flusher throws, the buffer fails fast: the call that ran the flush
  * throws {@link FlushFailedException} (its cause is the flusher's exception), and so does every
@@ -92,9 +93,11 @@ public final class Buffer<T> implements BatchBuffer<T> {
      * one at a time and in cut order; flush() acquiring flushLock after a flush released it gives
      * the happens-before from the flusher's return.
      *
-     * `state` (CLOSED | FAILED) changes under the write lock (CLOSED) or flushLock (FAILED), and
-     * is read by writers under the read lock, so a writer that was accepted is in a half that the
-     * next write-lock holder sees. On failure, `undelivered` (guarded by flushLock) collects the
+     * `state` bits (CLOSED, FAILED) are only ever set, atomically. close() sets CLOSED *before* it
+     * takes the write lock, so a writer that checked OPEN under the read lock is waited for and
+     * delivered, while a writer still waiting for room (for the read lock, the write lock or
+     * flushLock) reads the state again once it gets in and is refused. FAILED is set under
+     * flushLock by the thread whose flusher call threw. On failure, `undelivered` (guarded by flushLock) collects the
      * failed batch, every later cut, and the remains of `current` (failureException() drains it
      * under both locks before any exception is built), so each FlushFailedException is complete.
      *
@@ -304,11 +307,13 @@ public final class Buffer<T> implements BatchBuffer<T> {
                     position = filled + n;
                     return;
                 }
-                lockFlushInterruptibly();
-                cutSize = filled;
-                cut = cutLocked();
-                store(one, array, list, n, current.items, 0);
-                position = n;
+                s = lockFlushThenRecheck();
+                if (s == OPEN) {
+                    cutSize = filled;
+                    cut = cutLocked();
+                    store(one, array, list, n, current.items, 0);
+                    position = n;
+                }
             }
         } finally {
             lock.unlockWrite(stamp);
@@ -329,10 +334,12 @@ public final class Buffer<T> implements BatchBuffer<T> {
         try {
             s = state;
             if (s == OPEN) {
-                lockFlushInterruptibly();
-                cutSize = filled();
-                if (cutSize > 0) {
-                    cut = cutLocked();
+                s = lockFlushThenRecheck();
+                if (s == OPEN) {
+                    cutSize = filled();
+                    if (cutSize > 0) {
+                        cut = cutLocked();
+                    }
                 }
             }
         } finally {
@@ -415,9 +422,10 @@ public final class Buffer<T> implements BatchBuffer<T> {
         checkNotInsideFlusher("close");
         BatchView<T> cut = null;
         int cutSize = 0;
+        // Refuse first, then wait: writers still waiting for room see CLOSED when they get in.
+        STATE.getAndBitwiseOr(this, CLOSED);
         long stamp = lock.writeLock();
         try {
-            STATE.getAndBitwiseOr(this, CLOSED);
             flushLock.lock();
             cutSize = filled();
             if (cutSize > 0) {
@@ -630,13 +638,24 @@ public final class Buffer<T> implements BatchBuffer<T> {
         }
     }
 
-    /** Caller holds the write lock, which the caller's finally releases if this throws. */
-    private void lockFlushInterruptibly() {
+    /**
+     * Waits for the flush in progress (the "both halves full" wait), then reads the state again:
+     * close() or a failure may have come while this writer waited, and then it must not get in.
+     * Caller holds the write lock, which the caller's finally releases if this throws.
+     *
+     * @return the state; flushLock is held if and only if it is OPEN
+     */
+    private int lockFlushThenRecheck() {
         try {
             flushLock.lockInterruptibly();
         } catch (InterruptedException e) {
             throw interrupted(e);
         }
+        int s = state;
+        if (s != OPEN) {
+            flushLock.unlock();
+        }
+        return s;
     }
 
     private static CancellationException interrupted(InterruptedException e) {

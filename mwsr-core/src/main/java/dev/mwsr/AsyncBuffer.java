@@ -1,0 +1,656 @@
+package dev.mwsr;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ThreadFactory;
+import java.util.function.Consumer;
+
+/**
+ * A bounded multi-writer, single-reader buffer flushed by one background thread: writers put items
+ * on a lock-free queue and return; a drainer thread (virtual by default) cuts batches of up to
+ * {@code maxBatch} items and hands them to the flusher. Writers never do I/O and never wait for
+ * it, unless the overflow policy is {@link OverflowPolicy#BLOCK} and the queue is full.
+ *
+ * <p><b>Threads.</b> Every method may be called from any thread. The flusher is called only by
+ * the drainer thread, so never concurrently with itself, never with an empty list and never with
+ * more than {@code maxBatch} items, except for a {@code writeV} group larger than that, which
+ * arrives as one call holding exactly its items. When the drainer runs is chosen by the
+ * {@link Mode}. The drainer is started by the constructor and joined by {@link #close()}; always
+ * close the buffer (a virtual drainer does not keep the JVM alive, and items not yet delivered when
+ * the JVM exits are lost).
+ *
+ * <p><b>Memory model.</b> Actions of a thread before {@code write(x)} happen-before the flusher's
+ * call that holds {@code x}; the flusher's return for those items happens-before {@code flush()}
+ * returns in any thread whose call to {@code flush()} happens-after those writes.
+ *
+ * <p><b>Order.</b> Items written by one thread arrive in the order written; the items of one
+ * {@code writeV} arrive contiguous, in order, in one flusher call, with no other item between them.
+ *
+ * <p><b>Capacity.</b> {@code capacity} bounds the items waiting in the queue; the batch in the
+ * flusher is not counted, so up to {@code capacity + maxBatch} items may be pending. A
+ * {@code writeV} group of n items takes n places. What happens to a writer that does not fit is the
+ * {@link OverflowPolicy}; drops are counted in {@link Metrics#dropped()}.
+ *
+ * <p><b>The flusher</b> receives a read-only {@link List} view that is valid only during the
+ * call; it is reused, so a flusher that keeps items copies them. The flusher may {@code write} to
+ * its own buffer if that does not have to wait; it must not call {@link #flush()} or
+ * {@link #close()} on it, nor a write that would have to wait for room: these throw
+ * {@link IllegalStateException} rather than deadlock.
+ *
+ * <p><b>Failures.</b> By default the buffer fails fast: once the flusher throws, the drainer
+ * stops, every later {@code write}, {@code writeV}, {@code flush} and {@code close} throws
+ * {@link FlushFailedException} with the flusher's exception as cause, and
+ * {@link FlushFailedException#undelivered()} holds the failed batch followed by every item accepted
+ * and not delivered (complete when thrown). With {@link Builder#retryFailedBatches(Duration)} the
+ * drainer instead keeps the batch and calls the flusher again after a pause that doubles from
+ * 1 ms up to the given maximum, logging each failure through {@link System.Logger}; writers
+ * meanwhile fill the queue and then wait, drop or grow as the overflow policy says, and
+ * {@code flush()}/{@code close()} wait for the retries to succeed ({@link #close(Duration)} bounds
+ * that wait). Every flusher call that threw is counted in {@link Metrics#failures()}.
+ *
+ * <p><b>Interrupts.</b> A writer interrupted while it waits for room ({@code BLOCK}) throws
+ * {@link CancellationException} with the {@link InterruptedException} as cause, its interrupt flag
+ * set again, and none of its items written. {@code flush()} and {@code close()} wait without regard
+ * to interrupts (the flag stays set).
+ *
+ * <p><b>Metrics</b> are estimates for monitoring, read without locks and cheap enough to poll
+ * often; they are exact when the buffer is quiescent (after {@code flush()} with no writer running,
+ * or after {@code close()}). Each flusher call also emits a {@code dev.mwsr.Flush} JDK Flight
+ * Recorder event (batch size, duration, failed), disabled unless a recording enables it.
+ *
+ * @param <T> the item type
+ */
+public final class AsyncBuffer<T> implements BatchBuffer<T> {
+    /*
+     * Implementation notes.
+     *
+     * Queue. Writers never touch the drainer's state, only a JCTools MPSC queue (class Room). The
+     * bounded policies use MpscArrayQueue: a preallocated ring, so write() allocates nothing, and
+     * its producers claim a slot with one CAS. GROW uses MpscUnboundedXaddArrayQueue, whose
+     * producers claim with getAndAdd and whose chunks are pooled. We do not use
+     * MpscBlockingConsumerArrayQueue: its parking serves exactly one wake-up rule (non-empty), and
+     * ours depends on the mode, on flush requests and on close; and capacity here is counted in
+     * items, not elements, because a writeV group is one element (class Group) taking n places.
+     *
+     * Admission. Room.word packs CLOSED | FAILED | count, where count is places reserved by
+     * writers plus places in the queue. A writer CASes count += n if it fits (or if count == 0, so a
+     * group larger than the capacity gets in alone), then offers. The drainer subtracts only after
+     * polling, so a reservation always finds a slot. A CAS fails once a flag is set, so after close()
+     * sets CLOSED every accepted writer is already counted, and the drainer, which delivers until
+     * count == 0, sees its item even if it is still offering: "accepted but stranded" cannot happen,
+     * and refused writers threw before touching the queue.
+     *
+     * Overflow. BLOCK waits on a Condition (ReentrantLock, so virtual threads unmount; no spin).
+     * The drainer, after take() lowered the count, reads spaceWaiters and signals as many waiters
+     * as there is room; a waiter increments spaceWaiters before re-reading the count, so one of
+     * the two sees the other (both are volatile accesses in the synchronization order). A waiter
+     * that wakes and still does not fit implies count > 0, so a later take() signals again.
+     * DROP_NEWEST and WARN drop the incoming group. DROP_OLDEST cannot poll as a producer of an
+     * MPSC queue, so the consumer role is a lock (consumerLock): the drainer holds it while it
+     * cuts a batch (not while the flusher runs), and a DROP_OLDEST writer that does not fit takes
+     * it and polls whole elements from the head until it fits, counting them as dropped. Only one
+     * thread ever polls at a time, and the lock hands over the consumer index with happens-before.
+     *
+     * Wake-up. An idle drainer sets `sleeping` = 1, re-checks for work, and parks. A writer whose
+     * reservation makes count reach `wakeAt` (1 in TRIGGER; maxBatch in LOOP with earlyFlush;
+     * never otherwise) reads `sleeping` after its CAS and, only if it is 1, CASes it to 0 and
+     * unparks: one unpark per sleep, none per write. No lost wake-up: the writer's CAS on the
+     * count precedes its read of `sleeping`, the drainer's write of `sleeping` precedes its read of
+     * the count, so at least one of them sees the other. (The argument rests on our own `word`,
+     * not on JCTools' internal orderings.)
+     *
+     * flush(). A write that returned has claimed its queue index, so flush() reads the producer
+     * index P and waits until `delivered` >= P, where `delivered` is the consumer index at the end
+     * of the last cut whose flusher call returned. JCTools' drain/relaxedPoll may stop at a slot a
+     * producer claimed but has not filled yet; peek/poll instead spin there while the consumer
+     * index is below the producer index, so a cut towards P never stops short, and indices are
+     * only published after the flusher's return (the happens-before edge flush() needs). flush()
+     * raises `requested` to P and wakes the drainer, which serves requests before anything else in
+     * every mode (cutting LOOP's rest short). MANUAL delivers only for requests, close, and while
+     * BLOCK writers wait (or they would wait forever): a waiter increments spaceWaiters and
+     * re-reads the count, then wakes the drainer before each wait; the drainer publishes
+     * `sleeping`, then reads the count and spaceWaiters (Dekker again, for both conditions).
+     * A request for "what is queued now" would not do: items reserved but not yet offered when
+     * the waiter asks are outside its target, and may be all that fills the queue.
+     *
+     * Batches. Under consumerLock the drainer peeks, and polls only what fits: a group that does
+     * not fit in the current batch stays at the head for the next cut, one larger than maxBatch is
+     * cut alone and delivered as its own read-only list. LOOP rests `interval` after every flusher
+     * return (measured from it, so never early) and makes no call for an empty period.
+     *
+     * Failure. The drainer sets FAILED (refusing writers), collects the failed batch and then
+     * polls until count == 0, and only then publishes the cause and the undelivered list; threads
+     * that saw FAILED wait for that publication, so every FlushFailedException is complete. The
+     * retrying policy instead keeps the batch in the reused view and calls again after a pause
+     * (parkNanos, doubling from 1 ms to the cap); writers meanwhile see a full queue as usual.
+     *
+     * Spins. The only busy waits are for a writer between its reservation and its offer (a few
+     * instructions, no blocking call between them): the drainer cutting while count > 0 and the
+     * queue is empty, and a DROP_OLDEST writer in the same situation. They Thread.yield().
+     *
+     * close(Duration). After the timeout `abandoned` stops the drainer at its next check (before
+     * every flusher call and retry), and the thread is interrupted to end a pause or an
+     * interruptible flusher; the items still counted, and the batch in flight, are reported.
+     */
+
+    /** When the drainer delivers. */
+    public enum Mode {
+        /** Deliver as soon as items are there; batches form while the flusher is busy. */
+        TRIGGER,
+        /**
+         * Time-driven double buffering: after each flusher call the drainer rests at least
+         * {@code interval} before the next cut (never early; no call for an empty period).
+         * {@code flush()} and {@code close()} cut the rest short; with
+         * {@link Builder#earlyFlush(boolean)} a full batch does too. Each cut takes up to
+         * {@code maxBatch} items, so under {@code BLOCK} a writer that finds the queue full waits
+         * for the next cut: throughput is at most {@code maxBatch} items per interval plus
+         * flusher time, by design.
+         */
+        LOOP,
+        /**
+         * Only {@code flush()} and {@code close()} deliver; and, so that no writer waits forever
+         * under {@code BLOCK}, while writers wait for room the drainer delivers what is queued.
+         */
+        MANUAL
+    }
+
+    /** What a write does when the queue has no room for its items. */
+    public enum OverflowPolicy {
+        /** Wait for room; nothing is lost. Interruptible. */
+        BLOCK,
+        /** Discard the oldest queued items (whole groups) until the new items fit. */
+        DROP_OLDEST,
+        /** Discard the incoming items (the whole group); the write returns normally. */
+        DROP_NEWEST,
+        /**
+         * As {@link #DROP_NEWEST}, and log a warning through {@link System.Logger} (logger
+         * {@code dev.mwsr.AsyncBuffer}) at most once per second with the count dropped since.
+         */
+        WARN,
+        /** Never refuse: the queue is unbounded and fails loudly by running out of memory. */
+        GROW
+    }
+
+    private static final String NULL_IN_GROUP = "writeV: null item; nothing was written";
+    private static final ThreadFactory VIRTUAL = Thread.ofVirtual().name("mwsr-async-drainer-", 0).factory();
+
+    private final int capacity;
+    private final Mode mode;
+    private final Room room;
+    private final Drainer<T> drainer;
+
+    /**
+     * Creates a buffer with the builder's defaults: {@link Mode#TRIGGER},
+     * {@link OverflowPolicy#BLOCK}, {@code maxBatch = capacity}, fail-fast, a virtual drainer.
+     *
+     * @param capacity the most items waiting in the queue, at least 1 and at most 2<sup>30</sup>
+     * @param flusher receives each batch, on the drainer thread
+     * @throws IllegalArgumentException if {@code capacity} is out of range
+     * @throws NullPointerException if {@code flusher} is null
+     */
+    public AsyncBuffer(int capacity, Consumer<? super List<T>> flusher) {
+        this(new Builder<T>(flusher).capacity(capacity));
+    }
+
+    private AsyncBuffer(Builder<T> b) {
+        b.validate();
+        this.capacity = b.capacity;
+        this.mode = b.mode;
+        int maxBatch = b.maxBatch > 0 ? b.maxBatch : b.capacity;
+        System.Logger logger = b.logger != null ? b.logger : System.getLogger(AsyncBuffer.class.getName());
+        this.room = new Room(capacity, b.overflow, logger, this::beforeWait);
+        long interval = b.interval == null ? 0 : b.interval.toNanos();
+        long backoff = b.maxBackoff == null ? -1 : b.maxBackoff.toNanos();
+        this.drainer = new Drainer<>(room, b.flusher, mode, maxBatch, interval, b.earlyFlush, backoff, logger);
+        Thread t = b.threadFactory.newThread(drainer);
+        if (t == null) {
+            throw new IllegalStateException("threadFactory returned null; it must return an unstarted thread");
+        }
+        drainer.start(t);
+    }
+
+    /**
+     * Starts a builder; see {@link Builder} for the options and their defaults.
+     *
+     * @param flusher receives each batch, on the drainer thread
+     * @param <T> the item type
+     * @return a new builder
+     * @throws NullPointerException if {@code flusher} is null
+     */
+    public static <T> Builder<T> builder(Consumer<? super List<T>> flusher) {
+        return new Builder<>(flusher);
+    }
+
+    /**
+     * Writes one item: queues it and returns (no I/O). Allocates nothing with a bounded policy.
+     *
+     * @param item the item, not null
+     * @throws NullPointerException if {@code item} is null
+     * @throws IllegalStateException if the buffer is closed, or if a write from inside the
+     *     flusher would have to wait for room
+     * @throws FlushFailedException if the buffer failed
+     * @throws CancellationException if interrupted while waiting for room
+     */
+    @Override
+    public void write(T item) {
+        Objects.requireNonNull(item, "item");
+        enqueue(item, 1);
+    }
+
+    /**
+     * Writes a group atomically: its items arrive contiguous, in order, in one flusher call, with
+     * no other writer's item between them. The group takes as many places as it has items; one
+     * larger than {@code capacity} is accepted alone once the queue is empty (or dropped whole, by
+     * a dropping policy, if it is not), and one larger than {@code maxBatch} is delivered as one
+     * call of exactly its items. An empty group writes nothing (but still throws if the buffer is
+     * closed or failed). The items are copied; the array may be reused after the call.
+     *
+     * @param items the items, none null
+     * @throws NullPointerException if the array or any item is null; nothing is written
+     * @throws IllegalStateException if the buffer is closed
+     * @throws FlushFailedException if the buffer failed
+     * @throws CancellationException if interrupted while waiting for room
+     */
+    @SafeVarargs
+    @SuppressWarnings("varargs") // the array is only read, copied as Object[]; it never escapes as T[]
+    public final void writeV(T... items) {
+        writeCopy(Arrays.copyOf(Objects.requireNonNull(items, "items"), items.length, Object[].class));
+    }
+
+    /**
+     * Writes a group atomically; see {@link #writeV(Object[])}. The list must not change during
+     * the call; it is copied.
+     *
+     * @param items the items, none null
+     * @throws NullPointerException if the list or any item is null; nothing is written
+     * @throws IllegalStateException if the buffer is closed
+     * @throws FlushFailedException if the buffer failed
+     * @throws CancellationException if interrupted while waiting for room
+     */
+    @Override
+    public void writeV(List<? extends T> items) {
+        writeCopy(Objects.requireNonNull(items, "items").toArray());
+    }
+
+    private void writeCopy(Object[] copy) {
+        for (Object item : copy) {
+            Objects.requireNonNull(item, NULL_IN_GROUP);
+        }
+        switch (copy.length) {
+            case 0 -> {
+                if ((room.word() & (Room.CLOSED | Room.FAILED)) != 0) {
+                    throw refused();
+                }
+            }
+            case 1 -> enqueue(copy[0], 1);
+            default -> enqueue(new Group(copy), copy.length);
+        }
+    }
+
+    private void enqueue(Object element, int places) {
+        long after = room.reserve(places);
+        if (after < 0) {
+            if (after == Room.REFUSED) {
+                throw refused();
+            }
+            return; // dropped, and counted
+        }
+        room.offer(element);
+        if (after >= drainer.wakeAt) {
+            drainer.wake();
+        }
+    }
+
+    /** Run by a writer before each wait for room (BLOCK), once it counts as a waiter. */
+    private void beforeWait() {
+        if (Thread.currentThread() == drainer.thread()) {
+            throw new IllegalStateException("the flusher must not write to its own buffer when that has to"
+                    + " wait for room: the wait would never end");
+        }
+        if (mode == Mode.MANUAL) {
+            drainer.wake(); // a MANUAL drainer delivers while writers wait (Room.hasSpaceWaiters)
+        }
+    }
+
+    /**
+     * Delivers everything written before this call and returns once the flusher has returned for
+     * it, whatever the mode (in {@link Mode#LOOP} this cuts the rest short). Items written by other
+     * threads meanwhile may be delivered too. After {@link #close()} this returns at once. With the
+     * retrying failure policy this waits while the flusher keeps failing.
+     *
+     * @throws FlushFailedException if the buffer failed, now or before
+     * @throws IllegalStateException if called from inside this buffer's flusher
+     */
+    @Override
+    public void flush() {
+        checkNotDrainer("flush");
+        if ((room.word() & Room.FAILED) != 0) {
+            throw failure();
+        }
+        long target = room.producerIndex();
+        Progress progress = drainer.progress;
+        if (progress.delivered() < target && !progress.isTerminated() && !drainer.abandoned()) {
+            drainer.request(target);
+            progress.await(() -> progress.delivered() >= target || progress.failureCause() != null
+                    || drainer.abandoned());
+        }
+        if ((room.word() & Room.FAILED) != 0) {
+            throw failure();
+        }
+    }
+
+    /**
+     * Refuses new writes, delivers everything accepted, joins the drainer thread, then returns.
+     * Idempotent: a later call waits for the same end and returns (or throws the same failure).
+     * Writes that start after this call, and writers waiting for room, throw
+     * {@link IllegalStateException} and are never delivered. This waits as long as the flusher
+     * takes (and, with the retrying policy, as long as it keeps failing); see
+     * {@link #close(Duration)} for a bound.
+     *
+     * @throws FlushFailedException if the buffer failed, now or before (on every call)
+     * @throws IllegalStateException if called from inside this buffer's flusher
+     */
+    @Override
+    public void close() {
+        checkNotDrainer("close");
+        if (!drainer.abandoned()) {
+            startClose();
+            boolean interrupted = false;
+            for (;;) {
+                try {
+                    drainer.thread().join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (drainer.progress.failureCause() != null) {
+            throw failure();
+        }
+    }
+
+    /**
+     * As {@link #close()}, but gives up after {@code timeout}: then the drainer is told to stop
+     * (it is interrupted, calls the flusher no more, and ends as soon as a flusher call in
+     * progress returns) and this returns the number of accepted items not delivered, the batch in
+     * the flusher included. Only a flusher call that never returns keeps the drainer thread alive
+     * after this. Later {@code close()} calls return at once.
+     *
+     * @param timeout how long to wait for delivery
+     * @return 0 if everything accepted was delivered and the drainer ended; otherwise the items
+     *     given up on (if the flusher call in progress later returns normally, its items did arrive)
+     * @throws FlushFailedException if the buffer failed, now or before
+     * @throws IllegalStateException if called from inside this buffer's flusher
+     * @throws NullPointerException if {@code timeout} is null
+     */
+    public long close(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        checkNotDrainer("close");
+        if (!drainer.abandoned()) {
+            startClose();
+            long end = System.nanoTime() + Math.max(0, timeout.toNanos());
+            boolean interrupted = false;
+            Thread t = drainer.thread();
+            while (t.isAlive()) {
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    drainer.abandon();
+                    break;
+                }
+                try {
+                    t.join(Duration.ofNanos(left));
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (drainer.progress.failureCause() != null) {
+            throw failure();
+        }
+        return drainer.abandoned() ? (room.word() & Room.COUNT) + drainer.inFlight() : 0L;
+    }
+
+    private void startClose() {
+        room.refuse(Room.CLOSED);
+        drainer.nudge();
+    }
+
+    /**
+     * The most items waiting in the queue (the batch in the flusher not counted).
+     *
+     * @return the capacity
+     */
+    @Override
+    public int capacity() {
+        return capacity;
+    }
+
+    /**
+     * A snapshot of the counters: estimates while writers and the drainer run, exact when
+     * quiescent. {@code enqueued} is derived ({@code written + pending + dropped from the queue}),
+     * so writers pay for no counter.
+     *
+     * @return the metrics
+     */
+    @Override
+    public Metrics metrics() {
+        long written = drainer.written();
+        long batches = drainer.batches();
+        long failures = drainer.failures();
+        long pending = (room.word() & Room.COUNT) + drainer.inFlight() + drainer.progress.undelivered().size();
+        long droppedQueued = room.droppedQueued();
+        long dropped = droppedQueued + room.droppedIncoming();
+        return new Metrics(written + pending + droppedQueued, written, dropped, pending, batches, failures);
+    }
+
+    /** Tests: the drainer, for its thread and wake-up count. */
+    Drainer<T> drainer() {
+        return drainer;
+    }
+
+    @Override
+    public String toString() {
+        return "AsyncBuffer[capacity=" + capacity + ", mode=" + mode + ", " + metrics() + "]";
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // States and their exceptions.
+
+    private RuntimeException refused() {
+        if ((room.word() & Room.FAILED) != 0) {
+            return failure();
+        }
+        return new IllegalStateException("buffer is closed: write before close(), or use a new buffer");
+    }
+
+    /** The failure, once the drainer has published it complete. */
+    private FlushFailedException failure() {
+        drainer.progress.await(() -> drainer.progress.failureCause() != null);
+        List<Object> lost = drainer.progress.undelivered();
+        return new FlushFailedException("the flusher threw, so the buffer failed and refuses further writes;"
+                + " undelivered() holds the " + lost.size() + " items it accepted but did not deliver",
+                drainer.progress.failureCause(), lost);
+    }
+
+    private void checkNotDrainer(String what) {
+        if (Thread.currentThread() == drainer.thread()) {
+            throw new IllegalStateException("the flusher must not call " + what + " on its own buffer:"
+                    + " it would wait for itself");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+
+    /**
+     * Options for an {@link AsyncBuffer}. Not thread-safe; {@link #build()} may be called more than
+     * once, each call starting a new buffer (and drainer thread).
+     *
+     * @param <T> the item type
+     */
+    public static final class Builder<T> {
+        private final Consumer<? super List<T>> flusher;
+        private int capacity = 1024;
+        private int maxBatch;
+        private Mode mode = Mode.TRIGGER;
+        private Duration interval;
+        private boolean earlyFlush;
+        private OverflowPolicy overflow = OverflowPolicy.BLOCK;
+        private ThreadFactory threadFactory = VIRTUAL;
+        private Duration maxBackoff;
+        private System.Logger logger;
+
+        private Builder(Consumer<? super List<T>> flusher) {
+            this.flusher = Objects.requireNonNull(flusher, "flusher");
+        }
+
+        /**
+         * The most items waiting in the queue. Default 1024.
+         *
+         * @param capacity at least 1, at most 2<sup>30</sup> (checked by {@link #build()})
+         * @return this builder
+         */
+        public Builder<T> capacity(int capacity) {
+            this.capacity = capacity;
+            return this;
+        }
+
+        /**
+         * The most items in one flusher call (a larger {@code writeV} group still arrives whole).
+         * Default: the capacity.
+         *
+         * @param maxBatch at least 1, at most the capacity (any size with {@code GROW})
+         * @return this builder
+         */
+        public Builder<T> maxBatch(int maxBatch) {
+            if (maxBatch < 1) {
+                throw new IllegalArgumentException("maxBatch must be at least 1, was " + maxBatch);
+            }
+            this.maxBatch = maxBatch;
+            return this;
+        }
+
+        /**
+         * When the drainer delivers. Default {@link Mode#TRIGGER}.
+         *
+         * @param mode the mode
+         * @return this builder
+         */
+        public Builder<T> mode(Mode mode) {
+            this.mode = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /**
+         * {@link Mode#LOOP} only, and required there: the minimum rest after each flusher call.
+         *
+         * @param interval positive
+         * @return this builder
+         */
+        public Builder<T> interval(Duration interval) {
+            Objects.requireNonNull(interval, "interval");
+            if (interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("interval must be positive, was " + interval);
+            }
+            this.interval = interval;
+            return this;
+        }
+
+        /**
+         * {@link Mode#LOOP} only: when true, {@code maxBatch} items waiting are delivered at once,
+         * without waiting for the rest to end. Default false (the interval is never cut short by
+         * writers).
+         *
+         * @param earlyFlush whether a full batch cuts the rest short
+         * @return this builder
+         */
+        public Builder<T> earlyFlush(boolean earlyFlush) {
+            this.earlyFlush = earlyFlush;
+            return this;
+        }
+
+        /**
+         * What a write does when the queue is full. Default {@link OverflowPolicy#BLOCK}.
+         *
+         * @param overflow the policy
+         * @return this builder
+         */
+        public Builder<T> overflow(OverflowPolicy overflow) {
+            this.overflow = Objects.requireNonNull(overflow, "overflow");
+            return this;
+        }
+
+        /**
+         * Creates the drainer thread. Default: a virtual thread named {@code mwsr-async-drainer-N}.
+         * The factory must return a new, unstarted thread.
+         *
+         * @param threadFactory the factory
+         * @return this builder
+         */
+        public Builder<T> threadFactory(ThreadFactory threadFactory) {
+            this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
+            return this;
+        }
+
+        /**
+         * Chooses the retrying failure policy instead of fail-fast: a batch whose flusher call
+         * threw is kept and retried after a pause that starts at 1 ms and doubles up to
+         * {@code maxBackoff}; each failure is logged and counted in {@link Metrics#failures()}.
+         *
+         * @param maxBackoff the longest pause between attempts, positive
+         * @return this builder
+         */
+        public Builder<T> retryFailedBatches(Duration maxBackoff) {
+            Objects.requireNonNull(maxBackoff, "maxBackoff");
+            if (maxBackoff.isNegative() || maxBackoff.isZero()) {
+                throw new IllegalArgumentException("maxBackoff must be positive, was " + maxBackoff);
+            }
+            this.maxBackoff = maxBackoff;
+            return this;
+        }
+
+        /** Tests: where WARN and retry messages go. */
+        Builder<T> logger(System.Logger logger) {
+            this.logger = Objects.requireNonNull(logger, "logger");
+            return this;
+        }
+
+        /**
+         * Checks the options and starts a buffer with its drainer thread.
+         *
+         * @return the buffer
+         * @throws IllegalArgumentException if the capacity is out of range, {@code maxBatch} exceeds
+         *     the capacity (except with {@code GROW}), {@code LOOP} has no interval, or
+         *     {@code interval}/{@code earlyFlush} are given for another mode
+         * @throws IllegalStateException if the thread factory returns null
+         */
+        public AsyncBuffer<T> build() {
+            return new AsyncBuffer<>(this);
+        }
+
+        private void validate() {
+            if (capacity < 1 || capacity > 1 << 30) {
+                throw new IllegalArgumentException("capacity must be between 1 and 2^30, was " + capacity);
+            }
+            if (maxBatch > capacity && overflow != OverflowPolicy.GROW) {
+                throw new IllegalArgumentException("maxBatch (" + maxBatch + ") must not exceed capacity ("
+                        + capacity + "): a batch never holds more than the queue; raise capacity or use GROW");
+            }
+            if (mode == Mode.LOOP && interval == null) {
+                throw new IllegalArgumentException("LOOP mode needs interval(Duration): the rest after each batch");
+            }
+            if (mode != Mode.LOOP && (interval != null || earlyFlush)) {
+                throw new IllegalArgumentException("interval and earlyFlush apply to LOOP mode only, mode is " + mode);
+            }
+        }
+    }
+}

@@ -1,0 +1,278 @@
+package dev.mwsr;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jctools.queues.MessagePassingQueue;
+import org.jctools.queues.MpscArrayQueue;
+import org.jctools.queues.MpscUnboundedXaddArrayQueue;
+import org.jctools.queues.QueueProgressIndicators;
+
+/**
+ * The queue of an {@link AsyncBuffer} and its admission control: how many places are taken, the
+ * overflow policy applied to a writer that does not fit, and the closed/failed flags that refuse
+ * writers. Writers call {@link #reserve} then {@link #offer}; the consumer side (the drainer, or a
+ * {@code DROP_OLDEST} writer) polls only while holding {@link #consumerLock}.
+ */
+final class Room {
+    /*
+     * `word` packs the flags and the count of places taken: items reserved by writers (possibly
+     * not yet offered) plus items in the queue. Reserving is a CAS on `word` that fails once a flag
+     * is set, so after markClosed()/markFailed() returns no writer can be accepted any more, and
+     * every writer accepted before is counted: the consumer waits for the count to reach zero to
+     * know it has seen every accepted item (the race of write against close()).
+     *
+     * The count only goes down after the consumer has polled the elements (take()), so a writer
+     * whose reservation succeeded always finds a free slot: elements <= count <= capacity, and the
+     * bounded queue has at least `capacity` slots. A group larger than the capacity is admitted only
+     * at count == 0, so it is alone and takes one slot.
+     */
+
+    static final long CLOSED = 1L << 62;
+    static final long FAILED = 1L << 61;
+    static final long COUNT = FAILED - 1;
+    /** {@link #reserve} results. */
+    static final long DROPPED = -1L;
+    static final long REFUSED = -2L;
+
+    private static final VarHandle WORD;
+    private static final VarHandle DROPPED_INCOMING;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            WORD = lookup.findVarHandle(Room.class, "word", long.class);
+            DROPPED_INCOMING = lookup.findVarHandle(Room.class, "droppedIncoming", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final MessagePassingQueue<Object> queue;
+    private final QueueProgressIndicators indices;
+    private final int capacity;
+    private final AsyncBuffer.OverflowPolicy policy;
+    private final DropWarning warning;
+    /** Run by a BLOCK writer before each wait: refuses the drainer thread, wakes a MANUAL drainer. */
+    private final Runnable beforeWait;
+
+    /** Held by whoever polls the queue: the drainer, or a DROP_OLDEST writer making room. */
+    final ReentrantLock consumerLock = new ReentrantLock();
+    private final ReentrantLock spaceLock = new ReentrantLock();
+    private final Condition space = spaceLock.newCondition();
+    /** BLOCK writers waiting; changed under spaceLock, read racily by the drainer. */
+    private volatile int spaceWaiters;
+
+    private volatile long word;
+    private volatile long droppedIncoming;
+    /** Changed only under consumerLock. */
+    private volatile long droppedQueued;
+
+    Room(int capacity, AsyncBuffer.OverflowPolicy policy, System.Logger logger, Runnable beforeWait) {
+        this.capacity = capacity;
+        this.policy = policy;
+        this.beforeWait = beforeWait;
+        this.warning = policy == AsyncBuffer.OverflowPolicy.WARN ? new DropWarning(logger, capacity) : null;
+        if (policy == AsyncBuffer.OverflowPolicy.GROW) {
+            var q = new MpscUnboundedXaddArrayQueue<Object>(Math.max(2, Math.min(capacity, 4096)));
+            this.queue = q;
+            this.indices = q;
+        } else {
+            var q = new MpscArrayQueue<Object>(Math.max(2, capacity));
+            this.queue = q;
+            this.indices = q;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Writer side.
+
+    /**
+     * Takes {@code n} places, applying the overflow policy if they are not free.
+     *
+     * @return the count of places taken after this reservation (the caller must then
+     *     {@link #offer}), or {@link #DROPPED} if the policy dropped the items, or {@link #REFUSED}
+     *     if the buffer is closed or failed
+     * @throws CancellationException if interrupted while waiting (BLOCK); nothing was reserved
+     */
+    long reserve(int n) {
+        for (;;) {
+            long w = word;
+            if ((w & (CLOSED | FAILED)) != 0) {
+                return REFUSED;
+            }
+            long count = w & COUNT;
+            if (policy == AsyncBuffer.OverflowPolicy.GROW || fits(count, n)) {
+                if (WORD.compareAndSet(this, w, w + n)) {
+                    return count + n;
+                }
+                continue;
+            }
+            switch (policy) {
+                case BLOCK -> awaitSpace(n);
+                case DROP_OLDEST -> dropOldest(n);
+                default -> {
+                    DROPPED_INCOMING.getAndAdd(this, (long) n);
+                    if (warning != null) {
+                        warning.dropped(n);
+                    }
+                    return DROPPED;
+                }
+            }
+        }
+    }
+
+    /** Adds a reserved element; never fails, because the reservation guaranteed a slot. */
+    void offer(Object element) {
+        boolean added = queue.offer(element);
+        assert added : "a reserved place had no slot";
+    }
+
+    private boolean fits(long count, int n) {
+        return count == 0 || n <= capacity - count;
+    }
+
+    private void awaitSpace(int n) {
+        try {
+            spaceLock.lockInterruptibly();
+            try {
+                spaceWaiters++;
+                try {
+                    for (;;) {
+                        long w = word;
+                        if ((w & (CLOSED | FAILED)) != 0 || fits(w & COUNT, n)) {
+                            return;
+                        }
+                        // Before every wait: the count may have risen since the last one, and a
+                        // MANUAL drainer only delivers for waiters it knows of.
+                        beforeWait.run();
+                        space.await();
+                    }
+                } finally {
+                    spaceWaiters--;
+                }
+            } finally {
+                spaceLock.unlock();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            CancellationException c = new CancellationException(
+                    "interrupted while waiting for room in the buffer; nothing was written");
+            c.initCause(e);
+            throw c;
+        }
+    }
+
+    /**
+     * DROP_OLDEST: become the consumer for a moment and discard whole elements from the head until
+     * {@code n} places fit. If the queue is empty while places are still taken, the missing items
+     * are reserved by writers that have not offered yet: yield and let the caller retry.
+     */
+    private void dropOldest(int n) {
+        boolean stalled = false;
+        consumerLock.lock();
+        try {
+            for (;;) {
+                long w = word;
+                if ((w & (CLOSED | FAILED)) != 0 || fits(w & COUNT, n)) {
+                    return;
+                }
+                Object e = queue.poll();
+                if (e == null) {
+                    stalled = true;
+                    return;
+                }
+                int k = Group.placesOf(e);
+                droppedQueued += k;
+                take(k);
+            }
+        } finally {
+            consumerLock.unlock();
+            if (stalled) {
+                Thread.yield();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Consumer side (caller holds consumerLock for every method that polls).
+
+    Object peek() {
+        assert consumerLock.isHeldByCurrentThread() : "consumer without consumerLock";
+        return queue.peek();
+    }
+
+    Object poll() {
+        assert consumerLock.isHeldByCurrentThread() : "consumer without consumerLock";
+        return queue.poll();
+    }
+
+    /** Frees {@code k} places after their elements were polled; returns the count after. */
+    long take(int k) {
+        return ((long) WORD.getAndAdd(this, (long) -k) - k) & COUNT;
+    }
+
+    /** Whether BLOCK writers wait for room (a MANUAL drainer then delivers what is queued). */
+    boolean hasSpaceWaiters() {
+        return spaceWaiters > 0;
+    }
+
+    /** Wakes as many BLOCK writers as there is room for now (at least one if the queue is empty). */
+    void signalSpace(long countAfter) {
+        if (spaceWaiters == 0) {
+            return;
+        }
+        spaceLock.lock();
+        try {
+            long room = Math.max(1, capacity - countAfter);
+            for (long i = Math.min(room, spaceWaiters); i > 0; i--) {
+                space.signal();
+            }
+        } finally {
+            spaceLock.unlock();
+        }
+    }
+
+    /** Sets CLOSED or FAILED: from now on every reservation is refused; waiting writers wake. */
+    void refuse(long flag) {
+        WORD.getAndBitwiseOr(this, flag);
+        spaceLock.lock();
+        try {
+            space.signalAll();
+        } finally {
+            spaceLock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Estimates and indices.
+
+    /** The flags and count (volatile read). */
+    long word() {
+        return word;
+    }
+
+    /** Elements ever offered or being offered: a flush() target. */
+    long producerIndex() {
+        return indices.currentProducerIndex();
+    }
+
+    /** Elements ever polled. */
+    long consumerIndex() {
+        return indices.currentConsumerIndex();
+    }
+
+    long droppedIncoming() {
+        return droppedIncoming;
+    }
+
+    long droppedQueued() {
+        return droppedQueued;
+    }
+
+    int capacity() {
+        return capacity;
+    }
+}

@@ -23,7 +23,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class LatencyBench {
-    @Param({"buffer", "disruptor-blocking", "disruptor-yielding", "jctools", "abq", "synchronized"})
+    @Param({"async", "buffer", "disruptor-blocking", "disruptor-yielding", "jctools", "abq", "synchronized"})
     public String impl;
 
     @Param("1024")

@@ -1,5 +1,7 @@
 package dev.mwsr.jmh;
 
+import dev.mwsr.AsyncBuffer;
+
 /** Builds a {@link Sink} from the name a benchmark's {@code impl} parameter holds. */
 final class Sinks {
     private Sinks() {
@@ -7,6 +9,9 @@ final class Sinks {
 
     static Sink create(String impl, int capacity) {
         return switch (impl) {
+            case "async" -> new AsyncSink(capacity, false, AsyncBuffer.OverflowPolicy.BLOCK);
+            case "async-platform" -> new AsyncSink(capacity, true, AsyncBuffer.OverflowPolicy.BLOCK);
+            case "async-drop" -> new AsyncSink(capacity, false, AsyncBuffer.OverflowPolicy.DROP_NEWEST);
             case "buffer" -> new BufferSink(capacity);
             case "disruptor-blocking" -> new DisruptorSink(capacity, false);
             case "disruptor-yielding" -> new DisruptorSink(capacity, true);

@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class VectorBench {
-    @Param({"buffer", "disruptor-blocking", "disruptor-yielding", "synchronized"})
+    @Param({"async", "buffer", "disruptor-blocking", "disruptor-yielding", "synchronized"})
     public String impl;
 
     @Param({"2", "8"})

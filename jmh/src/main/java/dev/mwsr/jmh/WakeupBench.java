@@ -26,7 +26,7 @@ import org.openjdk.jmh.annotations.Threads;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Threads(1)
 public class WakeupBench {
-    @Param({"disruptor-blocking", "disruptor-yielding", "jctools", "abq"})
+    @Param({"async", "disruptor-blocking", "disruptor-yielding", "jctools", "abq"})
     public String impl;
 
     @Param("1000")

@@ -25,7 +25,7 @@ import org.openjdk.jmh.infra.Blackhole;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class WorkBench {
-    @Param({"none", "buffer", "disruptor-blocking", "disruptor-yielding", "jctools", "abq", "synchronized"})
+    @Param({"none", "async", "buffer", "disruptor-blocking", "disruptor-yielding", "jctools", "abq", "synchronized"})
     public String impl;
 
     @Param({"100"})

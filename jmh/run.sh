@@ -51,7 +51,7 @@ profile="${1:-}"
 #   none                              (WorkBench) the work alone, no write
 #   async-{line,block,mmap,appendClose}, buffer-block, buffered-writer, log4j2   (FileBench)
 quick_runs=(
-    'ThroughputBench.writers[24]$|-p impl=async,buffer,disruptor-blocking,disruptor-yielding,jctools,abq,synchronized'
+    'ThroughputBench.writers[24]$|-p impl=async,async-platform,buffer,disruptor-blocking,disruptor-yielding,jctools,abq,synchronized'
     'VectorBench.writers2$|-p impl=async,buffer,disruptor-blocking -p n=2,8'
     'WorkBench.writers2$|-p impl=none,async,buffer,disruptor-blocking,abq'
     'LatencyBench.writers4$|-p impl=async,buffer,disruptor-blocking,abq,synchronized'

@@ -194,6 +194,11 @@ final class Drainer<T> implements Runnable {
         }
     }
 
+    /** For tests: whether the drainer has announced that it is going to park. */
+    boolean sleepingOpaque() {
+        return (int) SLEEPING.getOpaque(this) == 1;
+    }
+
     /** How many times {@link #wake()} unparked the drainer (tests: no unpark per write). */
     long wakeUps() {
         return wakeUps;

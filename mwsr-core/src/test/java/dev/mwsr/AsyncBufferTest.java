@@ -205,6 +205,13 @@ class AsyncBufferTest {
             calls.incrementAndGet();
             sleep(20);
         }).capacity(100_000).build()) {
+            // The lower bound below needs an idle drainer: on a loaded machine the new thread may
+            // not have reached its first park yet.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!buffer.drainer().sleepingOpaque() && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertTrue(buffer.drainer().sleepingOpaque(), "the new drainer never went to sleep");
             for (int i = 0; i < 50_000; i++) {
                 buffer.write(i);
             }

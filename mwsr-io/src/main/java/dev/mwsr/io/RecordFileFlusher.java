@@ -16,7 +16,7 @@ import java.util.Objects;
 import java.util.zip.CRC32C;
 
 /**
- * The flusher behind {@link FileFlusher#records(Path, boolean, boolean)}: writes each batch of
+ * The flusher behind {@link FileFlusher#records(Path, FileFlusher.Options)}: writes each batch of
  * ByteBuffers as TFRecord records. Called by one thread at a time.
  */
 final class RecordFileFlusher implements FileFlusher<ByteBuffer> {
@@ -89,7 +89,7 @@ final class RecordFileFlusher implements FileFlusher<ByteBuffer> {
             if (end < size) {
                 channel.truncate(end);
                 if (fsync) {
-                    channel.force(false);
+                    channel.force(true);
                 }
             }
             channel.position(end);
@@ -148,7 +148,7 @@ final class RecordFileFlusher implements FileFlusher<ByteBuffer> {
             }
             drain();
             if (fsync) {
-                channel.force(false);
+                channel.force(true);
             }
             committed = end;
             ok = true;

@@ -104,7 +104,7 @@ public final class ShardedRecordWriter implements Closeable {
 
     /**
      * Opens {@code shards} record files {@code name-00000-of-NNNNN} ... in {@code dir}. Each is
-     * opened as {@link FileFlusher#records(Path, boolean, boolean)} opens a file (appending cuts a
+     * opened as {@link FileFlusher#records(Path, FileFlusher.Options)} opens a file (appending cuts a
      * torn tail off first). Nothing is created if the arguments are bad or a shard set of the same
      * name with another shard count is in the directory (it would make the reader's set ambiguous).
      *
@@ -146,7 +146,7 @@ public final class ShardedRecordWriter implements Closeable {
             for (int i = 0; i < shards; i++) {
                 Path p = dir.resolve(Shards.fileName(name, i, shards));
                 paths.add(p);
-                files.add(FileFlusher.records(p, append, fsyncPerBatch));
+                files.add(FileFlusher.records(p, FileFlusher.Options.DEFAULT.withAppend(append).withFsync(fsyncPerBatch)));
             }
         } catch (RuntimeException e) {
             for (FileFlusher<ByteBuffer> f : files) {

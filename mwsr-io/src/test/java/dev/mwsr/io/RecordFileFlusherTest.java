@@ -159,7 +159,7 @@ class RecordFileFlusherTest {
             write(f, "c");
         }
         assertEquals(List.of("a", "b", "c"), texts(file));
-        try (FileFlusher<ByteBuffer> f = FileFlusher.records(file, false, true)) {
+        try (FileFlusher<ByteBuffer> f = FileFlusher.records(file, FileFlusher.Options.DEFAULT.truncate().withFsync(true))) {
             write(f, "d");
         }
         assertEquals(List.of("d"), texts(file));
@@ -206,7 +206,7 @@ class RecordFileFlusherTest {
     void aFailingDiskReachesTheBuffersFailurePath_withThePath() throws IOException {
         Path full = Path.of("/dev/full");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isWritable(full), "needs /dev/full");
-        try (FileFlusher<ByteBuffer> f = FileFlusher.records(full, true, false)) {
+        try (FileFlusher<ByteBuffer> f = FileFlusher.records(full, FileFlusher.Options.DEFAULT)) {
             Buffer<ByteBuffer> buffer = new Buffer<>(4, f);
             buffer.write(ByteBuffer.wrap(utf8("lost?")));
             FlushFailedException e = assertThrows(FlushFailedException.class, buffer::flush);

@@ -1,6 +1,7 @@
 package dev.mwsr;
 
 import java.util.function.Consumer;
+import jdk.jfr.FlightRecorder;
 
 /**
  * One buffer's flusher calls: the call itself (with its {@link FlushEvent}) and the counters
@@ -24,8 +25,14 @@ final class FlushStats {
      * @return true if it returned normally; false if it threw, which {@link #failure()} then holds
      */
     <B> boolean call(Consumer<? super B> flusher, B batch, int size) {
-        FlushEvent event = new FlushEvent();
-        event.begin();
+        // The first JFR event of a JVM costs hundreds of milliseconds (event registration), which
+        // would be paid inside the first flush, with writers waiting. With no Flight Recorder
+        // initialized no recording can want the event, so skip it; a recording started later
+        // (jcmd JFR.start, -XX:StartFlightRecording) initializes it and events follow.
+        FlushEvent event = FlightRecorder.isInitialized() ? new FlushEvent() : null;
+        if (event != null) {
+            event.begin();
+        }
         inFlight = size;
         try {
             flusher.accept(batch);
@@ -35,14 +42,18 @@ final class FlushStats {
             return true;
         } catch (Throwable t) {
             failures++;
-            event.failed = true;
             failure = t;
+            if (event != null) {
+                event.failed = true;
+            }
             return false;
         } finally {
-            event.end();
-            if (event.shouldCommit()) {
-                event.batchSize = size;
-                event.commit();
+            if (event != null) {
+                event.end();
+                if (event.shouldCommit()) {
+                    event.batchSize = size;
+                    event.commit();
+                }
             }
         }
     }

@@ -292,7 +292,7 @@ public final class ByteBatchBuffer implements WritableByteChannel {
         }
         int s;
         boolean done = false;
-        long stamp = readLock();
+        long stamp = Waits.readLock(lock, flushLock);
         try {
             s = state;
             if (s == OPEN && n > 0) {
@@ -323,11 +323,11 @@ public final class ByteBatchBuffer implements WritableByteChannel {
      * and flush the cut half on this thread.
      */
     private void writeSlow(Object src, int off, int n) {
-        checkNotInsideFlusher("write");
+        Waits.checkNotInsideFlusher(flushLock, "write");
         ByteHalf cut = null;
         int cutSize = 0;
         int s;
-        long stamp = writeLockInterruptibly();
+        long stamp = Waits.writeLock(lock);
         try {
             s = state;
             if (s == OPEN) {
@@ -358,12 +358,12 @@ public final class ByteBatchBuffer implements WritableByteChannel {
 
     /** A write larger than a half: cut what is there, then hand the write to the flusher alone. */
     private void writeOversized(Object src, int off, int n) {
-        checkNotInsideFlusher("write");
+        Waits.checkNotInsideFlusher(flushLock, "write");
         ByteBuffer bytes = ByteSources.oversized(src, off, n);
         ByteHalf cut = null;
         int cutSize = 0;
         int s;
-        long stamp = writeLockInterruptibly();
+        long stamp = Waits.writeLock(lock);
         try {
             s = state;
             if (s == OPEN) {
@@ -404,7 +404,7 @@ public final class ByteBatchBuffer implements WritableByteChannel {
      * @throws IllegalStateException if called from inside this buffer's flusher
      */
     public void flush() {
-        checkNotInsideFlusher("flush");
+        Waits.checkNotInsideFlusher(flushLock, "flush");
         ByteHalf cut = null;
         int cutSize = 0;
         int s;
@@ -446,7 +446,7 @@ public final class ByteBatchBuffer implements WritableByteChannel {
      */
     @Override
     public void close() {
-        checkNotInsideFlusher("close");
+        Waits.checkNotInsideFlusher(flushLock, "close");
         ByteHalf cut = null;
         int cutSize = 0;
         STATE.getAndBitwiseOr(this, CLOSED); // before the write lock: refuses the writers waiting for room
@@ -508,9 +508,9 @@ public final class ByteBatchBuffer implements WritableByteChannel {
      * @return the metrics
      */
     public Metrics metrics() {
-        long done = delivery.written();
-        long batchCount = delivery.batches();
-        long failed = delivery.failures();
+        long done = delivery.stats().written();
+        long batchCount = delivery.stats().batches();
+        long failed = delivery.stats().failures();
         long pending = delivery.pending() + filled();
         return new Metrics(done + pending, done, 0L, pending, batchCount, failed);
     }
@@ -593,36 +593,8 @@ public final class ByteBatchBuffer implements WritableByteChannel {
         return new IllegalStateException("buffer is closed: write before close(), or use a new buffer");
     }
 
-    private void checkNotInsideFlusher(String what) {
-        if (flushLock.isHeldByCurrentThread()) {
-            throw new IllegalStateException("the flusher must not call " + what
-                    + " on its own buffer when that has to wait for the flush in progress");
-        }
-    }
-
     // ---------------------------------------------------------------------------------------
-    // Locks with interruption turned into the documented unchecked exception.
-
-    private long readLock() {
-        long stamp = lock.tryReadLock();
-        if (stamp != 0L) {
-            return stamp;
-        }
-        checkNotInsideFlusher("write");
-        try {
-            return lock.readLockInterruptibly();
-        } catch (InterruptedException e) {
-            throw interrupted(e);
-        }
-    }
-
-    private long writeLockInterruptibly() {
-        try {
-            return lock.writeLockInterruptibly();
-        } catch (InterruptedException e) {
-            throw interrupted(e);
-        }
-    }
+    // Waits.
 
     /**
      * Waits for the flush in progress (the "both halves full" wait) and returns the state then:
@@ -631,11 +603,7 @@ public final class ByteBatchBuffer implements WritableByteChannel {
      * lock, which the caller's finally releases if this throws.
      */
     private int lockFlushThenRecheck() {
-        try {
-            flushLock.lockInterruptibly();
-        } catch (InterruptedException e) {
-            throw interrupted(e);
-        }
+        Waits.flushLock(flushLock);
         int s = state;
         if (s != OPEN) {
             flushLock.unlock();
@@ -643,11 +611,4 @@ public final class ByteBatchBuffer implements WritableByteChannel {
         return s;
     }
 
-    private static CancellationException interrupted(InterruptedException e) {
-        Thread.currentThread().interrupt();
-        CancellationException c = new CancellationException(
-                "interrupted while waiting for room in the buffer; nothing was written");
-        c.initCause(e);
-        return c;
-    }
 }

@@ -20,14 +20,10 @@ final class ByteDelivery {
     /** The idle half; null from a cut until that half has been delivered. */
     private ByteHalf spare;
     private boolean failed;
-    private Throwable failureCause;
     private final List<ByteBuffer> undelivered = new ArrayList<>();
 
     // Written under lock, volatile for metrics(); writers touch none of them.
-    private volatile long written;
-    private volatile long batches;
-    private volatile long failures;
-    private volatile long inFlight;
+    private final FlushStats stats = new FlushStats();
     private volatile long undeliveredCount;
 
     ByteDelivery(Consumer<? super ByteBuffer> flusher, ByteHalf spare) {
@@ -78,29 +74,12 @@ final class ByteDelivery {
      * batch is kept.
      */
     private boolean call(ByteBuffer view, ByteBuffer base, int size) {
-        FlushEvent event = new FlushEvent();
-        event.begin();
-        inFlight = size;
-        try {
-            flusher.accept(view);
-            written += size;
-            batches++;
+        if (stats.call(flusher, view, size)) {
             return true;
-        } catch (Throwable t) {
-            failures++;
-            event.failed = true;
-            failureCause = t;
-            failed = true;
-            park(base, size);
-            return false;
-        } finally {
-            inFlight = 0;
-            event.end();
-            if (event.shouldCommit()) {
-                event.batchSize = size;
-                event.commit();
-            }
         }
+        failed = true;
+        park(base, size);
+        return false;
     }
 
     /** Keeps a heap copy of the first {@code size} bytes of {@code bytes}. Caller holds lock. */
@@ -122,23 +101,15 @@ final class ByteDelivery {
         }
         return new FlushFailedException("the flusher threw, so the buffer failed and refuses further writes;"
                 + " undelivered() holds the " + undeliveredCount + " bytes it accepted but did not deliver,"
-                + " as ByteBuffers in order", failureCause, views);
+                + " as ByteBuffers in order", stats.failure(), views);
     }
 
-    long written() {
-        return written;
-    }
-
-    long batches() {
-        return batches;
-    }
-
-    long failures() {
-        return failures;
+    FlushStats stats() {
+        return stats;
     }
 
     /** Bytes in the flusher now plus bytes parked; an estimate unless quiescent. */
     long pending() {
-        return inFlight + undeliveredCount;
+        return stats.inFlight() + undeliveredCount;
     }
 }

@@ -1,8 +1,6 @@
 package dev.mwsr.io.cli;
 
-import dev.mwsr.AsyncBuffer;
 import dev.mwsr.Metrics;
-import dev.mwsr.io.FileFlusher;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -14,20 +12,25 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * {@code bench}: M platform threads write N lines through one {@link AsyncBuffer} into a file
- * flusher, timing every {@code write} call; then the file is verified and a table printed.
+ * {@code bench}: M platform threads write N lines by one {@link BenchRoute} (an
+ * {@code AsyncBuffer} and a file flusher, or a {@code ByteBatchBuffer} and a channel flusher)
+ * into a file, timing every {@code write} call; then the file is verified and a table printed.
  */
 final class BenchCommand {
     /*
      * Implementation notes.
      *
      * Each writer builds its line before starting the clock, so the latency is that of write()
-     * alone (admission into the queue, or waiting for room under BLOCK overflow), recorded in a
-     * per-thread histogram merged at the end. The run's elapsed time ends after the buffer's and
-     * the flusher's close(): every line is then in the file (and forced, with --fsync). The
-     * overflow policy is BLOCK so that nothing may be dropped and verification can demand every
-     * line. The writer threads are joined before close(), the progress thread is joined by its
-     * close(), and the buffer's drainer by the buffer's close(): no thread outlives run().
+     * alone (admission into the queue or the region, waiting for room, and for the bytes route
+     * the inline flush of the writer that filled a region), recorded in a per-thread histogram
+     * merged at the end. The run's elapsed time ends after the route's close(), that is the
+     * buffer's and then the flusher's: every line is then in the file (and forced, with --fsync).
+     * Neither route may drop a line (AsyncBuffer with BLOCK overflow; ByteBatchBuffer never
+     * drops), so verification demands every line. The writer threads are joined before close(),
+     * the progress thread is joined by its close(), and AsyncBuffer's drainer by the buffer's
+     * close(), which the route's try-with-resources runs on failure too: no thread outlives run().
+     * The routes count in lines, so one table serves both; a batch is one flusher call, and as
+     * every line is lineBytes long its mean size is given in lines and in bytes.
      */
 
     private BenchCommand() {}
@@ -71,41 +74,28 @@ final class BenchCommand {
 
     private static int bench(BenchOptions o, Path file, PrintStream out, PrintStream err)
             throws IOException {
-        out.printf(Locale.ROOT, "mwsr bench: %d threads, %,d lines of %d B, flusher %s, mode %s,"
-                + " capacity %d, max batch %d%s%n  file %s%n", o.threads(), o.items(),
-                o.lineBytes(), o.flusher(), o.mode(), o.capacity(), o.maxBatch(),
-                o.fsync() ? ", fsync" : "", file);
-        FileFlusher.Options options = FileFlusher.Options.DEFAULT.truncate()
-                .withBufferSize(o.bufferSize()).withFsync(o.fsync());
         LatencyHistogram latency = new LatencyHistogram();
-        Metrics metrics;
+        Metrics lines;
         long elapsed;
-        FileFlusher<CharSequence> flusher = open(o.flusher(), file, options);
-        try {
-            AsyncBuffer.Builder<String> builder = AsyncBuffer.<String>builder(flusher)
-                    .capacity(o.capacity())
-                    .maxBatch(o.maxBatch())
-                    .mode(AsyncBuffer.Mode.valueOf(o.mode().toUpperCase(Locale.ROOT)))
-                    .overflow(AsyncBuffer.OverflowPolicy.BLOCK);
-            if (o.mode().equals("loop")) {
-                builder.interval(o.interval());
-            }
-            AsyncBuffer<String> buffer = builder.build();
+        String footnote;
+        try (BenchRoute route = o.bytesRoute() ? BytesRoute.open(o, file) : ItemsRoute.open(o, file)) {
+            out.printf(Locale.ROOT, "mwsr bench: %d threads, %,d lines of %d B, route %s%s%n"
+                    + "  %s%n  file %s%n", o.threads(), o.items(), o.lineBytes(), o.route(),
+                    o.fsync() ? ", fsync" : "", route.describe(), file);
             Progress progress = Progress.startIf(o.progress() && Progress.onTerminal(), err,
-                    o.items(), () -> buffer.metrics().written());
+                    o.items(), () -> route.metrics().written());
             long start = System.nanoTime();
-            try (buffer) {
-                write(o, buffer, latency);
+            try {
+                write(o, route, latency);
+                route.finish();
             } finally {
                 if (progress != null) {
                     progress.close();
                 }
             }
-            metrics = buffer.metrics();
-            flusher.close();
             elapsed = System.nanoTime() - start;
-        } finally {
-            flusher.close(); // idempotent; releases the file if the run failed
+            lines = route.metrics();
+            footnote = route.timedCall();
         }
         LineVerifier.Result check = LineVerifier.verify(file, perThread(o), o.lineBytes());
         long size = Files.size(file);
@@ -116,17 +106,8 @@ final class BenchCommand {
         }
         out.printf(Locale.ROOT, "verify: ok: %,d lines, %,d bytes (= file size %,d), order per"
                 + " thread ok, no padding%n%n", check.lines(), check.bytes(), size);
-        table(out, o, metrics, elapsed, size, latency);
+        table(out, o, lines, elapsed, size, latency, footnote);
         return 0;
-    }
-
-    private static FileFlusher<CharSequence> open(String kind, Path file, FileFlusher.Options options) {
-        return switch (kind) {
-            case "line" -> FileFlusher.line(file, options);
-            case "mmap" -> FileFlusher.mmap(file, options);
-            case "appendClose" -> FileFlusher.appendClose(file, options);
-            default -> FileFlusher.block(file, options);
-        };
     }
 
     private static long[] perThread(BenchOptions o) {
@@ -138,7 +119,7 @@ final class BenchCommand {
     }
 
     /** Runs the writers, joins them, merges their histograms; rethrows a writer's failure. */
-    private static void write(BenchOptions o, AsyncBuffer<String> buffer, LatencyHistogram into) {
+    private static void write(BenchOptions o, BenchRoute route, LatencyHistogram into) {
         CountDownLatch go = new CountDownLatch(1);
         AtomicReference<RuntimeException> failure = new AtomicReference<>();
         List<Thread> writers = new ArrayList<>();
@@ -151,12 +132,7 @@ final class BenchCommand {
             writers.add(Thread.ofPlatform().name("mwsr-bench-writer-" + t).start(() -> {
                 try {
                     go.await();
-                    for (long i = 0; i < count; i++) {
-                        String line = LineVerifier.line(id, i, o.lineBytes());
-                        long t0 = System.nanoTime();
-                        buffer.write(line);
-                        h.record(System.nanoTime() - t0);
-                    }
+                    route.writeLines(id, count, h);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 } catch (RuntimeException e) {
@@ -188,28 +164,29 @@ final class BenchCommand {
     }
 
     private static void table(PrintStream out, BenchOptions o, Metrics m, long elapsedNanos,
-            long bytes, LatencyHistogram latency) {
+            long bytes, LatencyHistogram latency, String timedCall) {
         double seconds = elapsedNanos / 1e9;
+        double meanLines = m.batches() == 0 ? 0.0 : (double) m.written() / m.batches();
         String[][] rows = {
             {"items", String.format(Locale.ROOT, "%,d", m.written())},
             {"elapsed s", String.format(Locale.ROOT, "%.3f", seconds)},
             {"items/s", String.format(Locale.ROOT, "%,.0f", m.written() / seconds)},
             {"MB/s", String.format(Locale.ROOT, "%,.1f", bytes / seconds / 1e6)},
             {"batches", String.format(Locale.ROOT, "%,d", m.batches())},
-            {"mean batch size", String.format(Locale.ROOT, "%,.1f",
-                    m.batches() == 0 ? 0.0 : (double) m.written() / m.batches())},
+            {"mean batch lines", String.format(Locale.ROOT, "%,.1f", meanLines)},
+            {"mean batch bytes", String.format(Locale.ROOT, "%,.0f", meanLines * o.lineBytes())},
             {"write p50 ns", String.format(Locale.ROOT, "%,d", latency.percentile(0.50))},
             {"write p99 ns", String.format(Locale.ROOT, "%,d", latency.percentile(0.99))},
             {"write p999 ns", String.format(Locale.ROOT, "%,d", latency.percentile(0.999))},
             {"write max ns", String.format(Locale.ROOT, "%,d", latency.max())},
             {"dropped", String.format(Locale.ROOT, "%,d", m.dropped())},
         };
-        out.println("| metric          |            value |");
-        out.println("|-----------------|------------------|");
+        out.println("| metric           |            value |");
+        out.println("|------------------|------------------|");
         for (String[] r : rows) {
-            out.printf(Locale.ROOT, "| %-15s | %16s |%n", r[0], r[1]);
+            out.printf(Locale.ROOT, "| %-16s | %16s |%n", r[0], r[1]);
         }
-        out.printf(Locale.ROOT, "(%s flusher, %s mode, %d threads; latency = time inside"
-                + " AsyncBuffer.write, 3%% bucket precision)%n", o.flusher(), o.mode(), o.threads());
+        out.printf(Locale.ROOT, "(route %s, %d threads; a batch is one flusher call; latency = time"
+                + " inside %s, 3%% bucket precision)%n", o.route(), o.threads(), timedCall);
     }
 }

@@ -3,8 +3,10 @@ package dev.mwsr.io.cli;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 
 /**
  * Checks a bench file: exactly {@code perThread[t]} lines of each thread {@code t}, each {@code "<thread> <seq> "}
@@ -22,14 +24,36 @@ final class LineVerifier {
 
     private LineVerifier() {}
 
-    /** The line the bench writes for {@code seq} of {@code thread}. */
+    /** The line the bench writes for {@code seq} of {@code thread}, without its {@code '\n'}. */
     static String line(int thread, long seq, int lineBytes) {
-        StringBuilder b = new StringBuilder(lineBytes);
-        b.append(thread).append(' ').append(seq).append(' ');
-        while (b.length() < lineBytes - 1) {
-            b.append('x');
+        byte[] line = new byte[lineBytes];
+        encode(thread, seq, line);
+        return new String(line, 0, lineBytes - 1, StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * Encodes the line for {@code seq} of {@code thread} into all of {@code into}, its
+     * {@code '\n'} included, allocating nothing: the byte route reuses one array per thread.
+     */
+    static void encode(int thread, long seq, byte[] into) {
+        int i = digits(seq, into, digits(thread, into, 0));
+        Arrays.fill(into, i, into.length - 1, (byte) 'x');
+        into[into.length - 1] = '\n';
+    }
+
+    /** Writes {@code n} in decimal and a space at {@code at}; returns the index after them. */
+    private static int digits(long n, byte[] into, int at) {
+        int end = at + 1;
+        for (long r = n / 10; r != 0; r /= 10) {
+            end++;
         }
-        return b.toString();
+        long rest = n;
+        for (int i = end - 1; i >= at; i--) {
+            into[i] = (byte) ('0' + rest % 10);
+            rest /= 10;
+        }
+        into[end] = ' ';
+        return end + 1;
     }
 
     static Result verify(Path file, long[] perThread, int lineBytes) throws IOException {

@@ -5,7 +5,7 @@ import java.util.Arrays;
 
 /**
  * The mwsr command line: {@code bench} (a load generator that writes lines through an
- * {@code AsyncBuffer} into a file, verifies it and prints a table) and {@code records} (the record
+ * {@code AsyncBuffer} or a {@code ByteBatchBuffer} into a file, verifies it and prints a table) and {@code records} (the record
  * file inspector). Exit codes: 0 ok, 1 failure (verification or I/O), 2 usage error.
  */
 public final class Main {
@@ -24,8 +24,9 @@ public final class Main {
             usage: java -jar mwsr-io-cli.jar <command> [options]
 
             commands:
-              bench     M threads write N lines through AsyncBuffer into a file, verify it,
-                        print throughput and write latency (bench --help)
+              bench     M threads write N lines through AsyncBuffer (--route items) or
+                        ByteBatchBuffer (--route bytes) into a file, verify it, print
+                        throughput, batches and write latency (bench --help)
               records   inspect TFRecord files: count, verify, dump (records --help)
 
             exit codes: 0 ok, 1 verification or I/O failure, 2 usage error

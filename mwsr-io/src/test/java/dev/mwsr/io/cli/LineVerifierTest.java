@@ -48,6 +48,19 @@ class LineVerifierTest {
         assertProblem(verify(l(0, 0) + l(0, 1), 1), "more than 1");
     }
 
+    @Test
+    void encode_isTheLineAndItsNewline_inAReusedArray() {
+        byte[] into = new byte[BYTES];
+        for (long seq : new long[] {0, 9, 10, 99_999, 1_000_000_000_000L, 7, Long.MAX_VALUE / 2}) {
+            for (int thread : new int[] {0, 1023, 3}) {
+                LineVerifier.encode(thread, seq, into);
+                assertEquals(l(thread, seq), new String(into, StandardCharsets.ISO_8859_1),
+                        thread + " " + seq);
+                assertTrue(l(thread, seq).startsWith(thread + " " + seq + " x"));
+            }
+        }
+    }
+
     private static void assertProblem(LineVerifier.Result r, String expected) {
         assertFalse(r.ok(), "should fail with " + expected);
         assertTrue(r.problem().contains(expected), r.problem());

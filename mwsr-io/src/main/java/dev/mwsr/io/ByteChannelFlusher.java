@@ -130,7 +130,7 @@ public final class ByteChannelFlusher implements Consumer<ByteBuffer>, Closeable
                 }
             }
             if (fsync) {
-                ((FileChannel) channel).force(false);
+                ((FileChannel) channel).force(true);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("writing to " + name + " failed: " + e.getMessage(), e);

@@ -41,8 +41,7 @@ record BenchOptions(
               --line-bytes L     bytes per line including the newline, 32..1048576 (default 64)
               --capacity C       items: AsyncBuffer capacity in pending lines (default 8192)
                                  bytes: size of each of the two regions in bytes (default 1048576)
-              --fsync            force every batch to the device (items: force(true),
-                                 bytes: ByteChannelFlusher's FSYNC, force(false), data only)
+              --fsync            force every batch to the device (FileChannel.force(true))
 
             items route only:
               --flusher KIND     line | block | mmap | appendClose (default block)

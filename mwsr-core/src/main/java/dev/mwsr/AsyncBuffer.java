@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.RandomAccess;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Consumer;
@@ -74,6 +75,14 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
      * MpscBlockingConsumerArrayQueue: its parking serves exactly one wake-up rule (non-empty), and
      * ours depends on the mode, on flush requests and on close; and capacity here is counted in
      * items, not elements, because a writeV group is one element (class Group) taking n places.
+     *
+     * Groups. A writeV of two or more items is one queue element (Group), holding a copy of the
+     * items, so it cannot be split or interleaved. Groups of up to 64 items are recycled through
+     * GroupPool (bounded MPMC queues per power-of-two length): the writer takes one, fills it and
+     * offers it; whoever polls it (the drainer after copying it into the batch, or after the
+     * flusher call for a group larger than maxBatch; a DROP_OLDEST writer dropping it) clears it
+     * and gives it back. The queues' release/acquire order each hand-over, so writeV allocates
+     * nothing in steady state; a pool miss just allocates.
      *
      * Admission. Room.word packs CLOSED | FAILED | count, where count is places reserved by
      * writers plus places in the queue. A writer CASes count += n if it fits (or if count == 0, so a
@@ -246,7 +255,8 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
      * larger than {@code capacity} is accepted alone once the queue is empty (or dropped whole, by
      * a dropping policy, if it is not), and one larger than {@code maxBatch} is delivered as one
      * call of exactly its items. An empty group writes nothing (but still throws if the buffer is
-     * closed or failed). The items are copied; the array may be reused after the call.
+     * closed or failed). The items are copied (into a recycled holder for groups of up to 64
+     * items, so steady-state calls allocate nothing); the array may be reused after the call.
      *
      * @param items the items, none null
      * @throws NullPointerException if the array or any item is null; nothing is written
@@ -257,7 +267,8 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
     @SafeVarargs
     @SuppressWarnings("varargs") // the array is only read, copied as Object[]; it never escapes as T[]
     public final void writeV(T... items) {
-        writeCopy(Arrays.copyOf(Objects.requireNonNull(items, "items"), items.length, Object[].class));
+        Objects.requireNonNull(items, "items");
+        writeGroup(items, null, items.length);
     }
 
     /**
@@ -272,36 +283,58 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
      */
     @Override
     public void writeV(List<? extends T> items) {
-        writeCopy(Objects.requireNonNull(items, "items").toArray());
+        Objects.requireNonNull(items, "items");
+        if (items instanceof RandomAccess) {
+            writeGroup(null, items, items.size());
+        } else {
+            Object[] copy = items.toArray();
+            writeGroup(copy, null, copy.length);
+        }
     }
 
-    private void writeCopy(Object[] copy) {
-        for (Object item : copy) {
-            Objects.requireNonNull(item, NULL_IN_GROUP);
-        }
-        switch (copy.length) {
-            case 0 -> {
-                if ((room.word() & (Room.CLOSED | Room.FAILED)) != 0) {
-                    throw refused();
-                }
+    /** Copies the group into a pooled {@link Group} (checking for nulls) and queues it. */
+    private void writeGroup(Object[] array, List<?> list, int n) {
+        if (n < 2) {
+            Object only = n == 0 ? null : Objects.requireNonNull(array != null ? array[0] : list.get(0),
+                    NULL_IN_GROUP);
+            if (only != null) {
+                enqueue(only, 1);
+            } else if ((room.word() & (Room.CLOSED | Room.FAILED)) != 0) {
+                throw refused();
             }
-            case 1 -> enqueue(copy[0], 1);
-            default -> enqueue(new Group(copy), copy.length);
+            return;
+        }
+        Group g = room.groups.take(n);
+        Object[] copy = g.items;
+        boolean queued = false;
+        try {
+            for (int i = 0; i < n; i++) {
+                copy[i] = Objects.requireNonNull(array != null ? array[i] : list.get(i), NULL_IN_GROUP);
+            }
+            g.size = n;
+            queued = enqueue(g, n);
+        } finally {
+            if (!queued) {
+                g.size = n;
+                room.groups.give(g); // null item, refused, dropped or interrupted: never queued
+            }
         }
     }
 
-    private void enqueue(Object element, int places) {
+    /** @return true if queued; false if the overflow policy dropped it (and counted it) */
+    private boolean enqueue(Object element, int places) {
         long after = room.reserve(places);
         if (after < 0) {
             if (after == Room.REFUSED) {
                 throw refused();
             }
-            return; // dropped, and counted
+            return false;
         }
         room.offer(element);
         if (after >= drainer.wakeAt) {
             drainer.wake();
         }
+        return true;
     }
 
     /** Run by a writer before each wait for room (BLOCK), once it counts as a waiter. */

@@ -264,6 +264,7 @@ final class Drainer<T> implements Runnable {
                     room.poll();
                     System.arraycopy(g.items, 0, slots, size, n);
                     size += n;
+                    room.groups.give(g);
                 } else {
                     room.poll();
                     slots[size++] = e;
@@ -291,6 +292,8 @@ final class Drainer<T> implements Runnable {
         } finally {
             if (big == null) {
                 view.clear(size);
+            } else if (!abandoned) {
+                room.groups.give(big); // after close(Duration) gave up, a flusher may still hold it
             }
         }
         if (!ok) {

@@ -7,36 +7,42 @@ import java.util.List;
 /**
  * The queue element of an {@link AsyncBuffer#writeV} group of two or more items: one element, so
  * the group stays contiguous however producers interleave, and it takes {@link #size()} places of
- * capacity. Holds a private copy of the caller's items. Package-private, so a user's item can
- * never be mistaken for a group.
+ * capacity. Holds a private copy of the caller's items in {@code items[0, size)}; the array may be
+ * longer, because groups are recycled through a {@link GroupPool}. Package-private, so a user's
+ * item can never be mistaken for a group.
+ *
+ * <p>Owned by one thread at a time: the writer fills it and publishes it with the queue's offer;
+ * the consumer reads it after its poll and hands it back to the pool, whose queue publishes it to
+ * the next writer.
  */
 final class Group {
     final Object[] items;
+    int size;
 
-    Group(Object[] items) {
-        assert items.length > 1 : "single items are queued as themselves";
-        this.items = items;
+    Group(int length) {
+        assert length > 1 : "single items are queued as themselves";
+        this.items = new Object[length];
     }
 
     int size() {
-        return items.length;
+        return size;
     }
 
     /** Places a queue element takes: a group its size, anything else one. */
     static int placesOf(Object element) {
-        return element instanceof Group g ? g.items.length : 1;
+        return element instanceof Group g ? g.size : 1;
     }
 
     /** A read-only view of the group for a flusher call of its own (a group larger than a batch). */
     @SuppressWarnings("unchecked")
     <T> List<T> asList() {
-        return (List<T>) Collections.unmodifiableList(Arrays.asList(items));
+        return (List<T>) Collections.unmodifiableList(Arrays.asList(items).subList(0, size));
     }
 
     /** Appends this element's items to {@code out}. */
     static void addTo(Object element, List<Object> out) {
         if (element instanceof Group g) {
-            out.addAll(Arrays.asList(g.items));
+            out.addAll(Arrays.asList(g.items).subList(0, g.size));
         } else {
             out.add(element);
         }

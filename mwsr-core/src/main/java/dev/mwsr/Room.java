@@ -58,6 +58,9 @@ final class Room {
     /** Run by a BLOCK writer before each wait: refuses the drainer thread, wakes a MANUAL drainer. */
     private final Runnable beforeWait;
 
+    /** writeV holders: taken by writers, given back by whoever polled them. */
+    final GroupPool groups;
+
     /** Held by whoever polls the queue: the drainer, or a DROP_OLDEST writer making room. */
     final ReentrantLock consumerLock = new ReentrantLock();
     private final ReentrantLock spaceLock = new ReentrantLock();
@@ -72,6 +75,7 @@ final class Room {
 
     Room(int capacity, AsyncBuffer.OverflowPolicy policy, System.Logger logger, Runnable beforeWait) {
         this.capacity = capacity;
+        this.groups = new GroupPool(capacity);
         this.policy = policy;
         this.beforeWait = beforeWait;
         this.warning = policy == AsyncBuffer.OverflowPolicy.WARN ? new DropWarning(logger, capacity) : null;
@@ -187,6 +191,9 @@ final class Room {
                 int k = Group.placesOf(e);
                 droppedQueued += k;
                 take(k);
+                if (e instanceof Group g) {
+                    groups.give(g);
+                }
             }
         } finally {
             consumerLock.unlock();

@@ -817,6 +817,37 @@ class AsyncBufferTest {
         }
     }
 
+    @Test
+    void writeV_allocatesNothingInSteadyState_groupsAreRecycled() throws Exception {
+        Object threads = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean")
+                .invoke(null);
+        java.lang.reflect.Method allocatedBytes = Class.forName("com.sun.management.ThreadMXBean")
+                .getMethod("getThreadAllocatedBytes", long.class);
+        Integer[] pair = {1, 2};
+        Integer[] eight = {1, 2, 3, 4, 5, 6, 7, 8};
+        List<Integer> listOfEight = new ArrayList<>(List.of(eight));
+        long id = Thread.currentThread().threadId();
+        List<Integer> seen = new ArrayList<>();
+        try (AsyncBuffer<Integer> buffer = new AsyncBuffer<>(1024, batch -> seen.add(batch.size()))) {
+            long allocated = 0;
+            for (int round = 0; round < 400; round++) {
+                long before = (long) allocatedBytes.invoke(threads, id);
+                for (int i = 0; i < 40; i++) { // 40 * (2 + 8 + 8) = 720 places: always fits
+                    buffer.writeV(pair);
+                    buffer.writeV(eight);
+                    buffer.writeV(listOfEight);
+                }
+                long after = (long) allocatedBytes.invoke(threads, id);
+                if (round >= 200) { // the first rounds warm up the JIT and fill the pool
+                    allocated += after - before;
+                }
+                buffer.flush();
+            }
+            assertEquals(400L * 40 * 18, buffer.metrics().written());
+            assertTrue(allocated < 100_000, allocated + " bytes allocated by 24,000 accepted writeV calls");
+        }
+    }
+
     private static void sleep(long millis) {
         try {
             Thread.sleep(millis);

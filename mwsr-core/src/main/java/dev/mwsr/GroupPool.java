@@ -1,0 +1,59 @@
+package dev.mwsr;
+
+import java.util.Arrays;
+import org.jctools.queues.MpmcArrayQueue;
+
+/**
+ * Recycled {@link Group}s, so that {@code writeV} allocates nothing in steady state. Groups come in
+ * power-of-two lengths from 2 to {@link #LARGEST}; each length has a bounded lock-free queue
+ * (writers take, the consumer gives back). A miss, a full queue or a group larger than
+ * {@link #LARGEST} falls back to the garbage collector: the pool is an optimisation, never a
+ * requirement, so a group that is not given back is merely collected.
+ *
+ * <p>Happens-before: the consumer clears a group and then offers it; a writer that polls it sees
+ * it cleared and no longer read by anyone (the queue's offer/poll are release/acquire).
+ */
+final class GroupPool {
+    /** The longest pooled group; longer ones are allocated per call. */
+    static final int LARGEST = 64;
+    private static final int CLASSES = Integer.numberOfTrailingZeros(LARGEST); // lengths 2, 4, ..., 64
+    /** The most groups kept per length, whatever the capacity (GROW has no bound of its own). */
+    private static final int MOST_PER_CLASS = 1024;
+
+    private final MpmcArrayQueue<Group>[] classes;
+
+    /** @param capacity the buffer's capacity in items, which bounds how many groups can be queued */
+    @SuppressWarnings("unchecked")
+    GroupPool(int capacity) {
+        classes = (MpmcArrayQueue<Group>[]) new MpmcArrayQueue<?>[CLASSES];
+        for (int k = 0; k < CLASSES; k++) {
+            int length = 2 << k;
+            classes[k] = new MpmcArrayQueue<>(Math.max(2, Math.min(capacity / length, MOST_PER_CLASS)));
+        }
+    }
+
+    /** A group with room for {@code n >= 2} items and size 0: recycled if one is free. */
+    Group take(int n) {
+        if (n > LARGEST) {
+            return new Group(n);
+        }
+        int k = classOf(n);
+        Group g = classes[k].relaxedPoll();
+        return g != null ? g : new Group(2 << k);
+    }
+
+    /** Clears {@code g} and keeps it for a later {@link #take}. The caller must not use it again. */
+    void give(Group g) {
+        Arrays.fill(g.items, 0, g.size, null);
+        g.size = 0;
+        int length = g.items.length;
+        if (length <= LARGEST && Integer.bitCount(length) == 1) {
+            classes[classOf(length)].relaxedOffer(g);
+        }
+    }
+
+    /** The class of the smallest power-of-two length >= n, for 2 <= n <= LARGEST: 2 -> 0, 3..4 -> 1, ... */
+    static int classOf(int n) {
+        return 31 - Integer.numberOfLeadingZeros(n - 1);
+    }
+}

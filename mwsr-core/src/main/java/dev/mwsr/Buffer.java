@@ -101,8 +101,7 @@ public final class Buffer<T> implements BatchBuffer<T> {
      * failed batch, every later cut, and the remains of `current` (failureException() drains it
      * under both locks before any exception is built), so each FlushFailedException is complete.
      *
-     * Counters: `written`, `batches`, `failures`, `inFlight` change only under flushLock and are
-     * volatile for metrics(). Writers touch no counter: enqueued is derived, not counted.
+     * Counters (FlushStats) change only under flushLock and are volatile for metrics(). Writers touch no counter: enqueued is derived, not counted.
      */
 
     private static final int OPEN = 0;
@@ -143,15 +142,10 @@ public final class Buffer<T> implements BatchBuffer<T> {
     /** OPEN, or CLOSED and/or FAILED; bits only ever set, atomically. */
     private volatile int state;
 
-    /** Guarded by flushLock: the failure cause and the items accepted but not delivered. */
-    private Throwable failureCause;
+    /** Guarded by flushLock: the items accepted but not delivered once the buffer failed. */
     private final List<Object> undelivered = new ArrayList<>();
-
-    private volatile long written;
-    private volatile long batches;
-    private volatile long failures;
-    private volatile long inFlight;
     private volatile long undeliveredCount;
+    private final FlushStats stats = new FlushStats();
 
     /**
      * Creates a buffer of two halves of {@code capacity} slots each.
@@ -186,7 +180,7 @@ public final class Buffer<T> implements BatchBuffer<T> {
     public void write(T item) {
         Objects.requireNonNull(item, "item");
         int s;
-        long stamp = readLock();
+        long stamp = Waits.readLock(lock, flushLock);
         try {
             s = state;
             if (s == OPEN) {
@@ -263,7 +257,7 @@ public final class Buffer<T> implements BatchBuffer<T> {
             return;
         }
         int s;
-        long stamp = readLock();
+        long stamp = Waits.readLock(lock, flushLock);
         try {
             s = state;
             if (s == OPEN && n > 0) {
@@ -293,11 +287,11 @@ public final class Buffer<T> implements BatchBuffer<T> {
      * and flush the cut half on this thread.
      */
     private void writeSlow(Object one, Object[] array, List<?> list, int n) {
-        checkNotInsideFlusher("write");
+        Waits.checkNotInsideFlusher(flushLock, "write");
         BatchView<T> cut = null;
         int cutSize = 0;
         int s;
-        long stamp = writeLockInterruptibly();
+        long stamp = Waits.writeLock(lock);
         try {
             s = state;
             if (s == OPEN) {
@@ -326,11 +320,11 @@ public final class Buffer<T> implements BatchBuffer<T> {
 
     /** A group larger than a half: cut what is there, then hand the group to the flusher alone. */
     private void writeOversized(Object[] array, List<?> list, int n) {
-        checkNotInsideFlusher("writeV");
+        Waits.checkNotInsideFlusher(flushLock, "writeV");
         BatchView<T> cut = null;
         int cutSize = 0;
         int s;
-        long stamp = writeLockInterruptibly();
+        long stamp = Waits.writeLock(lock);
         try {
             s = state;
             if (s == OPEN) {
@@ -376,7 +370,7 @@ public final class Buffer<T> implements BatchBuffer<T> {
      */
     @Override
     public void flush() {
-        checkNotInsideFlusher("flush");
+        Waits.checkNotInsideFlusher(flushLock, "flush");
         BatchView<T> cut = null;
         int cutSize = 0;
         int s;
@@ -419,7 +413,7 @@ public final class Buffer<T> implements BatchBuffer<T> {
      */
     @Override
     public void close() {
-        checkNotInsideFlusher("close");
+        Waits.checkNotInsideFlusher(flushLock, "close");
         BatchView<T> cut = null;
         int cutSize = 0;
         // Refuse first, then wait: writers still waiting for room see CLOSED when they get in.
@@ -459,10 +453,10 @@ public final class Buffer<T> implements BatchBuffer<T> {
      */
     @Override
     public Metrics metrics() {
-        long done = written;
-        long batchCount = batches;
-        long failed = failures;
-        long pending = inFlight + undeliveredCount + filled();
+        long done = stats.written();
+        long batchCount = stats.batches();
+        long failed = stats.failures();
+        long pending = stats.inFlight() + undeliveredCount + filled();
         return new Metrics(done + pending, done, 0L, pending, batchCount, failed);
     }
 
@@ -536,32 +530,15 @@ public final class Buffer<T> implements BatchBuffer<T> {
         }
     }
 
-    /** One flusher call with its bookkeeping. Caller holds flushLock. */
+    /** One flusher call; on failure parks the batch and fails the buffer. Caller holds flushLock. */
     private boolean call(List<T> batch) {
-        int size = batch.size();
-        FlushEvent event = new FlushEvent();
-        event.begin();
-        inFlight = size;
-        try {
-            flusher.accept(batch);
-            written += size;
-            batches++;
+        if (stats.call(flusher, batch, batch.size())) {
             return true;
-        } catch (Throwable t) {
-            failures++;
-            event.failed = true;
-            failureCause = t;
-            park(batch);
-            STATE.getAndBitwiseOr(this, FAILED);
-            return false;
-        } finally {
-            inFlight = 0;
-            event.end();
-            if (event.shouldCommit()) {
-                event.batchSize = size;
-                event.commit();
-            }
         }
+        park(batch);
+        stats.holding(0);
+        STATE.getAndBitwiseOr(this, FAILED);
+        return false;
     }
 
     /** Keeps accepted items that will not be delivered. Caller holds flushLock. */
@@ -591,7 +568,7 @@ public final class Buffer<T> implements BatchBuffer<T> {
                 }
                 return new FlushFailedException("the flusher threw, so the buffer failed and refuses"
                         + " further writes; undelivered() holds the " + undelivered.size()
-                        + " items it accepted but did not deliver", failureCause, undelivered);
+                        + " items it accepted but did not deliver", stats.failure(), undelivered);
             } finally {
                 flushLock.unlock();
             }
@@ -607,36 +584,8 @@ public final class Buffer<T> implements BatchBuffer<T> {
         return new IllegalStateException("buffer is closed: write before close(), or use a new buffer");
     }
 
-    private void checkNotInsideFlusher(String what) {
-        if (flushLock.isHeldByCurrentThread()) {
-            throw new IllegalStateException("the flusher must not call " + what
-                    + " on its own buffer when that has to wait for the flush in progress");
-        }
-    }
-
     // ---------------------------------------------------------------------------------------
-    // Locks with interruption turned into the documented unchecked exception.
-
-    private long readLock() {
-        long stamp = lock.tryReadLock();
-        if (stamp != 0L) {
-            return stamp;
-        }
-        checkNotInsideFlusher("write");
-        try {
-            return lock.readLockInterruptibly();
-        } catch (InterruptedException e) {
-            throw interrupted(e);
-        }
-    }
-
-    private long writeLockInterruptibly() {
-        try {
-            return lock.writeLockInterruptibly();
-        } catch (InterruptedException e) {
-            throw interrupted(e);
-        }
-    }
+    // Waits.
 
     /**
      * Waits for the flush in progress (the "both halves full" wait), then reads the state again:
@@ -646,24 +595,12 @@ public final class Buffer<T> implements BatchBuffer<T> {
      * @return the state; flushLock is held if and only if it is OPEN
      */
     private int lockFlushThenRecheck() {
-        try {
-            flushLock.lockInterruptibly();
-        } catch (InterruptedException e) {
-            throw interrupted(e);
-        }
+        Waits.flushLock(flushLock);
         int s = state;
         if (s != OPEN) {
             flushLock.unlock();
         }
         return s;
-    }
-
-    private static CancellationException interrupted(InterruptedException e) {
-        Thread.currentThread().interrupt();
-        CancellationException c = new CancellationException(
-                "interrupted while waiting for room in the buffer; nothing was written");
-        c.initCause(e);
-        return c;
     }
 
     // ---------------------------------------------------------------------------------------

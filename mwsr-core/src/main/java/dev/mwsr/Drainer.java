@@ -55,11 +55,8 @@ final class Drainer<T> implements Runnable {
     /** What flush(), close() and failure observers wait for. */
     final Progress progress = new Progress();
 
-    // Metrics, written by the drainer thread only.
-    private volatile long written;
-    private volatile long batches;
-    private volatile long failures;
-    private volatile long inFlight;
+    /** Metrics and the flusher call itself; used by the drainer thread only. */
+    private final FlushStats stats = new FlushStats();
 
     Drainer(Room room, Consumer<? super List<T>> flusher, AsyncBuffer.Mode mode, int maxBatch,
             long intervalNanos, boolean earlyFlush, long maxBackoffNanos, System.Logger logger) {
@@ -194,11 +191,6 @@ final class Drainer<T> implements Runnable {
         }
     }
 
-    /** For tests: whether the drainer has announced that it is going to park. */
-    boolean sleepingOpaque() {
-        return (int) SLEEPING.getOpaque(this) == 1;
-    }
-
     /** How many times {@link #wake()} unparked the drainer (tests: no unpark per write). */
     long wakeUps() {
         return wakeUps;
@@ -279,7 +271,7 @@ final class Drainer<T> implements Runnable {
             }
             int taken = big != null ? big.size() : size;
             if (taken > 0) {
-                inFlight = taken;
+                stats.holding(taken);
                 countAfter = room.take(taken);
             }
             cutIndex = room.consumerIndex();
@@ -319,27 +311,10 @@ final class Drainer<T> implements Runnable {
             if (abandoned) {
                 return false;
             }
-            FlushEvent event = new FlushEvent();
-            event.begin();
-            Throwable thrown = null;
-            try {
-                flusher.accept(batch);
-            } catch (Throwable t) {
-                thrown = t;
-            }
-            event.end();
-            if (event.shouldCommit()) {
-                event.batchSize = size;
-                event.failed = thrown != null;
-                event.commit();
-            }
-            if (thrown == null) {
-                written += size;
-                batches++;
-                inFlight = 0;
+            if (stats.call(flusher, batch, size)) {
                 return true;
             }
-            failures++;
+            Throwable thrown = stats.failure();
             if (abandoned) {
                 logger.log(Level.WARNING, "AsyncBuffer flusher threw after close(Duration) gave up;"
                         + " its " + size + " items were reported undelivered", thrown);
@@ -393,7 +368,7 @@ final class Drainer<T> implements Runnable {
         } finally {
             room.consumerLock.unlock();
         }
-        inFlight = 0;
+        stats.holding(0);
         progress.failed(cause, lost);
     }
 
@@ -417,18 +392,18 @@ final class Drainer<T> implements Runnable {
     }
 
     long written() {
-        return written;
+        return stats.written();
     }
 
     long batches() {
-        return batches;
+        return stats.batches();
     }
 
     long failures() {
-        return failures;
+        return stats.failures();
     }
 
     long inFlight() {
-        return inFlight;
+        return stats.inFlight();
     }
 }

@@ -19,7 +19,7 @@ import jdk.jfr.StackTrace;
 @StackTrace(false)
 final class FlushEvent extends jdk.jfr.Event {
     @Label("Batch Size")
-    @Description("Items in the flusher call")
+    @Description("Items in the flusher call (bytes, for a ByteBatchBuffer)")
     int batchSize;
 
     @Label("Failed")

@@ -12,7 +12,8 @@ import java.util.List;
  * of the batch whose flusher call threw followed by every item that was accepted but not yet
  * delivered when the buffer failed. The list is complete when the exception is thrown: a failed
  * buffer accepts no further items. Its element type is the buffer's {@code T} (exceptions cannot
- * be generic, so the caller casts).
+ * be generic, so the caller casts); for a {@link ByteBatchBuffer} the elements are read-only
+ * {@link java.nio.ByteBuffer} chunks whose concatenation is exactly the undelivered bytes.
  *
  * <p>A {@code write}/{@code writeV} that itself ran the failing flush had already accepted its own
  * items, so they are among {@link #undelivered()}; a call that finds the buffer already failed

@@ -199,19 +199,13 @@ class AsyncBufferTest {
     }
 
     @Test
-    void writers_unparkTheDrainerOnlyWhenItSleeps_notPerWrite() {
+    void writers_unparkTheDrainerOnlyWhenItSleeps_notPerWrite() throws Exception {
         AtomicInteger calls = new AtomicInteger();
         try (AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(batch -> {
             calls.incrementAndGet();
             sleep(20);
         }).capacity(100_000).build()) {
-            // The lower bound below needs an idle drainer: on a loaded machine the new thread may
-            // not have reached its first park yet.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!buffer.drainer().sleepingOpaque() && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
-            assertTrue(buffer.drainer().sleepingOpaque(), "the new drainer never went to sleep");
+            awaitBlocked(buffer.drainer().thread()); // asleep: the first write must wake it
             for (int i = 0; i < 50_000; i++) {
                 buffer.write(i);
             }
@@ -384,6 +378,31 @@ class AsyncBufferTest {
             assertTrue(rec.itemCount() >= 4);
         }
         assertEquals(10, rec.itemCount());
+    }
+
+    @Test
+    void manual_withBlock_neverStrandsAWaiter_whenOthersFillTheQueueAfterItWaits() throws Exception {
+        // Liveness stress. A waiter that only asked for "what is queued now" could be stranded:
+        // items reserved (not yet offered) when it asked, then offered, fill the queue, and
+        // nobody asks again; the oversized group below then waits forever.
+        List<Integer> big = List.of(-1, -2, -3, -4, -5);
+        for (int round = 0; round < 30; round++) {
+            Recorder<Integer> rec = new Recorder<>(4);
+            try (AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec).capacity(4)
+                    .mode(Mode.MANUAL).build()) {
+                BatchBufferContractTest.onThreads(4, t -> {
+                    for (int i = 0; i < 200; i++) {
+                        if (t == 0) {
+                            buffer.writeV(big);
+                        } else {
+                            buffer.write(t * 10_000 + i);
+                        }
+                    }
+                });
+            }
+            rec.assertSound(List.of(big));
+            assertEquals(200 * 5 + 600, rec.itemCount());
+        }
     }
 
     // --- overflow policies ---------------------------------------------------------------

@@ -19,9 +19,25 @@ import java.util.function.Consumer;
  * }
  * }</pre>
  *
- * <p>Like every flusher, it is called by one thread at a time. An I/O error is thrown as an
+ * <p><b>Threads.</b> Like every flusher, it must be called by one thread at a time (a buffer
+ * guarantees that); calls may come from different threads as long as each call happens-before the
+ * next, which every mwsr buffer ensures. {@link #close()} must not run concurrently with
+ * {@link #accept(Object)}: close the buffer first. Bytes of a batch are handed to the operating
+ * system before {@code accept} returns (for {@code mmap}: stored into the shared mapping), so
+ * another process reading the file sees them once {@code accept} has returned; they are on the
+ * storage device only with {@link Options#fsync()}.
+ *
+ * <p><b>Failures.</b> An I/O error is thrown from {@code accept} as an
  * {@link java.io.UncheckedIOException} whose message names the file, so it reaches the buffer's
- * failure path; nothing is swallowed.
+ * failure path; nothing is swallowed. A batch whose call threw may have been written in part (the
+ * bytes before the error stay in the file). Opening the file fails the same way, from the factory.
+ * After {@code close()}, {@code accept} throws {@link IllegalStateException}.
+ *
+ * <p><b>Text flushers</b> ({@link #line(Path)}, {@link #block(Path)}, {@link #mmap(Path)},
+ * {@link #appendClose(Path)}) write each item as UTF-8 plus {@code '\n'} (see
+ * {@link Encoder#utf8Lines()}); as {@code FileFlusher<CharSequence>} they plug into
+ * {@code new AsyncBuffer<String>(…)} or {@code new Buffer<StringBuilder>(…)} with no cast. The
+ * overloads taking an {@link Encoder} write items of any type.
  *
  * @param <T> the item type
  */
@@ -34,10 +50,326 @@ public interface FileFlusher<T> extends Consumer<List<? extends T>>, Closeable {
     Path path();
 
     /**
-     * Writes everything still held in memory and releases the file (and any mapping). Idempotent.
+     * Writes one batch to the file (see the class comment for what "written" means).
      *
-     * @throws IOException if the last write or the release failed; the message names the file
+     * @param batch the items, in order; not kept after the call
+     * @throws java.io.UncheckedIOException if the file could not be written; the message names it
+     * @throws IllegalStateException if this flusher was closed
+     * @throws NullPointerException if {@code batch} or an item is null
+     */
+    @Override
+    void accept(List<? extends T> batch);
+
+    /**
+     * Releases the file (and any mapping); an {@code mmap} file is first truncated to exactly the
+     * bytes written. Every batch was already written out when its {@code accept} returned.
+     * Idempotent: later calls do nothing.
+     *
+     * @throws IOException if the release failed (the file is closed anyway); the message names
+     *     the file
      */
     @Override
     void close() throws IOException;
+
+    /**
+     * How a file flusher opens and writes its file. Immutable; start from {@link #DEFAULT}.
+     *
+     * @param bufferSize bytes buffered before a write ({@code line}, {@code block},
+     *     {@code appendClose}: the initial size there) or mapped per window ({@code mmap});
+     *     {@code 0} picks the default: 64 KiB, or 32 MiB for {@code mmap}
+     * @param fsync whether every batch ends with {@link java.nio.channels.FileChannel#force
+     *     FileChannel.force(true)} (and, for {@code mmap}, a force of the mapped range). When
+     *     {@code accept} returns, the batch's bytes and the file's size have been handed to the
+     *     storage device and the device was told to make them durable: they survive a crash of
+     *     the process or of the operating system, and a power loss on devices that honour cache
+     *     flushes. It does not make a newly created file's directory entry durable (that needs a
+     *     force of the parent directory), and it costs a device round trip per batch.
+     *     Without it, bytes survive a crash of the process but not of the machine.
+     * @param append whether writing continues at the end of an existing file (the default, as
+     *     log appenders do) rather than truncating it when the flusher is opened
+     */
+    record Options(int bufferSize, boolean fsync, boolean append) {
+        /** 64 KiB buffer (32 MiB mapped windows for {@code mmap}), no fsync, append. */
+        public static final Options DEFAULT = new Options(0, false, true);
+
+        /** The smallest buffer accepted, in bytes. */
+        public static final int MIN_BUFFER_SIZE = 64;
+
+        /**
+         * Validates the options.
+         *
+         * @throws IllegalArgumentException if {@code bufferSize} is neither 0 nor at least
+         *     {@link #MIN_BUFFER_SIZE}, or exceeds 1 GiB
+         */
+        public Options {
+            if (bufferSize != 0 && (bufferSize < MIN_BUFFER_SIZE || bufferSize > 1 << 30)) {
+                throw new IllegalArgumentException("bufferSize must be 0 (default) or between "
+                        + MIN_BUFFER_SIZE + " and 2^30 bytes, was " + bufferSize);
+            }
+        }
+
+        /**
+         * @param bytes the new buffer or window size, see {@link #bufferSize()}
+         * @return a copy with that buffer size
+         */
+        public Options withBufferSize(int bytes) {
+            return new Options(bytes, fsync, append);
+        }
+
+        /**
+         * @param fsync whether every batch is forced to the device, see {@link #fsync()}
+         * @return a copy with that setting
+         */
+        public Options withFsync(boolean fsync) {
+            return new Options(bufferSize, fsync, append);
+        }
+
+        /**
+         * @return a copy that truncates an existing file when the flusher is opened
+         */
+        public Options truncate() {
+            return new Options(bufferSize, fsync, false);
+        }
+
+        /**
+         * @param append whether to continue at the end of an existing file, see {@link #append()}
+         * @return a copy with that setting
+         */
+        public Options withAppend(boolean append) {
+            return new Options(bufferSize, fsync, append);
+        }
+
+        int bufferSizeOr(int defaultSize) {
+            return bufferSize == 0 ? defaultSize : bufferSize;
+        }
+    }
+
+    /**
+     * A text flusher that writes each item with its own write, like a line-buffered stream: a
+     * reader tailing the file sees every line as soon as it was flushed. Appends to an existing
+     * file.
+     *
+     * @param path the file, created if missing
+     * @return the flusher
+     * @throws java.io.UncheckedIOException if the file cannot be opened; the message names it
+     */
+    static FileFlusher<CharSequence> line(Path path) {
+        return line(path, Options.DEFAULT);
+    }
+
+    /**
+     * {@link #line(Path)} with options.
+     *
+     * @param path the file, created if missing
+     * @param options buffer size (an item larger than it takes several writes), fsync, append
+     * @return the flusher
+     * @throws java.io.UncheckedIOException if the file cannot be opened; the message names it
+     */
+    static FileFlusher<CharSequence> line(Path path, Options options) {
+        return line(path, Encoder.utf8Lines(), options);
+    }
+
+    /**
+     * A flusher that writes each item, encoded by {@code encoder}, with its own write.
+     *
+     * @param path the file, created if missing
+     * @param encoder turns one item into bytes
+     * @param options buffer size, fsync, append
+     * @param <T> the item type
+     * @return the flusher
+     * @throws java.io.UncheckedIOException if the file cannot be opened; the message names it
+     */
+    static <T> FileFlusher<T> line(Path path, Encoder<? super T> encoder, Options options) {
+        return new LineFlusher<>(path, encoder, options);
+    }
+
+    /**
+     * A text flusher that encodes items into a 64 KiB buffer and writes it when it is full and
+     * at the end of every batch: the fewest system calls. Appends to an existing file.
+     *
+     * @param path the file, created if missing
+     * @return the flusher
+     * @throws java.io.UncheckedIOException if the file cannot be opened; the message names it
+     */
+    static FileFlusher<CharSequence> block(Path path) {
+        return block(path, Options.DEFAULT);
+    }
+
+    /**
+     * {@link #block(Path)} with options.
+     *
+     * @param path the file, created if missing
+     * @param options buffer size, fsync, append
+     * @return the flusher
+     * @throws java.io.UncheckedIOException if the file cannot be opened; the message names it
+     */
+    static FileFlusher<CharSequence> block(Path path, Options options) {
+        return block(path, Encoder.utf8Lines(), options);
+    }
+
+    /**
+     * A flusher that encodes items with {@code encoder} into a buffer and writes it when it is
+     * full and at the end of every batch.
+     *
+     * @param path the file, created if missing
+     * @param encoder turns one item into bytes
+     * @param options buffer size, fsync, append
+     * @param <T> the item type
+     * @return the flusher
+     * @throws java.io.UncheckedIOException if the file cannot be opened; the message names it
+     */
+    static <T> FileFlusher<T> block(Path path, Encoder<? super T> encoder, Options options) {
+        return new BlockFlusher<>(path, encoder, options);
+    }
+
+    /**
+     * A text flusher that stores items into a shared memory mapping of the file, 32 MiB at a
+     * time. Each window's disk space is allocated by really writing it (zeros) before it is
+     * mapped, so a full disk is an {@link java.io.UncheckedIOException} rather than a
+     * {@code SIGBUS} crash. On {@link #close()} the file is truncated to exactly the bytes
+     * written and the mapping is released. Opening for append after a crash (which leaves the
+     * last window's zero tail in the file) continues after the last non-zero byte: trailing zero
+     * bytes are treated as unwritten, so use {@code mmap} with append only for encodings whose
+     * items never end in a zero byte (text never does).
+     *
+     * <p>The mapping is released at {@code close()} on Java 22 and later; on Java 21 it is
+     * released when the garbage collector finds it unreachable (see {@code Mapping} in the
+     * sources for why).
+     *
+     * @param path the file, created if missing
+     * @return the flusher
+     * @throws java.io.UncheckedIOException if the file cannot be opened; the message names it
+     */
+    static FileFlusher<CharSequence> mmap(Path path) {
+        return mmap(path, Options.DEFAULT);
+    }
+
+    /**
+     * {@link #mmap(Path)} with options.
+     *
+     * @param path the file, created if missing
+     * @param options window size ({@code bufferSize}), fsync, append
+     * @return the flusher
+     * @throws java.io.UncheckedIOException if the file cannot be opened; the message names it
+     */
+    static FileFlusher<CharSequence> mmap(Path path, Options options) {
+        return mmap(path, Encoder.utf8Lines(), options);
+    }
+
+    /**
+     * A flusher that stores items, encoded by {@code encoder}, into a memory mapping of the file;
+     * see {@link #mmap(Path)}.
+     *
+     * @param path the file, created if missing
+     * @param encoder turns one item into bytes; with append, items should not end in zero bytes
+     * @param options window size ({@code bufferSize}), fsync, append
+     * @param <T> the item type
+     * @return the flusher
+     * @throws java.io.UncheckedIOException if the file cannot be opened; the message names it
+     */
+    static <T> FileFlusher<T> mmap(Path path, Encoder<? super T> encoder, Options options) {
+        return new MappedFlusher<>(path, encoder, options);
+    }
+
+    /**
+     * A text flusher that holds no file open between batches: per batch it encodes all items into
+     * one buffer (grown as needed), opens the file in append mode, writes the buffer in one write
+     * loop and closes the file. For network drives and for files that others rotate or move.
+     * With the default options an existing file is appended to.
+     *
+     * @param path the file, created if missing
+     * @return the flusher
+     * @throws java.io.UncheckedIOException if the file cannot be created or opened; the message
+     *     names it
+     */
+    static FileFlusher<CharSequence> appendClose(Path path) {
+        return appendClose(path, Options.DEFAULT);
+    }
+
+    /**
+     * {@link #appendClose(Path)} with options.
+     *
+     * @param path the file, created if missing
+     * @param options initial buffer size, fsync (before each close), append or truncate once
+     *     when the flusher is created
+     * @return the flusher
+     * @throws java.io.UncheckedIOException if the file cannot be created or opened; the message
+     *     names it
+     */
+    static FileFlusher<CharSequence> appendClose(Path path, Options options) {
+        return appendClose(path, Encoder.utf8Lines(), options);
+    }
+
+    /**
+     * A flusher that opens, appends one batch encoded by {@code encoder}, and closes, per batch;
+     * see {@link #appendClose(Path)}.
+     *
+     * @param path the file, created if missing
+     * @param encoder turns one item into bytes
+     * @param options initial buffer size, fsync, append or truncate once at creation
+     * @param <T> the item type
+     * @return the flusher
+     * @throws java.io.UncheckedIOException if the file cannot be created or opened; the message
+     *     names it
+     */
+    static <T> FileFlusher<T> appendClose(Path path, Encoder<? super T> encoder, Options options) {
+        return new AppendCloseFlusher<>(path, encoder, options);
+    }
+
+    // Record files (TFRecord framing): see RecordReader.
+
+    /**
+     * A flusher of records to a TFRecord file, appending; see {@link #records(Path, Options)}.
+     *
+     * @param path the file; created if missing
+     * @return the flusher, which owns the file until closed
+     * @throws java.io.UncheckedIOException naming the file if it cannot be opened, or if a
+     *     complete record already in it has a corrupt header (appending after it is refused)
+     */
+    static FileFlusher<java.nio.ByteBuffer> records(Path path) {
+        return records(path, Options.DEFAULT);
+    }
+
+    /**
+     * A flusher of records: each {@link java.nio.ByteBuffer} item, from its position to its
+     * limit, becomes one record in TFRecord framing (u64 little-endian length, masked CRC-32C of
+     * the length, payload, masked CRC-32C of the payload; no file header), so TensorFlow's
+     * {@code TFRecordDataset} and other TFRecord readers read the file, and {@link RecordReader}
+     * reads it back. The items' positions and limits are left unchanged. The flusher reads an
+     * item only while its batch is being written; until then the buffer holding it keeps a
+     * reference, so <b>do not modify a ByteBuffer after writing it</b> (write a copy if you
+     * reuse yours).
+     *
+     * <p>Each batch is framed into a reused 256 KiB direct buffer and written with as few system
+     * calls as it takes to write it all (larger records go out with a gathering write, uncopied);
+     * when {@code accept} returns, the whole batch is in the file. If a batch fails midway, its
+     * partial bytes are cut off before the next batch and at close, so the file stays a sequence
+     * of whole records.
+     *
+     * <p>When appending, the existing file is first checked record header by record header
+     * (payloads are not read) and a torn tail left by a writer that died mid-record is cut off,
+     * so the new records follow the last whole one. A corrupt header is not cut off: opening
+     * fails, naming its offset.
+     *
+     * <p>The flusher writes at its own file position: one flusher (in one process) per file.
+     * Interrupting the thread that runs a batch closes the channel, as for any
+     * {@link java.nio.channels.FileChannel}; later batches then fail.
+     *
+     * <p>Options: {@link Options#append()} keeps the existing records and adds after them (the
+     * default) or truncates the file first; {@link Options#fsync()} forces every batch to the
+     * storage device as for the text flushers; {@link Options#bufferSize()} sizes the framing
+     * buffer (0: 256 KiB).
+     *
+     * @param path the file; created if missing
+     * @param options append or truncate, fsync per batch, framing buffer size
+     * @return the flusher, which owns the file until closed
+     * @throws java.io.UncheckedIOException naming the file if it cannot be opened, or if (when
+     *     appending) a complete record already in it has a corrupt header
+     * @throws NullPointerException if {@code path} or {@code options} is null
+     */
+    static FileFlusher<java.nio.ByteBuffer> records(Path path, Options options) {
+        java.util.Objects.requireNonNull(options, "options");
+        int buffer = options.bufferSize() == 0 ? RecordFileFlusher.DEFAULT_BUFFER : options.bufferSize();
+        return RecordFileFlusher.open(path, options.append(), options.fsync(), buffer);
+    }
 }

@@ -1,0 +1,338 @@
+#!/usr/bin/env python3
+"""Turns JMH JSON from jmh/run.sh into the Markdown results table of the README.
+
+    python3 jmh/report.py jmh/runs/quick-<stamp>.json > table.md
+
+Reads <name>.machine.json next to the JSON (written by run.sh) for the machine, profile and date;
+without it, describes the machine this script runs on. Prints the goals of issue 6 as ratios from
+this one run, then one table per benchmark. Missing rows (a profile that did not run them, a
+benchmark that failed) show as "n/a" and their goals as "not measured".
+"""
+import json
+import math
+import os
+import pathlib
+import platform
+import sys
+from datetime import datetime, timezone
+
+WRITERS = ("writers1", "writers2", "writers4")
+
+
+def load(path):
+    results = json.loads(pathlib.Path(path).read_text())
+    machine_path = pathlib.Path(str(path)[: -len(".json")] + ".machine.json")
+    if machine_path.exists():
+        machine = json.loads(machine_path.read_text())
+    else:
+        cpu = "unknown"
+        try:
+            for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+        except OSError:
+            pass
+        machine = {
+            "profile": pathlib.Path(path).stem.split("-")[0],
+            "date": datetime.fromtimestamp(os.path.getmtime(path), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "nproc": os.cpu_count(),
+            "cpu": cpu,
+            "kernel": platform.system() + " " + platform.release(),
+            "jmhArgs": "unknown",
+        }
+    return results, machine
+
+
+class Run:
+    """Index of one merged JMH run: (class, method, frozenset of params) -> result entry."""
+
+    def __init__(self, results):
+        self.results = results
+        self.index = {}
+        for entry in results:
+            cls, method = entry["benchmark"].split(".")[-2:]
+            self.index.setdefault((cls, method), []).append(entry)
+
+    def find(self, cls, method, **params):
+        for entry in self.index.get((cls, method), []):
+            if all(entry["params"].get(k) == str(v) for k, v in params.items()):
+                return entry
+        return None
+
+    def impls(self, cls):
+        seen = []
+        for (c, _), entries in self.index.items():
+            if c == cls:
+                for e in entries:
+                    impl = e["params"].get("impl")
+                    if impl not in seen:
+                        seen.append(impl)
+        return seen
+
+    def values(self, cls, param):
+        seen = []
+        for (c, _), entries in self.index.items():
+            if c == cls:
+                for e in entries:
+                    v = e["params"].get(param)
+                    if v is not None and v not in seen:
+                        seen.append(v)
+        return sorted(seen, key=lambda s: (len(s), s))
+
+
+def score(entry):
+    return None if entry is None else entry["primaryMetric"]["score"]
+
+
+def secondary(entry, name):
+    if entry is None:
+        return None
+    metric = entry.get("secondaryMetrics", {}).get(name)
+    return None if metric is None else metric["score"]
+
+
+def percentile(entry, p):
+    if entry is None:
+        return None
+    return entry["primaryMetric"]["scorePercentiles"].get(p)
+
+
+def num(x, digits=3):
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    if abs(x) >= 10:
+        return f"{x:.1f}"
+    return f"{x:.{digits}f}"
+
+
+def with_error(entry):
+    if entry is None:
+        return "n/a"
+    pm = entry["primaryMetric"]
+    err = pm.get("scoreError")
+    if isinstance(err, (int, float)) and not math.isnan(err):
+        return f"{num(pm['score'])} ± {num(err)}"
+    return num(pm["score"])
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+def goal_row(name, value, target, fmt="x", note=""):
+    if value is None:
+        return f"| {name} | not measured | {target} | — | {note} |"
+    if fmt == "x":
+        shown, ok = f"{value:.2f}×", value >= float(target.strip("≥ ×"))
+    elif fmt == "%":
+        shown, ok = f"{value * 100:.0f} %", value * 100 >= float(target.strip("≥ %"))
+    else:  # bytes per op, target 0 (allow rounding noise below 1 B/op)
+        shown, ok = f"{value:.2f} B/op", value < 1.0
+    verdict = "met" if ok else "**missed**"
+    return f"| {name} | {shown} | {target} | {verdict} | {note} |"
+
+
+def goals(run):
+    out = ["## Goals (issue 6), ratios from this run", "",
+           "| Goal | Measured | Target | Verdict | Note |", "|---|---|---|---|---|"]
+    tb = "ThroughputBench"
+    for w in ("writers2", "writers4"):
+        n = w[-1]
+        a = score(run.find(tb, w, impl="async"))
+        blocking = score(run.find(tb, w, impl="disruptor-blocking"))
+        yielding = score(run.find(tb, w, impl="disruptor-yielding"))
+        best = max([x for x in (blocking, yielding) if x is not None], default=None)
+        which = "yielding" if best is not None and best == yielding else "blocking"
+        out.append(goal_row(f"AsyncBuffer vs Disruptor, {n} writers", ratio(a, best), "≥ 1.0×",
+                            note=f"vs the faster wait strategy ({which}); "
+                                 f"blocking {num(ratio(a, blocking), 2)}×, yielding {num(ratio(a, yielding), 2)}×"))
+        platform = score(run.find(tb, w, impl="async-platform"))
+        abq = score(run.find(tb, w, impl="abq"))
+        out.append(goal_row(f"AsyncBuffer vs ArrayBlockingQueue+drainTo, {n} writers", ratio(a, abq), "≥ 3×",
+                            note=f"with a platform consumer thread (async-platform): "
+                                 f"{num(ratio(platform, best), 2)}× the Disruptor, {num(ratio(platform, abq), 2)}× ABQ"))
+        out.append(goal_row(f"Buffer vs synchronized list, {n} writers",
+                            ratio(score(run.find(tb, w, impl="buffer")), score(run.find(tb, w, impl="synchronized"))),
+                            "≥ 3×"))
+    for impl, label in (("async", "AsyncBuffer"), ("buffer", "Buffer")):
+        write = [secondary(run.find(tb, w, impl=impl), "gc.alloc.rate.norm") for w in WRITERS]
+        write = [x for x in write if x is not None]
+        out.append(goal_row(f"{label}.write allocation (worst writer count)", max(write) if write else None,
+                            "0 B/op", fmt="B"))
+        vec = []
+        for w in WRITERS:
+            for e in run.index.get(("VectorBench", w), []):
+                if e["params"].get("impl") == impl:
+                    v = secondary(e, "gc.alloc.rate.norm")
+                    if v is not None:
+                        vec.append(v)
+        out.append(goal_row(f"{label}.writeV allocation (worst n, writer count)", max(vec) if vec else None,
+                            "0 B/op", fmt="B"))
+    fb = "FileBench"
+    block = score(run.find(fb, "writers4", impl="async-block"))
+    log4j = run.find(fb, "writers4", impl="log4j2")
+    lost = secondary(log4j, "lostLines")
+    out.append(goal_row("block flusher vs shared BufferedWriter, 4 threads",
+                        ratio(block, score(run.find(fb, "writers4", impl="buffered-writer"))), "≥ 2×"))
+    out.append(goal_row("block flusher vs Log4j2 async logger, 4 threads", ratio(block, score(log4j)), "≥ 1×",
+                        note=("Log4j2 lost lines in this run (see File table): its score counts them"
+                              if lost else "")))
+    ceiling = score(run.find("FileCeilingBench", "writeChunk"))
+    out.append(goal_row("block flusher vs raw FileChannel ceiling, 4 threads", ratio(block, ceiling), "≥ 70 %",
+                        fmt="%"))
+    return out
+
+
+def table(header, rows):
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return out
+
+
+def bop(entry):
+    return num(secondary(entry, "gc.alloc.rate.norm"), 1)
+
+
+def throughput_section(run):
+    cls = "ThroughputBench"
+    if not run.impls(cls):
+        return []
+    rows = []
+    for impl in run.impls(cls):
+        row = [impl]
+        for w in WRITERS:
+            e = run.find(cls, w, impl=impl)
+            row += [with_error(e), bop(e)]
+        rows.append(row)
+    drops = []
+    for impl in run.impls(cls):
+        for w in WRITERS:
+            d = secondary(run.find(cls, w, impl=impl), "dropped")
+            if d:
+                drops.append(f"{impl} at {w[-1]} writers dropped {num(d)} items/µs of its {num(score(run.find(cls, w, impl=impl)))}")
+    note = ["", "Dropping policy: " + "; ".join(drops) + " (delivered = score − dropped)."] if drops else []
+    return (["## Producer throughput (`ThroughputBench`, write calls/µs summed over writers, higher is better)", ""]
+            + table(["impl", "1 writer", "B/op", "2 writers", "B/op", "4 writers", "B/op"], rows) + note + [""])
+
+
+def vector_section(run):
+    cls = "VectorBench"
+    if not run.impls(cls):
+        return []
+    rows = []
+    for impl in run.impls(cls):
+        for n in run.values(cls, "n"):
+            row = [impl, n]
+            for w in WRITERS:
+                e = run.find(cls, w, impl=impl, n=n)
+                s = score(e)
+                row += [num(None if s is None else s * int(n)), bop(e)]
+            rows.append(row)
+    return (["## Atomic groups (`VectorBench`: writeV(n) vs Disruptor next(n)/publish(lo, hi); items/µs)", ""]
+            + table(["impl", "n", "1 writer", "B/op", "2 writers", "B/op", "4 writers", "B/op"], rows) + [""])
+
+
+def work_section(run):
+    cls = "WorkBench"
+    if not run.impls(cls):
+        return []
+    rows = []
+    for impl in run.impls(cls):
+        row = [impl]
+        for w in WRITERS:
+            e = run.find(cls, w, impl=impl)
+            base = score(run.find(cls, w, impl="none"))
+            s = score(e)
+            cost = None if s is None or base is None or impl == "none" else s - base
+            row += [with_error(e), num(cost)]
+        rows.append(row)
+    return (["## Writers doing work between writes (`WorkBench`, ns per work+write, lower is better;"
+             " cost = minus the work alone)", ""]
+            + table(["impl", "1 writer", "cost", "2 writers", "cost", "4 writers", "cost"], rows) + [""])
+
+
+def latency_section(run):
+    cls = "LatencyBench"
+    if not run.impls(cls):
+        return []
+    rows = []
+    for w in ("writers2", "writers4"):
+        for impl in run.impls(cls):
+            e = run.find(cls, w, impl=impl)
+            if e is None:
+                continue
+            rows.append([impl, w[-1]] + [num(percentile(e, p)) for p in ("50.0", "99.0", "99.9", "99.99", "100.0")])
+    return (["## write latency under contention (`LatencyBench`, ns, SampleTime)", ""]
+            + table(["impl", "writers", "p50", "p99", "p99.9", "p99.99", "max"], rows) + [""])
+
+
+def wakeup_section(run):
+    cls = "WakeupBench"
+    if not run.impls(cls):
+        return []
+    rows = []
+    for impl in run.impls(cls):
+        e = run.find(cls, "writeAndAwait", impl=impl)
+        rows.append([impl] + [num(percentile(e, p)) for p in ("50.0", "90.0", "99.0", "100.0")])
+    return (["## Wake-up latency, write -> consumer has it, idle consumer (`WakeupBench`, µs)", ""]
+            + table(["impl", "p50", "p90", "p99", "max"], rows) + [""])
+
+
+def file_section(run):
+    cls = "FileBench"
+    if not run.impls(cls):
+        return []
+    ceiling = score(run.find("FileCeilingBench", "writeChunk"))
+    rows = []
+    for impl in run.impls(cls):
+        row = [impl]
+        for w in ("writers1", "writers4"):
+            e = run.find(cls, w, impl=impl)
+            s = score(e)
+            lost = secondary(e, "lostLines")
+            row += [with_error(e), num(None if s is None else s * 100, 0),
+                    "n/a" if ratio(s, ceiling) is None else f"{ratio(s, ceiling) * 100:.0f} %",
+                    num(lost, 0) if lost else "0" if e is not None else "n/a"]
+        rows.append(row)
+    rows.append(["raw FileChannel (1 thread)", num(ceiling), num(None if ceiling is None else ceiling * 100, 0),
+                 "100 %" if ceiling is not None else "n/a", "0", "", "", "", ""])
+    return (["## 100-byte lines into one file (`FileBench`, lines/µs; MB/s = lines/µs × 100)", ""]
+            + table(["impl", "1 thread", "MB/s", "of ceiling", "lost", "4 threads", "MB/s", "of ceiling", "lost"],
+                    rows)
+            + ["", "`lost`: lines written but missing from the file (summed over the measured iterations)."
+                   " Only Log4j2 is allowed to report any (2.24.3 with Disruptor 4.0.0 drops events when its"
+                   " ring is full under several producers); every other sink fails the run instead.", ""])
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: report.py <jmh-result.json>")
+    results, machine = load(sys.argv[1])
+    run = Run(results)
+    first = results[0] if results else {}
+    out = [
+        f"# mwsr benchmark results — {machine.get('profile', '?')} profile",
+        "",
+        f"- Date: {machine.get('date', '?')}",
+        f"- Machine: {machine.get('nproc', '?')} CPUs, {machine.get('cpu', '?')}, {machine.get('kernel', '?')}",
+        f"- JDK: {first.get('jdkVersion', '?')} ({first.get('vmName', '?')} {first.get('vmVersion', '?')})",
+        f"- JMH {first.get('jmhVersion', '?')}, args: `{machine.get('jmhArgs', '?').strip()}`",
+        f"- Raw data: `{pathlib.Path(sys.argv[1]).name}`",
+        "",
+    ]
+    out += goals(run) + [""]
+    for section in (throughput_section, vector_section, work_section, latency_section, wakeup_section,
+                    file_section):
+        out += section(run)
+    out += ["B/op is JMH's `gc.alloc.rate.norm`: bytes allocated by the whole JVM (consumer threads"
+            " included) per operation, averaged over the iteration."]
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()

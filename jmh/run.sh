@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Runs the mwsr benchmarks and writes JMH JSON plus a Markdown results table.
+#
+#   jmh/run.sh quick [extra JMH args]   representative subset, ~6 minutes on 2 cores
+#   jmh/run.sh full  [extra JMH args]   everything, 2 forks, ~1.5 hours on 2 cores
+#   jmh/run.sh smoke [extra JMH args]   the quick subset, one 200 ms iteration each: does it all run?
+#   jmh/run.sh list                     the benchmarks and the runs each profile makes
+#
+# Output: jmh/runs/<profile>-<UTC stamp>.json (all runs merged), .md (the table, from report.py)
+# and .machine.json (nproc, CPU, kernel, profile, date). Extra args go to every JMH run, e.g.
+# `jmh/run.sh quick -foe true` or `jmh/run.sh full -p capacity=4096`.
+# Java: $JAVA_HOME if it is 21+, else the newest /usr/lib/jvm/*/bin/java that is 21+, else `java`.
+# The jar is built with Maven if it is missing (or always with REBUILD=1).
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+jar="$here/target/benchmarks.jar"
+
+java_major() { # prints the feature version of the java binary $1, or 0
+    local v
+    v="$("$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p')"
+    case "$v" in 1.*) echo 0 ;; '') echo 0 ;; *) echo "${v%%.*}" ;; esac
+}
+
+find_java() {
+    if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" && $(java_major "$JAVA_HOME/bin/java") -ge 21 ]]; then
+        echo "$JAVA_HOME/bin/java"; return
+    fi
+    local best="" best_v=0 j v
+    for j in /usr/lib/jvm/*/bin/java; do
+        [[ -x "$j" ]] || continue
+        v=$(java_major "$j")
+        if (( v >= 21 && v > best_v )); then best="$j"; best_v=$v; fi
+    done
+    if [[ -n "$best" ]]; then echo "$best"; return; fi
+    if command -v java >/dev/null && (( $(java_major java) >= 21 )); then command -v java; return; fi
+    echo "run.sh: no JDK 21+ found: set JAVA_HOME to one" >&2
+    exit 1
+}
+
+profile="${1:-}"
+[[ $# -gt 0 ]] && shift
+
+# Each run: "<benchmark regex>|<JMH args>". Implementations by name:
+#   async, buffer                     mwsr AsyncBuffer (TRIGGER, BLOCK) and Buffer
+#   disruptor-blocking/-yielding      LMAX Disruptor 4, multi-producer, batching handler
+#   jctools                           MpscArrayQueue + hand-written consumer thread
+#   abq                               ArrayBlockingQueue + take/drainTo thread (Logback's AsyncAppender)
+#   synchronized                      a list behind a monitor, flushed inline
+#   none                              (WorkBench) the work alone, no write
+#   async-{line,block,mmap,appendClose}, buffer-block, buffered-writer, log4j2   (FileBench)
+quick_runs=(
+    'ThroughputBench.writers[24]$|-p impl=async,async-platform,buffer,disruptor-blocking,disruptor-yielding,jctools,abq,synchronized'
+    'VectorBench.writers2$|-p impl=async,buffer,disruptor-blocking -p n=2,8'
+    'WorkBench.writers2$|-p impl=none,async,buffer,disruptor-blocking,abq'
+    'LatencyBench.writers4$|-p impl=async,buffer,disruptor-blocking,abq,synchronized'
+    'WakeupBench|-p impl=async,disruptor-blocking,jctools,abq'
+    'FileBench.writers[14]$|-p impl=async-block,buffered-writer,log4j2'
+    'FileBench.writers4$|-p impl=async-line,async-mmap,async-appendClose,buffer-block'
+    'FileCeilingBench|'
+)
+full_runs=(
+    'ThroughputBench|'
+    'VectorBench|'
+    'WorkBench|'
+    'LatencyBench|'
+    'WakeupBench|'
+    'FileBench|'
+    'FileCeilingBench|'
+)
+quick_args=(-f 1 -wi 2 -w 1s -i 3 -r 1s -prof gc)
+full_args=(-f 2 -wi 5 -w 2s -i 5 -r 2s -prof gc)
+smoke_args=(-f 1 -wi 0 -w 1s -i 1 -r 200ms -prof gc)
+
+case "$profile" in
+    quick) runs=("${quick_runs[@]}"); args=("${quick_args[@]}") ;;
+    full) runs=("${full_runs[@]}"); args=("${full_args[@]}") ;;
+    smoke) runs=("${quick_runs[@]}"); args=("${smoke_args[@]}") ;;
+    list)
+        echo "quick: ${quick_args[*]}"; printf '  %s\n' "${quick_runs[@]}"
+        echo "full: ${full_args[*]}"; printf '  %s\n' "${full_runs[@]}"
+        exit 0 ;;
+    *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac
+
+# An option given on the command line replaces the profile's (JMH rejects an option given twice).
+profile_args=()
+for ((k = 0; k < ${#args[@]}; k += 2)); do
+    opt="${args[k]}"
+    if [[ "$opt" == -prof || " $* " != *" $opt "* ]]; then profile_args+=("$opt" "${args[k + 1]}"); fi
+done
+args=("${profile_args[@]}")
+
+java="$(find_java)"
+if [[ ! -f "$jar" || "${REBUILD:-0}" == 1 ]]; then
+    (cd "$root" && mvn -B -ntp -q -pl jmh -am package -Djmh.smoke.skip=true -DskipTests)
+fi
+
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+out="$here/runs"
+mkdir -p "$out"
+base="$out/$profile-$stamp"
+parts="$(mktemp -d)"
+trap 'rm -rf "$parts"' EXIT
+
+cat > "$base.machine.json" <<EOF
+{"profile": "$profile", "date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)", "nproc": $(nproc),
+ "cpu": "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1 | sed 's/"/\\"/g')",
+ "kernel": "$(uname -sr)", "java": "$java",
+ "jmhArgs": "$(printf '%s ' "${args[@]}" "$@" | sed 's/"/\\"/g')"}
+EOF
+
+echo "run.sh: $profile profile with $java -> $base.json" >&2
+failed=0
+i=0
+for run in "${runs[@]}"; do
+    regex="${run%%|*}"
+    read -r -a params <<< "${run#*|}"
+    i=$((i + 1))
+    echo "run.sh: [$i/${#runs[@]}] $regex ${params[*]:-}" >&2
+    if ! "$java" -jar "$jar" "$regex" "${params[@]}" "${args[@]}" "$@" \
+            -rf json -rff "$parts/$(printf '%02d' "$i").json"; then
+        echo "run.sh: JMH failed for $regex; continuing with the next run" >&2
+        failed=1
+    fi
+done
+
+python3 - "$base.json" "$parts" <<'EOF'
+import json, pathlib, sys
+merged = []
+for part in sorted(pathlib.Path(sys.argv[2]).glob("*.json")):
+    text = part.read_text()
+    if text.strip():
+        merged.extend(json.loads(text))
+pathlib.Path(sys.argv[1]).write_text(json.dumps(merged, indent=2) + "\n")
+EOF
+python3 "$here/report.py" "$base.json" > "$base.md"
+echo "run.sh: wrote $base.json and $base.md" >&2
+cat "$base.md"
+exit $failed

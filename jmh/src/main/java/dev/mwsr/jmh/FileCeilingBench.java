@@ -1,0 +1,81 @@
+package dev.mwsr.jmh;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+
+/**
+ * The machine's ceiling for {@link FileBench}: one thread writing 64 KiB direct buffers of
+ * already-encoded lines to a {@link FileChannel}, no encoding, no hand-off. The score is in lines
+ * per microsecond like FileBench's (each invocation writes {@value #LINES} lines).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Threads(1)
+public class FileCeilingBench {
+    static final int LINES = 65536 / LineSink.LINE_BYTES;
+
+    @Param("")
+    public String dir;
+
+    private final ByteBuffer chunk = ByteBuffer.allocateDirect(LINES * LineSink.LINE_BYTES);
+    private FileChannel channel;
+    private Path file;
+
+    @Setup(Level.Trial)
+    public void encode() {
+        byte[] line = (LineSink.LINE + "\n").getBytes(StandardCharsets.UTF_8);
+        if (line.length != LineSink.LINE_BYTES) {
+            throw new IllegalStateException("the line is " + line.length + " bytes, not " + LineSink.LINE_BYTES);
+        }
+        for (int i = 0; i < LINES; i++) {
+            chunk.put(line);
+        }
+        chunk.flip();
+    }
+
+    @Setup(Level.Iteration)
+    public void open() throws IOException {
+        Path parent = Path.of(dir.isEmpty() ? System.getProperty("java.io.tmpdir") : dir);
+        file = Files.createTempFile(parent, "mwsr-jmh-ceiling-", ".log");
+        channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+    }
+
+    @TearDown(Level.Iteration)
+    public void close() throws IOException {
+        try {
+            channel.close();
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(LINES)
+    public int writeChunk() throws IOException {
+        ByteBuffer bytes = chunk.duplicate();
+        int n = 0;
+        while (bytes.hasRemaining()) {
+            n += channel.write(bytes);
+        }
+        return n;
+    }
+}

@@ -1,0 +1,116 @@
+package dev.mwsr;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * The single-reader side of a {@link ByteBatchBuffer}: the flushLock, the spare half, the
+ * flusher calls with their counters, and the copies of bytes accepted but not delivered.
+ * Everything here except the volatile counters is guarded by {@link #lock}; the buffer takes it
+ * after its write lock, never before (see the buffer's implementation notes).
+ */
+final class ByteDelivery {
+    /** Held for every cut and every flusher call, so calls are one at a time and in cut order. */
+    final ReentrantLock lock = new ReentrantLock();
+
+    private final Consumer<? super ByteBuffer> flusher;
+    /** The idle half; null from a cut until that half has been delivered. */
+    private ByteHalf spare;
+    private boolean failed;
+    private final List<ByteBuffer> undelivered = new ArrayList<>();
+
+    // Written under lock, volatile for metrics(); writers touch none of them.
+    private final FlushStats stats = new FlushStats();
+    private volatile long undeliveredCount;
+
+    ByteDelivery(Consumer<? super ByteBuffer> flusher, ByteHalf spare) {
+        this.flusher = flusher;
+        this.spare = spare;
+    }
+
+    /** Hands out the spare half for a cut. Caller holds the buffer's write lock and {@link #lock}. */
+    ByteHalf takeSpare() {
+        assert lock.isHeldByCurrentThread() && spare != null : "cut without flushLock or spare";
+        ByteHalf half = spare;
+        spare = null;
+        return half;
+    }
+
+    /**
+     * Calls the flusher on the first {@code size} bytes of {@code cut}, or parks them if already
+     * failed; then {@code cut} is the spare again. Caller holds {@link #lock}.
+     *
+     * @return false if failed after this call
+     */
+    boolean deliver(ByteHalf cut, int size) {
+        assert lock.isHeldByCurrentThread() : "deliver outside flushLock";
+        try {
+            if (failed) {
+                park(cut.region, size);
+                return false;
+            }
+            return call(cut.open(size), cut.region, size);
+        } finally {
+            spare = cut;
+        }
+    }
+
+    /** Delivers an oversized write (read-only, position 0) as one call, or parks it. Caller holds lock. */
+    boolean deliverAlone(ByteBuffer bytes, int size) {
+        assert lock.isHeldByCurrentThread() : "deliver outside flushLock";
+        if (failed) {
+            park(bytes, size);
+            return false;
+        }
+        return call(bytes.duplicate(), bytes, size);
+    }
+
+    /**
+     * One flusher call on {@code view}; on failure parks the first {@code size} bytes of
+     * {@code base}, which the flusher never had, so however far it consumed the view the whole
+     * batch is kept.
+     */
+    private boolean call(ByteBuffer view, ByteBuffer base, int size) {
+        if (stats.call(flusher, view, size)) {
+            return true;
+        }
+        failed = true;
+        park(base, size);
+        stats.holding(0);
+        return false;
+    }
+
+    /** Keeps a heap copy of the first {@code size} bytes of {@code bytes}. Caller holds lock. */
+    void park(ByteBuffer bytes, int size) {
+        undelivered.add(ByteSources.copyOf(bytes, 0, size));
+        undeliveredCount += size;
+    }
+
+    /**
+     * The exception of a failed buffer; the caller has parked what was left in its current half.
+     * Every exception gets its own read-only views, so reading one does not move another's.
+     * Caller holds lock.
+     */
+    FlushFailedException failureException() {
+        assert lock.isHeldByCurrentThread() && failed : "not failed, or outside flushLock";
+        List<ByteBuffer> views = new ArrayList<>(undelivered.size());
+        for (ByteBuffer bytes : undelivered) {
+            views.add(bytes.asReadOnlyBuffer());
+        }
+        return new FlushFailedException("the flusher threw, so the buffer failed and refuses further writes;"
+                + " undelivered() holds the " + undeliveredCount + " bytes it accepted but did not deliver,"
+                + " as ByteBuffers in order", stats.failure(), views);
+    }
+
+    FlushStats stats() {
+        return stats;
+    }
+
+    /** Bytes in the flusher now plus bytes parked; an estimate unless quiescent. */
+    long pending() {
+        return stats.inFlight() + undeliveredCount;
+    }
+}

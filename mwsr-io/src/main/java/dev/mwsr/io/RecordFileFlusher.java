@@ -1,0 +1,234 @@
+package dev.mwsr.io;
+
+import static dev.mwsr.io.RecordFormat.FRAMING;
+import static dev.mwsr.io.RecordFormat.HEADER;
+import static dev.mwsr.io.RecordFormat.MAX_PAYLOAD;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Objects;
+import java.util.zip.CRC32C;
+
+/**
+ * The flusher behind {@link FileFlusher#records(Path, FileFlusher.Options)}: writes each batch of
+ * ByteBuffers as TFRecord records. Called by one thread at a time.
+ */
+final class RecordFileFlusher implements FileFlusher<ByteBuffer> {
+    /*
+     * Implementation notes.
+     *
+     * Records are framed straight into one reused direct buffer (little-endian): length, masked
+     * CRC of the 8 length bytes, payload (copied with the absolute bulk put, which leaves the
+     * caller's position and limit alone), masked CRC of the copied payload. The checksums are
+     * computed over our own copy through a private duplicate of the buffer, so nothing of the
+     * caller's buffer moves, and no object is allocated per record. The buffer goes to the file
+     * when the next record does not fit and at the end of every batch: one write call per
+     * buffer-full, looped because a write may take less than asked.
+     *
+     * A record larger than the buffer is not copied: its header is framed into the buffer and one
+     * gathering write sends [pending bytes + header, payload]; its footer starts the next fill.
+     *
+     * Failure: `committed` is the file length after the last batch that was written completely.
+     * If a batch fails midway, whatever of it reached the file is cut off before the next batch
+     * (and at close), so a retried batch is not duplicated and the file never holds half a
+     * record followed by more records. The buffer (the caller) keeps the failed items.
+     */
+
+    static final int DEFAULT_BUFFER = 256 * 1024;
+
+    private final Path path;
+    private final FileChannel channel;
+    private final boolean fsync;
+    private final ByteBuffer buffer;
+    private final ByteBuffer crcView;
+    private final ByteBuffer[] gather = new ByteBuffer[2];
+    private final CRC32C crc = new CRC32C();
+
+    private long committed;
+    private boolean broken;
+    private boolean closed;
+
+    private RecordFileFlusher(Path path, FileChannel channel, long end, boolean fsync, int bufferSize) {
+        this.path = path;
+        this.channel = channel;
+        this.committed = end;
+        this.fsync = fsync;
+        this.buffer = ByteBuffer.allocateDirect(bufferSize).order(ByteOrder.LITTLE_ENDIAN);
+        this.crcView = buffer.duplicate();
+    }
+
+    static RecordFileFlusher open(Path path, boolean append, boolean fsync, int bufferSize) {
+        Objects.requireNonNull(path, "path");
+        if (bufferSize < 64) {
+            throw new IllegalArgumentException("buffer size must be at least 64 bytes, was " + bufferSize);
+        }
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(path + ": cannot open the record file for "
+                    + (append ? "append" : "writing") + ": " + e.getMessage(), e);
+        }
+        return attach(path, channel, append, fsync, bufferSize);
+    }
+
+    /** Takes over an open channel to the file (tests pass one that fails on demand). */
+    static RecordFileFlusher attach(Path path, FileChannel channel, boolean append, boolean fsync, int bufferSize) {
+        try {
+            long end = 0;
+            long size = channel.size();
+            if (append && size > 0) {
+                end = RecordReader.validPrefix(path);
+            }
+            if (end < size) {
+                channel.truncate(end);
+                if (fsync) {
+                    channel.force(true);
+                }
+            }
+            channel.position(end);
+            return new RecordFileFlusher(path, channel, end, fsync, bufferSize);
+        } catch (IOException | RuntimeException e) {
+            try {
+                channel.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            if (e instanceof IOException io) {
+                throw new UncheckedIOException(path + ": cannot open the record file for "
+                        + (append ? "append" : "writing") + ": " + io.getMessage(), io);
+            }
+            throw (RuntimeException) e;
+        }
+    }
+
+    @Override
+    public Path path() {
+        return path;
+    }
+
+    /**
+     * Writes the records of one batch, each from its position to its limit (left unchanged),
+     * and returns once they are in the file (and on the device, with fsync per batch).
+     *
+     * @throws NullPointerException if an item is null; nothing of the batch is written
+     * @throws IllegalArgumentException if a payload exceeds 2 GiB - 17 bytes; nothing is written
+     * @throws IllegalStateException if closed
+     * @throws UncheckedIOException naming the file if writing fails
+     */
+    @Override
+    public void accept(List<? extends ByteBuffer> batch) {
+        if (closed) {
+            throw new IllegalStateException(path + ": the record flusher is closed");
+        }
+        int n = batch.size();
+        for (int i = 0; i < n; i++) {
+            ByteBuffer b = Objects.requireNonNull(batch.get(i), "null record in batch; nothing was written");
+            if (b.remaining() > MAX_PAYLOAD) {
+                throw new IllegalArgumentException("record of " + b.remaining() + " bytes exceeds the largest"
+                        + " payload, " + MAX_PAYLOAD + " bytes; nothing was written");
+            }
+        }
+        boolean ok = false;
+        try {
+            if (broken) {
+                channel.truncate(committed);
+                channel.position(committed);
+                broken = false;
+            }
+            long end = committed;
+            for (int i = 0; i < n; i++) {
+                end += frame(batch.get(i));
+            }
+            drain();
+            if (fsync) {
+                channel.force(true);
+            }
+            committed = end;
+            ok = true;
+        } catch (IOException e) {
+            throw new UncheckedIOException(path + ": writing records failed: " + e.getMessage(), e);
+        } finally {
+            if (!ok) {
+                broken = true;
+                buffer.clear();
+            }
+        }
+    }
+
+    /** Frames one record into the buffer (or writes it, if large); returns its size in the file. */
+    private long frame(ByteBuffer item) throws IOException {
+        int len = item.remaining();
+        int need = FRAMING + len;
+        if (need > buffer.remaining() && buffer.position() > 0) {
+            drain();
+        }
+        int at = buffer.position();
+        buffer.putLong(at, len);
+        buffer.putInt(at + 8, RecordFormat.maskedCrc(crc, crcView, at, 8));
+        if (need <= buffer.remaining()) {
+            buffer.put(at + HEADER, item, item.position(), len);
+            buffer.putInt(at + HEADER + len, RecordFormat.maskedCrc(crc, crcView, at + HEADER, len));
+            buffer.position(at + need);
+        } else {
+            ByteBuffer payload = item.duplicate();
+            crc.reset();
+            crc.update(payload);
+            payload.position(item.position());
+            buffer.position(at + HEADER).flip();
+            gather[0] = buffer;
+            gather[1] = payload;
+            try {
+                while (payload.hasRemaining()) {
+                    channel.write(gather);
+                }
+            } finally {
+                gather[1] = null;
+            }
+            buffer.clear();
+            buffer.putInt(RecordFormat.mask((int) crc.getValue()));
+        }
+        return need;
+    }
+
+    /** Writes out the buffer, looping over partial writes. */
+    private void drain() throws IOException {
+        buffer.flip();
+        while (buffer.hasRemaining()) {
+            channel.write(buffer);
+        }
+        buffer.clear();
+    }
+
+    /**
+     * Releases the file. Every batch was written when {@code accept} returned, so nothing is
+     * pending; after a failed batch, its partial bytes are cut off first. Idempotent.
+     *
+     * @throws IOException naming the file if cutting or closing fails
+     */
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try (channel) {
+            if (broken) {
+                channel.truncate(committed);
+            }
+        } catch (IOException e) {
+            throw new IOException(path + ": closing the record file failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "records[" + path + "]";
+    }
+}

@@ -1,0 +1,192 @@
+package dev.mwsr.io.cli;
+
+import dev.mwsr.Metrics;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * {@code bench}: M platform threads write N lines by one {@link BenchRoute} (an
+ * {@code AsyncBuffer} and a file flusher, or a {@code ByteBatchBuffer} and a channel flusher)
+ * into a file, timing every {@code write} call; then the file is verified and a table printed.
+ */
+final class BenchCommand {
+    /*
+     * Implementation notes.
+     *
+     * Each writer builds its line before starting the clock, so the latency is that of write()
+     * alone (admission into the queue or the region, waiting for room, and for the bytes route
+     * the inline flush of the writer that filled a region), recorded in a per-thread histogram
+     * merged at the end. The run's elapsed time ends after the route's close(), that is the
+     * buffer's and then the flusher's: every line is then in the file (and forced, with --fsync).
+     * Neither route may drop a line (AsyncBuffer with BLOCK overflow; ByteBatchBuffer never
+     * drops), so verification demands every line. The writer threads are joined before close(),
+     * the progress thread is joined by its close(), and AsyncBuffer's drainer by the buffer's
+     * close(), which the route's try-with-resources runs on failure too: no thread outlives run().
+     * The routes count in lines, so one table serves both; a batch is one flusher call, and as
+     * every line is lineBytes long its mean size is given in lines and in bytes.
+     */
+
+    private BenchCommand() {}
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        BenchOptions o;
+        try {
+            o = BenchOptions.parse(args);
+        } catch (UsageException e) {
+            err.println("bench: " + e.getMessage());
+            err.println("try: bench --help");
+            return 2;
+        }
+        if (o.help()) {
+            out.print(BenchOptions.USAGE);
+            return 0;
+        }
+        Path file = o.file();
+        boolean temporary = file == null;
+        try {
+            if (temporary) {
+                file = Files.createTempFile("mwsr-bench-", ".txt");
+            }
+            return bench(o, file, out, err);
+        } catch (IOException | RuntimeException e) {
+            err.println("bench: failed: " + e);
+            for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+                err.println("  caused by: " + c);
+            }
+            return 1;
+        } finally {
+            if (temporary && !o.keep() && file != null) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException e) {
+                    err.println("bench: cannot delete " + file + ": " + e);
+                }
+            }
+        }
+    }
+
+    private static int bench(BenchOptions o, Path file, PrintStream out, PrintStream err)
+            throws IOException {
+        LatencyHistogram latency = new LatencyHistogram();
+        Metrics lines;
+        long elapsed;
+        String footnote;
+        try (BenchRoute route = o.bytesRoute() ? BytesRoute.open(o, file) : ItemsRoute.open(o, file)) {
+            out.printf(Locale.ROOT, "mwsr bench: %d threads, %,d lines of %d B, route %s%s%n"
+                    + "  %s%n  file %s%n", o.threads(), o.items(), o.lineBytes(), o.route(),
+                    o.fsync() ? ", fsync" : "", route.describe(), file);
+            Progress progress = Progress.startIf(o.progress() && Progress.onTerminal(), err,
+                    o.items(), () -> route.metrics().written());
+            long start = System.nanoTime();
+            try {
+                write(o, route, latency);
+                route.finish();
+            } finally {
+                if (progress != null) {
+                    progress.close();
+                }
+            }
+            elapsed = System.nanoTime() - start;
+            lines = route.metrics();
+            footnote = route.timedCall();
+        }
+        LineVerifier.Result check = LineVerifier.verify(file, perThread(o), o.lineBytes());
+        long size = Files.size(file);
+        if (!check.ok()) {
+            out.println("verify: FAILED: " + check.problem());
+            err.println("bench: verification failed: " + check.problem());
+            return 1;
+        }
+        out.printf(Locale.ROOT, "verify: ok: %,d lines, %,d bytes (= file size %,d), order per"
+                + " thread ok, no padding%n%n", check.lines(), check.bytes(), size);
+        table(out, o, lines, elapsed, size, latency, footnote);
+        return 0;
+    }
+
+    private static long[] perThread(BenchOptions o) {
+        long[] counts = new long[o.threads()];
+        for (int t = 0; t < counts.length; t++) {
+            counts[t] = o.itemsOf(t);
+        }
+        return counts;
+    }
+
+    /** Runs the writers, joins them, merges their histograms; rethrows a writer's failure. */
+    private static void write(BenchOptions o, BenchRoute route, LatencyHistogram into) {
+        CountDownLatch go = new CountDownLatch(1);
+        AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        List<Thread> writers = new ArrayList<>();
+        List<LatencyHistogram> histograms = new ArrayList<>();
+        for (int t = 0; t < o.threads(); t++) {
+            int id = t;
+            long count = o.itemsOf(t);
+            LatencyHistogram h = new LatencyHistogram();
+            histograms.add(h);
+            writers.add(Thread.ofPlatform().name("mwsr-bench-writer-" + t).start(() -> {
+                try {
+                    go.await();
+                    route.writeLines(id, count, h);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (RuntimeException e) {
+                    failure.compareAndSet(null, e);
+                }
+            }));
+        }
+        go.countDown();
+        boolean interrupted = false;
+        for (Thread w : writers) {
+            while (true) {
+                try {
+                    w.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        for (LatencyHistogram h : histograms) {
+            into.add(h);
+        }
+        if (failure.get() != null) {
+            throw failure.get();
+        }
+    }
+
+    private static void table(PrintStream out, BenchOptions o, Metrics m, long elapsedNanos,
+            long bytes, LatencyHistogram latency, String timedCall) {
+        double seconds = elapsedNanos / 1e9;
+        double meanLines = m.batches() == 0 ? 0.0 : (double) m.written() / m.batches();
+        String[][] rows = {
+            {"items", String.format(Locale.ROOT, "%,d", m.written())},
+            {"elapsed s", String.format(Locale.ROOT, "%.3f", seconds)},
+            {"items/s", String.format(Locale.ROOT, "%,.0f", m.written() / seconds)},
+            {"MB/s", String.format(Locale.ROOT, "%,.1f", bytes / seconds / 1e6)},
+            {"batches", String.format(Locale.ROOT, "%,d", m.batches())},
+            {"mean batch lines", String.format(Locale.ROOT, "%,.1f", meanLines)},
+            {"mean batch bytes", String.format(Locale.ROOT, "%,.0f", meanLines * o.lineBytes())},
+            {"write p50 ns", String.format(Locale.ROOT, "%,d", latency.percentile(0.50))},
+            {"write p99 ns", String.format(Locale.ROOT, "%,d", latency.percentile(0.99))},
+            {"write p999 ns", String.format(Locale.ROOT, "%,d", latency.percentile(0.999))},
+            {"write max ns", String.format(Locale.ROOT, "%,d", latency.max())},
+            {"dropped", String.format(Locale.ROOT, "%,d", m.dropped())},
+        };
+        out.println("| metric           |            value |");
+        out.println("|------------------|------------------|");
+        for (String[] r : rows) {
+            out.printf(Locale.ROOT, "| %-16s | %16s |%n", r[0], r[1]);
+        }
+        out.printf(Locale.ROOT, "(route %s, %d threads; a batch is one flusher call; latency = time"
+                + " inside %s, 3%% bucket precision)%n", o.route(), o.threads(), timedCall);
+    }
+}

@@ -1,0 +1,207 @@
+package dev.mwsr.io.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The command line end to end, in process. */
+class MainTest {
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        return Main.run(args, new PrintStream(outBytes, true, StandardCharsets.UTF_8),
+                new PrintStream(errBytes, true, StandardCharsets.UTF_8));
+    }
+
+    private String out() {
+        return outBytes.toString(StandardCharsets.UTF_8);
+    }
+
+    private String err() {
+        return errBytes.toString(StandardCharsets.UTF_8);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"line", "block", "mmap", "appendClose"})
+    void bench_writesVerifiesAndPrintsTheTable_exit0(String flusher) throws Exception {
+        Path file = dir.resolve(flusher + ".txt");
+        int code = run("bench", "--threads", "3", "--items", "20001", "--line-bytes", "48",
+                "--flusher", flusher, "--capacity", "256", "--buffer-size", "4096",
+                "--file", file.toString(), "--no-progress");
+        assertEquals(0, code, err());
+        String out = out();
+        assertTrue(out.contains("verify: ok: 20,001 lines, 960,048 bytes"), out);
+        assertTableRows(out);
+        assertEquals(20001L * 48, Files.size(file), "--file is kept");
+        assertEquals(LineVerifier.line(2, 6666, 48), Files.readAllLines(file).stream()
+                .filter(l -> l.startsWith("2 6666 ")).findFirst().orElseThrow());
+        assertEquals("", err(), "no progress bar when not on a terminal");
+    }
+
+    private static void assertTableRows(String out) {
+        for (String row : new String[] {"items/s", "MB/s", "batches", "mean batch lines",
+            "mean batch bytes", "write p50 ns", "write p99 ns", "write p999 ns"}) {
+            assertTrue(out.contains("| " + row + " "), row + " missing in\n" + out);
+        }
+    }
+
+    /** The value of a table row, as a number. */
+    private static double row(String out, String name) {
+        Matcher m = Pattern.compile("\\| " + name + " +\\| +([0-9,.]+) \\|").matcher(out);
+        assertTrue(m.find(), name + " missing in\n" + out);
+        return Double.parseDouble(m.group(1).replace(",", ""));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"direct", "heap"})
+    void bench_bytesRoute_writesVerifiesAndPrintsTheTable_exit0(String regions) throws Exception {
+        Path file = dir.resolve(regions + ".txt");
+        String[] args = {"bench", "--route", "bytes", "--threads", "3", "--items", "20001",
+            "--line-bytes", "48", "--capacity", "4096", "--file", file.toString(), "--no-progress"};
+        if (regions.equals("heap")) {
+            args = Arrays.copyOf(args, args.length + 1);
+            args[args.length - 1] = "--heap";
+        }
+        int code = run(args);
+        assertEquals(0, code, err());
+        String out = out();
+        assertTrue(out.contains("verify: ok: 20,001 lines, 960,048 bytes"), out);
+        assertTrue(out.contains("ByteBatchBuffer (2 " + regions + " regions of 4,096 B)"), out);
+        assertTrue(out.contains("inside ByteBatchBuffer.write"), out);
+        assertTableRows(out);
+        assertEquals(20001, row(out, "items"));
+        // Honest batches: one flusher call per region of at most 4096 bytes, whole lines only.
+        assertTrue(row(out, "batches") >= Math.ceil(960_048 / 4096.0), out);
+        assertTrue(row(out, "mean batch bytes") <= 4096, out);
+        assertEquals(row(out, "mean batch lines") * 48, row(out, "mean batch bytes"), 48, out);
+        assertEquals(20001L * 48, Files.size(file), "--file is kept");
+        assertEquals(LineVerifier.line(2, 6666, 48), Files.readAllLines(file).stream()
+                .filter(l -> l.startsWith("2 6666 ")).findFirst().orElseThrow());
+        assertEquals("", err(), "no progress bar when not on a terminal");
+    }
+
+    @Test
+    void bench_bytesRoute_linesLargerThanARegion_eachIsItsOwnBatch() {
+        int code = run("bench", "--route", "bytes", "--threads", "2", "--items", "301",
+                "--line-bytes", "100", "--capacity", "64", "--no-progress");
+        assertEquals(0, code, err());
+        assertTrue(out().contains("verify: ok: 301 lines, 30,100 bytes"), out());
+        assertEquals(301, row(out(), "batches"), out());
+        assertEquals(100, row(out(), "mean batch bytes"), out());
+    }
+
+    @Test
+    void bench_bytesRoute_temporaryFileAndFsync_verify() throws Exception {
+        long before = countTempBenchFiles();
+        assertEquals(0, run("bench", "--route", "bytes", "--items", "2000", "--capacity", "8192",
+                "--fsync", "--no-progress"), err());
+        assertTrue(out().contains("verify: ok: 2,000 lines"), out());
+        assertEquals(before, countTempBenchFiles());
+    }
+
+    @Test
+    void bench_bytesRoute_ioFailure_exit1WithThePath() {
+        Path missing = dir.resolve("no/such/dir/x.txt");
+        assertEquals(1, run("bench", "--route", "bytes", "--items", "10", "--file", missing.toString()));
+        assertTrue(err().contains(missing.toString()), err());
+        assertFalse(out().contains("verify"), out());
+    }
+
+    @Test
+    void bench_bytesRoute_diskFullDuringTheRun_exit1WithThePath() {
+        Path full = Path.of("/dev/full");
+        assumeTrue(Files.isWritable(full), "needs Linux /dev/full");
+        assertEquals(1, run("bench", "--route", "bytes", "--threads", "3", "--items", "50000",
+                "--capacity", "4096", "--file", full.toString()));
+        assertTrue(err().contains("writing to /dev/full failed"), err());
+        assertFalse(out().contains("verify"), out());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"loop", "manual"})
+    void bench_otherModes_verify(String mode) {
+        int code = run("bench", "--threads", "2", "--items", "5000", "--mode", mode,
+                "--capacity", "128", "--no-progress");
+        assertEquals(0, code, err());
+        assertTrue(out().contains("verify: ok: 5,000 lines"), out());
+    }
+
+    @Test
+    void bench_temporaryFileIsDeletedAfterwards() throws Exception {
+        long before = countTempBenchFiles();
+        assertEquals(0, run("bench", "--threads", "1", "--items", "100"), err());
+        assertEquals(before, countTempBenchFiles());
+    }
+
+    private static long countTempBenchFiles() throws Exception {
+        try (var files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return files.filter(p -> p.getFileName().toString().startsWith("mwsr-bench-")).count();
+        }
+    }
+
+    @Test
+    void bench_ioFailure_exit1WithThePath() {
+        Path missing = dir.resolve("no/such/dir/x.txt");
+        assertEquals(1, run("bench", "--items", "10", "--file", missing.toString()));
+        assertTrue(err().contains(missing.toString()), err());
+    }
+
+    @Test
+    void usageErrors_exit2WithAMessage() {
+        assertEquals(2, run());
+        assertEquals(2, run("frobnicate"));
+        assertTrue(err().contains("unknown command: frobnicate"), err());
+        assertEquals(2, run("bench", "--threads", "zero"));
+        assertTrue(err().contains("--threads needs a whole number"), err());
+        assertEquals(2, run("bench", "--flusher", "tape"));
+        assertTrue(err().contains("--flusher must be one of line, block, mmap, appendClose"), err());
+        assertEquals(2, run("bench", "--route", "tape"));
+        assertTrue(err().contains("--route must be one of items, bytes"), err());
+        assertEquals(2, run("bench", "--route", "bytes", "--flusher", "mmap"));
+        assertTrue(err().contains("--flusher applies to --route items only"), err());
+        assertEquals(2, run("bench", "--mode", "loop", "--route", "bytes"));
+        assertTrue(err().contains("--mode applies to --route items only"), err());
+        assertEquals(2, run("bench", "--heap"));
+        assertTrue(err().contains("--heap applies to --route bytes only"), err());
+        assertEquals(2, run("bench", "--capacity", "100000000"));
+        assertTrue(err().contains("--capacity of the items route must be at most"), err());
+        assertEquals(2, run("bench", "--route", "bytes", "--capacity", "0"));
+        assertEquals(2, run("bench", "--bogus"));
+        assertEquals(2, run("bench", "--items"));
+        assertFalse(out().contains("verify"), "nothing ran");
+    }
+
+    @Test
+    void help_exit0() {
+        assertEquals(0, run("--help"));
+        assertTrue(out().contains("bench"));
+        assertEquals(0, run("bench", "--help"));
+        assertTrue(out().contains("--flusher KIND"), out());
+        assertTrue(out().contains("--route ROUTE"), out());
+        assertTrue(out().contains("--heap"), out());
+    }
+
+    @Test
+    void records_dispatchesToTheRecordsCommand() {
+        assertEquals(0, run("records", "--help"));
+        assertTrue(out().contains("count") && out().contains("verify") && out().contains("dump"), out());
+    }
+}

@@ -310,7 +310,7 @@ def file_section(run):
 
 
 BYTE_PEERS = (("buffered-stream", "synchronized BufferedOutputStream"),
-              ("buffered-stream-own", "BufferedOutputStream on its own lock"))
+              ("buffered-stream-sync", "BufferedOutputStream under synchronized (out)"))
 
 
 def byte_ratio_lines(run):
@@ -349,8 +349,9 @@ def byte_section(run):
             + table(["impl", "sink", "1 thread", "MB/s", "B/op", "2 threads", "MB/s", "B/op",
                      "4 threads", "MB/s", "B/op"], rows)
             + ["", "`bytes`: ByteBatchBuffer, 64 KiB direct regions; `buffered-stream`: one 64 KiB"
-                   " BufferedOutputStream, each record under `synchronized (out)`; `buffered-stream-own`: the"
-                   " same stream on its own lock. Sink `memory` counts the bytes (the buffering alone), `file`"
+                   " BufferedOutputStream shared by the writers, one `write` per record (its write methods are"
+                   " `synchronized` on JDK 25); `buffered-stream-sync`: the same, each record also inside"
+                   " `synchronized (out)`. Sink `memory` counts the bytes (the buffering alone), `file`"
                    " is ByteChannelFlusher.toFile(TRUNCATE) vs FileOutputStream.", ""])
 
 

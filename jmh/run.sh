@@ -50,7 +50,7 @@ profile="${1:-}"
 #   synchronized                      a list behind a monitor, flushed inline
 #   none                              (WorkBench) the work alone, no write
 #   async-{line,block,mmap,appendClose}, buffer-block, buffered-writer, log4j2   (FileBench)
-#   bytes, buffered-stream, buffered-stream-own   (ByteBench: ByteBatchBuffer vs a shared BufferedOutputStream)
+#   bytes, buffered-stream, buffered-stream-sync  (ByteBench: ByteBatchBuffer vs a shared BufferedOutputStream)
 quick_runs=(
     'ThroughputBench.writers[24]$|-p impl=async,async-platform,buffer,disruptor-blocking,disruptor-yielding,jctools,abq,synchronized'
     'VectorBench.writers2$|-p impl=async,buffer,disruptor-blocking -p n=2,8'

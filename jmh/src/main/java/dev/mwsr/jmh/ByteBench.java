@@ -23,8 +23,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * Pre-encoded 100-byte records from 1, 2 and 4 threads into one sink: {@code ByteBatchBuffer}
  * (two 64 KiB direct regions, writers copy in parallel, the writer that overflows a region
  * flushes it) against one {@code BufferedOutputStream} (64 KiB) shared by the same threads, each
- * record written under its monitor ({@code buffered-stream}) or under the stream's own lock alone
- * ({@code buffered-stream-own}). The score is records per microsecond summed over the writers
+ * record one {@code write} call on the stream's own lock ({@code buffered-stream}; its write
+ * methods are {@code synchronized} on JDK 25) or, as code writing a record in several calls must,
+ * inside {@code synchronized (out)} as well ({@code buffered-stream-sync}). The score is records per microsecond summed over the writers
  * (times 100 for MB/s); run with {@code -prof gc} for bytes allocated per record.
  *
  * <p>{@code sink=memory} measures the buffering itself: the ByteBatchBuffer's flusher only adds up
@@ -44,7 +45,7 @@ public class ByteBench {
     /** The record every writer writes: {@link LineSink#LINE} and a newline, 100 ASCII bytes. */
     static final byte[] RECORD = (LineSink.LINE + "\n").getBytes(StandardCharsets.US_ASCII);
 
-    @Param({"bytes", "buffered-stream", "buffered-stream-own"})
+    @Param({"bytes", "buffered-stream", "buffered-stream-sync"})
     public String impl;
 
     @Param({"memory", "file"})

@@ -29,15 +29,15 @@ abstract class RecordSink implements AutoCloseable {
 
     /**
      * @param impl {@code bytes} (ByteBatchBuffer, direct regions), {@code buffered-stream} (one
-     *     BufferedOutputStream, each record under its monitor) or {@code buffered-stream-own} (the
-     *     same stream relying on its own lock, no monitor around the call)
+     *     BufferedOutputStream, one {@code write} call per record on its own lock) or
+     *     {@code buffered-stream-sync} (the same, each record inside {@code synchronized (out)})
      * @param file the file to write, truncated; null for the in-memory counting sink
      */
     static RecordSink create(String impl, Path file) throws IOException {
         return switch (impl) {
             case "bytes" -> new Bytes(file);
-            case "buffered-stream" -> new Stream(file, true);
-            case "buffered-stream-own" -> new Stream(file, false);
+            case "buffered-stream" -> new Stream(file, false);
+            case "buffered-stream-sync" -> new Stream(file, true);
             default -> throw new IllegalArgumentException("unknown impl '" + impl + "'");
         };
     }
@@ -113,9 +113,10 @@ abstract class RecordSink implements AutoCloseable {
     /**
      * The everyday baseline: one {@link BufferedOutputStream} of {@link #BUFFER_BYTES} shared by
      * all threads over a {@link FileOutputStream} (or the counting stream); whoever fills the
-     * buffer does the system call. {@code monitor}: each record written inside
-     * {@code synchronized (out)}, as code that must keep a record whole writes it; without it,
-     * the stream's own lock alone (its single-call writes are atomic too).
+     * buffer does the system call. Without {@code monitor}, each record is one {@code write} call
+     * on the stream's own lock (on JDK 25 its write methods are {@code synchronized}, so one call
+     * is atomic); with it, each record is written inside {@code synchronized (out)} as well, as
+     * code must when a record takes several calls (a second, reentrant monitor enter here).
      */
     private static final class Stream extends RecordSink {
         private final BufferedOutputStream out;

@@ -309,6 +309,52 @@ def file_section(run):
                    " ring is full under several producers); every other sink fails the run instead.", ""])
 
 
+BYTE_PEERS = (("buffered-stream", "synchronized BufferedOutputStream"),
+              ("buffered-stream-sync", "BufferedOutputStream under synchronized (out)"))
+
+
+def byte_ratio_lines(run):
+    """One line per peer and sink: ByteBatchBuffer's score over the peer's, per writer count."""
+    cls = "ByteBench"
+    out = []
+    for peer, label in BYTE_PEERS:
+        for sink in run.values(cls, "sink"):
+            if not any(run.find(cls, w, impl=peer, sink=sink) for w in WRITERS):
+                continue
+            cells = []
+            for w in WRITERS:
+                r = ratio(score(run.find(cls, w, impl="bytes", sink=sink)), score(run.find(cls, w, impl=peer, sink=sink)))
+                cells.append(f"{w[-1]} thread{'s' if w[-1] != '1' else ''} "
+                             + ("n/a" if r is None else f"{r:.2f}×"))
+            out.append(f"- ByteBatchBuffer vs {label}, {sink} sink: " + ", ".join(cells))
+    return out
+
+
+def byte_section(run):
+    cls = "ByteBench"
+    if not run.impls(cls):
+        return []
+    rows = []
+    for impl in run.impls(cls):
+        for sink in run.values(cls, "sink"):
+            row = [impl, sink]
+            for w in WRITERS:
+                e = run.find(cls, w, impl=impl, sink=sink)
+                s = score(e)
+                row += [with_error(e), num(None if s is None else s * 100, 0), bop(e)]
+            rows.append(row)
+    return (["## 100-byte records from many threads (`ByteBench`: ByteBatchBuffer vs one shared"
+             " BufferedOutputStream, records/µs summed over writers; MB/s = records/µs × 100)", ""]
+            + byte_ratio_lines(run) + [""]
+            + table(["impl", "sink", "1 thread", "MB/s", "B/op", "2 threads", "MB/s", "B/op",
+                     "4 threads", "MB/s", "B/op"], rows)
+            + ["", "`bytes`: ByteBatchBuffer, 64 KiB direct regions; `buffered-stream`: one 64 KiB"
+                   " BufferedOutputStream shared by the writers, one `write` per record (its write methods are"
+                   " `synchronized` on JDK 25); `buffered-stream-sync`: the same, each record also inside"
+                   " `synchronized (out)`. Sink `memory` counts the bytes (the buffering alone), `file`"
+                   " is ByteChannelFlusher.toFile(TRUNCATE) vs FileOutputStream.", ""])
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: report.py <jmh-result.json>")
@@ -327,7 +373,7 @@ def main():
     ]
     out += goals(run) + [""]
     for section in (throughput_section, vector_section, work_section, latency_section, wakeup_section,
-                    file_section):
+                    file_section, byte_section):
         out += section(run)
     out += ["B/op is JMH's `gc.alloc.rate.norm`: bytes allocated by the whole JVM (consumer threads"
             " included) per operation, averaged over the iteration."]

@@ -50,6 +50,7 @@ profile="${1:-}"
 #   synchronized                      a list behind a monitor, flushed inline
 #   none                              (WorkBench) the work alone, no write
 #   async-{line,block,mmap,appendClose}, buffer-block, buffered-writer, log4j2   (FileBench)
+#   bytes, buffered-stream, buffered-stream-sync  (ByteBench: ByteBatchBuffer vs a shared BufferedOutputStream)
 quick_runs=(
     'ThroughputBench.writers[24]$|-p impl=async,async-platform,buffer,disruptor-blocking,disruptor-yielding,jctools,abq,synchronized'
     'VectorBench.writers2$|-p impl=async,buffer,disruptor-blocking -p n=2,8'
@@ -59,6 +60,7 @@ quick_runs=(
     'FileBench.writers[14]$|-p impl=async-block,buffered-writer,log4j2'
     'FileBench.writers4$|-p impl=async-line,async-mmap,async-appendClose,buffer-block'
     'FileCeilingBench|'
+    'ByteBench.writers[14]$|-p impl=bytes,buffered-stream -p sink=memory,file'
 )
 full_runs=(
     'ThroughputBench|'
@@ -68,6 +70,7 @@ full_runs=(
     'WakeupBench|'
     'FileBench|'
     'FileCeilingBench|'
+    'ByteBench|'
 )
 quick_args=(-f 1 -wi 2 -w 1s -i 3 -r 1s -prof gc)
 full_args=(-f 2 -wi 5 -w 2s -i 5 -r 2s -prof gc)

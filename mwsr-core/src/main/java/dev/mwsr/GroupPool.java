@@ -28,7 +28,9 @@ final class GroupPool {
         classes = (MpmcArrayQueue<Group>[]) new MpmcArrayQueue<?>[CLASSES];
         for (int k = 0; k < CLASSES; k++) {
             int length = 2 << k;
-            classes[k] = new MpmcArrayQueue<>(Math.max(2, Math.min(capacity / length, MOST_PER_CLASS)));
+            // The queue holds at most capacity / length such groups, and writers hold a few more
+            // between take and offer: twice that, so a full queue's worth is never turned away.
+            classes[k] = new MpmcArrayQueue<>(Math.max(4, Math.min(2 * (capacity / length), MOST_PER_CLASS)));
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.mwsr;
 
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.RandomAccess;
@@ -184,7 +183,8 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
     }
 
     private static final String NULL_IN_GROUP = "writeV: null item; nothing was written";
-    private static final ThreadFactory VIRTUAL = Thread.ofVirtual().name("mwsr-async-drainer-", 0).factory();
+    private static final ThreadFactory VIRTUAL =
+            Thread.ofVirtual().name("mwsr-async-drainer-", 0).factory();
 
     private final int capacity;
     private final Mode mode;
@@ -295,8 +295,7 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
     /** Copies the group into a pooled {@link Group} (checking for nulls) and queues it. */
     private void writeGroup(Object[] array, List<?> list, int n) {
         if (n < 2) {
-            Object only = n == 0 ? null : Objects.requireNonNull(array != null ? array[0] : list.get(0),
-                    NULL_IN_GROUP);
+            Object only = n == 0 ? null : Objects.requireNonNull(array != null ? array[0] : list.get(0), NULL_IN_GROUP);
             if (only != null) {
                 enqueue(only, 1);
             } else if ((room.word() & (Room.CLOSED | Room.FAILED)) != 0) {
@@ -367,8 +366,8 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
         Progress progress = drainer.progress;
         if (progress.delivered() < target && !progress.isTerminated() && !drainer.abandoned()) {
             drainer.request(target);
-            progress.await(() -> progress.delivered() >= target || progress.failureCause() != null
-                    || drainer.abandoned());
+            progress.await(
+                    () -> progress.delivered() >= target || progress.failureCause() != null || drainer.abandoned());
         }
         if ((room.word() & Room.FAILED) != 0) {
             throw failure();
@@ -392,7 +391,7 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
         if (!drainer.abandoned()) {
             startClose();
             boolean interrupted = false;
-            for (;;) {
+            for (; ; ) {
                 try {
                     drainer.thread().join();
                     break;
@@ -480,7 +479,9 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
         long written = drainer.written();
         long batches = drainer.batches();
         long failures = drainer.failures();
-        long pending = (room.word() & Room.COUNT) + drainer.inFlight() + drainer.progress.undelivered().size();
+        long pending = (room.word() & Room.COUNT)
+                + drainer.inFlight()
+                + drainer.progress.undelivered().size();
         long droppedQueued = room.droppedQueued();
         long dropped = droppedQueued + room.droppedIncoming();
         return new Metrics(written + pending + droppedQueued, written, dropped, pending, batches, failures);
@@ -510,15 +511,17 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
     private FlushFailedException failure() {
         drainer.progress.await(() -> drainer.progress.failureCause() != null);
         List<Object> lost = drainer.progress.undelivered();
-        return new FlushFailedException("the flusher threw, so the buffer failed and refuses further writes;"
-                + " undelivered() holds the " + lost.size() + " items it accepted but did not deliver",
-                drainer.progress.failureCause(), lost);
+        return new FlushFailedException(
+                "the flusher threw, so the buffer failed and refuses further writes;" + " undelivered() holds the "
+                        + lost.size() + " items it accepted but did not deliver",
+                drainer.progress.failureCause(),
+                lost);
     }
 
     private void checkNotDrainer(String what) {
         if (Thread.currentThread() == drainer.thread()) {
-            throw new IllegalStateException("the flusher must not call " + what + " on its own buffer:"
-                    + " it would wait for itself");
+            throw new IllegalStateException(
+                    "the flusher must not call " + what + " on its own buffer:" + " it would wait for itself");
         }
     }
 
@@ -675,8 +678,8 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
                 throw new IllegalArgumentException("capacity must be between 1 and 2^30, was " + capacity);
             }
             if (maxBatch > capacity && overflow != OverflowPolicy.GROW) {
-                throw new IllegalArgumentException("maxBatch (" + maxBatch + ") must not exceed capacity ("
-                        + capacity + "): a batch never holds more than the queue; raise capacity or use GROW");
+                throw new IllegalArgumentException("maxBatch (" + maxBatch + ") must not exceed capacity (" + capacity
+                        + "): a batch never holds more than the queue; raise capacity or use GROW");
             }
             if (mode == Mode.LOOP && interval == null) {
                 throw new IllegalArgumentException("LOOP mode needs interval(Duration): the rest after each batch");

@@ -144,6 +144,7 @@ public final class Buffer<T> implements BatchBuffer<T> {
 
     /** Guarded by flushLock: the items accepted but not delivered once the buffer failed. */
     private final List<Object> undelivered = new ArrayList<>();
+
     private volatile long undeliveredCount;
     private final FlushStats stats = new FlushStats();
 
@@ -157,8 +158,8 @@ public final class Buffer<T> implements BatchBuffer<T> {
      */
     public Buffer(int capacity, Consumer<? super List<T>> flusher) {
         if (capacity < 1 || capacity > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("capacity must be between 1 and " + (Integer.MAX_VALUE - 8)
-                    + ", was " + capacity);
+            throw new IllegalArgumentException(
+                    "capacity must be between 1 and " + (Integer.MAX_VALUE - 8) + ", was " + capacity);
         }
         this.capacity = capacity;
         this.flusher = Objects.requireNonNull(flusher, "flusher");
@@ -566,9 +567,12 @@ public final class Buffer<T> implements BatchBuffer<T> {
                     current.clear(filled);
                     position = 0;
                 }
-                return new FlushFailedException("the flusher threw, so the buffer failed and refuses"
-                        + " further writes; undelivered() holds the " + undelivered.size()
-                        + " items it accepted but did not deliver", stats.failure(), undelivered);
+                return new FlushFailedException(
+                        "the flusher threw, so the buffer failed and refuses"
+                                + " further writes; undelivered() holds the " + undelivered.size()
+                                + " items it accepted but did not deliver",
+                        stats.failure(),
+                        undelivered);
             } finally {
                 flushLock.unlock();
             }

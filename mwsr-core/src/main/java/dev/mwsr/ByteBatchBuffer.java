@@ -154,6 +154,7 @@ public final class ByteBatchBuffer implements WritableByteChannel {
     private final ByteDelivery delivery;
     /** delivery.lock, named as in Buffer: taken after the write lock, never before. */
     private final ReentrantLock flushLock;
+
     private final OutputStream stream = new ByteBatchOutputStream(this);
 
     /** The half writers fill; replaced under the write lock, read under the read lock. */
@@ -192,8 +193,8 @@ public final class ByteBatchBuffer implements WritableByteChannel {
      */
     public ByteBatchBuffer(int capacity, boolean direct, Consumer<? super ByteBuffer> flusher) {
         if (capacity < 1 || capacity > ByteSources.MAX_GROUP) {
-            throw new IllegalArgumentException("capacity must be between 1 and " + ByteSources.MAX_GROUP
-                    + " bytes, was " + capacity);
+            throw new IllegalArgumentException(
+                    "capacity must be between 1 and " + ByteSources.MAX_GROUP + " bytes, was " + capacity);
         }
         Objects.requireNonNull(flusher, "flusher");
         this.capacity = capacity;
@@ -610,5 +611,4 @@ public final class ByteBatchBuffer implements WritableByteChannel {
         }
         return s;
     }
-
 }

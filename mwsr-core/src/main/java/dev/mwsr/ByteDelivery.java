@@ -19,6 +19,7 @@ final class ByteDelivery {
     private final Consumer<? super ByteBuffer> flusher;
     /** The idle half; null from a cut until that half has been delivered. */
     private ByteHalf spare;
+
     private boolean failed;
     private final List<ByteBuffer> undelivered = new ArrayList<>();
 
@@ -100,9 +101,12 @@ final class ByteDelivery {
         for (ByteBuffer bytes : undelivered) {
             views.add(bytes.asReadOnlyBuffer());
         }
-        return new FlushFailedException("the flusher threw, so the buffer failed and refuses further writes;"
-                + " undelivered() holds the " + undeliveredCount + " bytes it accepted but did not deliver,"
-                + " as ByteBuffers in order", stats.failure(), views);
+        return new FlushFailedException(
+                "the flusher threw, so the buffer failed and refuses further writes;"
+                        + " undelivered() holds the " + undeliveredCount + " bytes it accepted but did not deliver,"
+                        + " as ByteBuffers in order",
+                stats.failure(),
+                views);
     }
 
     FlushStats stats() {

@@ -13,8 +13,7 @@ final class ByteSources {
     /** The largest group one flusher call can hold: the largest array most JVMs allocate. */
     static final int MAX_GROUP = Integer.MAX_VALUE - 8;
 
-    private ByteSources() {
-    }
+    private ByteSources() {}
 
     /** Copies {@code n} bytes of {@code src} into {@code dst} at {@code at}, moving no position. */
     static void copy(Object src, int off, int n, ByteBuffer dst, int at) {
@@ -72,7 +71,8 @@ final class ByteSources {
         Objects.requireNonNull(group, "srcs");
         long total = 0;
         for (ByteBuffer buffer : group) {
-            total += Objects.requireNonNull(buffer, "writeV: null buffer; nothing was written").remaining();
+            total += Objects.requireNonNull(buffer, "writeV: null buffer; nothing was written")
+                    .remaining();
         }
         if (total > MAX_GROUP) {
             throw new IllegalArgumentException("writeV: " + total + " bytes do not fit in one flusher call (at most "

@@ -38,6 +38,7 @@ final class Drainer<T> implements Runnable {
     private final boolean earlyFlush;
     /** Negative: fail fast. Otherwise the retry policy's largest pause. */
     private final long maxBackoffNanos;
+
     private final System.Logger logger;
     private final BatchView<T> view;
     /** Writers whose reservation brings the count to this wake a sleeping drainer. */
@@ -50,6 +51,7 @@ final class Drainer<T> implements Runnable {
     private volatile int sleeping;
     /** Queue index up to which flush() callers (or a MANUAL writer under BLOCK) asked for delivery. */
     private volatile long requested;
+
     private volatile boolean abandoned;
     private volatile long wakeUps;
     /** What flush(), close() and failure observers wait for. */
@@ -58,8 +60,15 @@ final class Drainer<T> implements Runnable {
     /** Metrics and the flusher call itself; used by the drainer thread only. */
     private final FlushStats stats = new FlushStats();
 
-    Drainer(Room room, Consumer<? super List<T>> flusher, AsyncBuffer.Mode mode, int maxBatch,
-            long intervalNanos, boolean earlyFlush, long maxBackoffNanos, System.Logger logger) {
+    Drainer(
+            Room room,
+            Consumer<? super List<T>> flusher,
+            AsyncBuffer.Mode mode,
+            int maxBatch,
+            long intervalNanos,
+            boolean earlyFlush,
+            long maxBackoffNanos,
+            System.Logger logger) {
         this.room = room;
         this.flusher = flusher;
         this.mode = mode;
@@ -105,7 +114,7 @@ final class Drainer<T> implements Runnable {
 
     private void loop() {
         long restEnd = System.nanoTime() + intervalNanos;
-        for (;;) {
+        for (; ; ) {
             if (abandoned) {
                 return;
             }
@@ -158,7 +167,9 @@ final class Drainer<T> implements Runnable {
     private boolean hasWork() {
         long w = room.word();
         long count = w & Room.COUNT;
-        return abandoned || (w & (Room.CLOSED | Room.FAILED)) != 0 || requested > progress.delivered()
+        return abandoned
+                || (w & (Room.CLOSED | Room.FAILED)) != 0
+                || requested > progress.delivered()
                 || (mode == AsyncBuffer.Mode.TRIGGER && count > 0)
                 || (mode == AsyncBuffer.Mode.LOOP && earlyFlush && count >= maxBatch)
                 || (mode == AsyncBuffer.Mode.MANUAL && count > 0 && room.hasSpaceWaiters());
@@ -319,8 +330,11 @@ final class Drainer<T> implements Runnable {
             }
             Throwable thrown = stats.failure();
             if (abandoned) {
-                logger.log(Level.WARNING, "AsyncBuffer flusher threw after close(Duration) gave up;"
-                        + " its " + size + " items were reported undelivered", thrown);
+                logger.log(
+                        Level.WARNING,
+                        "AsyncBuffer flusher threw after close(Duration) gave up;" + " its " + size
+                                + " items were reported undelivered",
+                        thrown);
                 return false;
             }
             if (maxBackoffNanos < 0) {
@@ -328,8 +342,11 @@ final class Drainer<T> implements Runnable {
                 return false;
             }
             long pause = backoffNanos(attempt);
-            logger.log(Level.WARNING, "AsyncBuffer flusher threw on attempt " + attempt + " for a batch of "
-                    + size + " items; retrying in " + pause / 1_000_000 + " ms", thrown);
+            logger.log(
+                    Level.WARNING,
+                    "AsyncBuffer flusher threw on attempt " + attempt + " for a batch of " + size
+                            + " items; retrying in " + pause / 1_000_000 + " ms",
+                    thrown);
             pause(pause);
         }
     }
@@ -357,7 +374,7 @@ final class Drainer<T> implements Runnable {
         room.refuse(Room.FAILED);
         room.consumerLock.lock();
         try {
-            for (;;) {
+            for (; ; ) {
                 Object e = room.poll();
                 if (e != null) {
                     Group.addTo(e, lost);

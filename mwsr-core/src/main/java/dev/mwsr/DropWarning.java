@@ -29,8 +29,12 @@ final class DropWarning {
         long now = System.nanoTime();
         if (now - next >= 0 && nextReportNanos.compareAndSet(next, now + PERIOD_NANOS)) {
             long count = unreported.getAndSet(0);
-            logger.log(Level.WARNING, "AsyncBuffer full (capacity {0}): dropped {1} incoming items since the"
-                    + " last warning; the flusher does not keep up (see metrics().dropped())", Integer.toString(capacity), Long.toString(count));
+            logger.log(
+                    Level.WARNING,
+                    "AsyncBuffer full (capacity {0}): dropped {1} incoming items since the"
+                            + " last warning; the flusher does not keep up (see metrics().dropped())",
+                    Integer.toString(capacity),
+                    Long.toString(count));
         }
     }
 }

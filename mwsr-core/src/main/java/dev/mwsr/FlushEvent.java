@@ -25,5 +25,4 @@ final class FlushEvent extends jdk.jfr.Event {
     @Label("Failed")
     @Description("Whether the flusher threw")
     boolean failed;
-
 }

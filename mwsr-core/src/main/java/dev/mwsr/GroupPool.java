@@ -16,6 +16,7 @@ import org.jctools.queues.MpmcArrayQueue;
 final class GroupPool {
     /** The longest pooled group; longer ones are allocated per call. */
     static final int LARGEST = 64;
+
     private static final int CLASSES = Integer.numberOfTrailingZeros(LARGEST); // lengths 2, 4, ..., 64
     /** The most groups kept per length, whatever the capacity (GROW has no bound of its own). */
     private static final int MOST_PER_CLASS = 1024;

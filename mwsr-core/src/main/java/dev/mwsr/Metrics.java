@@ -16,5 +16,4 @@ package dev.mwsr;
  * @param batches flusher calls that returned normally
  * @param failures flusher calls that threw
  */
-public record Metrics(long enqueued, long written, long dropped, long pending, long batches, long failures) {
-}
+public record Metrics(long enqueued, long written, long dropped, long pending, long batches, long failures) {}

@@ -24,9 +24,11 @@ final class Progress {
 
     /** Every queue element below this index was delivered (the flusher returned) or dropped. */
     private volatile long delivered;
+
     private volatile boolean terminated;
     /** Fail-fast: set once, after {@link #undelivered} is complete. */
     private volatile Throwable failureCause;
+
     private volatile List<Object> undelivered = List.of();
 
     void delivered(long index) {

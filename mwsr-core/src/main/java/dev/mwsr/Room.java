@@ -35,6 +35,7 @@ final class Room {
     static final long COUNT = FAILED - 1;
     /** {@link #reserve} results. */
     static final long DROPPED = -1L;
+
     static final long REFUSED = -2L;
 
     private static final VarHandle WORD;
@@ -63,6 +64,7 @@ final class Room {
 
     /** Held by whoever polls the queue: the drainer, or a DROP_OLDEST writer making room. */
     final ReentrantLock consumerLock = new ReentrantLock();
+
     private final ReentrantLock spaceLock = new ReentrantLock();
     private final Condition space = spaceLock.newCondition();
     /** BLOCK writers waiting; changed under spaceLock, read racily by the drainer. */
@@ -102,7 +104,7 @@ final class Room {
      * @throws CancellationException if interrupted while waiting (BLOCK); nothing was reserved
      */
     long reserve(int n) {
-        for (;;) {
+        for (; ; ) {
             long w = word;
             if ((w & (CLOSED | FAILED)) != 0) {
                 return REFUSED;
@@ -144,7 +146,7 @@ final class Room {
             try {
                 spaceWaiters++;
                 try {
-                    for (;;) {
+                    for (; ; ) {
                         long w = word;
                         if ((w & (CLOSED | FAILED)) != 0 || fits(w & COUNT, n)) {
                             return;
@@ -162,8 +164,8 @@ final class Room {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            CancellationException c = new CancellationException(
-                    "interrupted while waiting for room in the buffer; nothing was written");
+            CancellationException c =
+                    new CancellationException("interrupted while waiting for room in the buffer; nothing was written");
             c.initCause(e);
             throw c;
         }
@@ -178,7 +180,7 @@ final class Room {
         boolean stalled = false;
         consumerLock.lock();
         try {
-            for (;;) {
+            for (; ; ) {
                 long w = word;
                 if ((w & (CLOSED | FAILED)) != 0 || fits(w & COUNT, n)) {
                     return;

@@ -12,8 +12,7 @@ import java.util.concurrent.locks.StampedLock;
  * flusher's own thread would make on itself becomes an {@link IllegalStateException}.
  */
 final class Waits {
-    private Waits() {
-    }
+    private Waits() {}
 
     /** The read lock: the fast path, or a wait while a half is being cut or both halves are full. */
     static long readLock(StampedLock lock, ReentrantLock flushLock) {
@@ -56,8 +55,8 @@ final class Waits {
 
     static CancellationException interrupted(InterruptedException e) {
         Thread.currentThread().interrupt();
-        CancellationException c = new CancellationException(
-                "interrupted while waiting for room in the buffer; nothing was written");
+        CancellationException c =
+                new CancellationException("interrupted while waiting for room in the buffer; nothing was written");
         c.initCause(e);
         return c;
     }

@@ -135,7 +135,8 @@ class AsyncBufferTest {
         int threads = 4;
         int perThread = 30_000;
         Recorder<Long> rec = new Recorder<>(100);
-        try (AsyncBuffer<Long> buffer = AsyncBuffer.<Long>builder(rec).capacity(256).maxBatch(100).build()) {
+        try (AsyncBuffer<Long> buffer =
+                AsyncBuffer.<Long>builder(rec).capacity(256).maxBatch(100).build()) {
             BatchBufferContractTest.onThreads(threads, t -> {
                 for (int i = 0; i < perThread; i += 3) {
                     long base = ((long) t << 32) | i;
@@ -177,7 +178,8 @@ class AsyncBufferTest {
     void threadFactory_choosesTheDrainerThread() {
         AtomicReference<Thread> drainer = new AtomicReference<>();
         AsyncBuffer<String> buffer = AsyncBuffer.<String>builder(batch -> drainer.set(Thread.currentThread()))
-                .threadFactory(r -> Thread.ofPlatform().name("my-drainer").unstarted(r)).build();
+                .threadFactory(r -> Thread.ofPlatform().name("my-drainer").unstarted(r))
+                .build();
         buffer.write("x");
         buffer.close();
         assertEquals("my-drainer", drainer.get().getName());
@@ -202,9 +204,11 @@ class AsyncBufferTest {
     void writers_unparkTheDrainerOnlyWhenItSleeps_notPerWrite() throws Exception {
         AtomicInteger calls = new AtomicInteger();
         try (AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(batch -> {
-            calls.incrementAndGet();
-            sleep(20);
-        }).capacity(100_000).build()) {
+                    calls.incrementAndGet();
+                    sleep(20);
+                })
+                .capacity(100_000)
+                .build()) {
             awaitBlocked(buffer.drainer().thread()); // asleep: the first write must wake it
             for (int i = 0; i < 50_000; i++) {
                 buffer.write(i);
@@ -238,7 +242,8 @@ class AsyncBufferTest {
         List<Throwable> thrown = new ArrayList<>();
         AtomicReference<AsyncBuffer<String>> self = new AtomicReference<>();
         AsyncBuffer<String> buffer = new AsyncBuffer<>(8, batch -> {
-            for (Runnable r : List.<Runnable>of(() -> self.get().flush(), () -> self.get().close())) {
+            for (Runnable r :
+                    List.<Runnable>of(() -> self.get().flush(), () -> self.get().close())) {
                 try {
                     r.run();
                 } catch (IllegalStateException e) {
@@ -271,10 +276,13 @@ class AsyncBufferTest {
         long interval = TimeUnit.MILLISECONDS.toNanos(60);
         List<long[]> spans = Collections.synchronizedList(new ArrayList<>());
         AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(batch -> {
-            long start = System.nanoTime();
-            sleep(90); // slower than the interval
-            spans.add(new long[] {start, System.nanoTime()});
-        }).mode(Mode.LOOP).interval(Duration.ofNanos(interval)).build();
+                    long start = System.nanoTime();
+                    sleep(90); // slower than the interval
+                    spans.add(new long[] {start, System.nanoTime()});
+                })
+                .mode(Mode.LOOP)
+                .interval(Duration.ofNanos(interval))
+                .build();
         long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(700);
         for (int i = 0; System.nanoTime() < end; i++) {
             buffer.write(i);
@@ -294,15 +302,21 @@ class AsyncBufferTest {
     @Test
     void loop_emptyPeriodsMakeNoCall_andFlushCutsTheRestShort() throws Exception {
         Recorder<String> rec = new Recorder<>(8);
-        try (AsyncBuffer<String> buffer = AsyncBuffer.<String>builder(rec).capacity(8)
-                .mode(Mode.LOOP).interval(Duration.ofMillis(5)).build()) {
+        try (AsyncBuffer<String> buffer = AsyncBuffer.<String>builder(rec)
+                .capacity(8)
+                .mode(Mode.LOOP)
+                .interval(Duration.ofMillis(5))
+                .build()) {
             sleep(100);
             assertEquals(0, rec.calls().size(), "an empty period made a call");
             assertEquals(0, buffer.metrics().batches());
         }
         Recorder<String> slow = new Recorder<>(8);
-        try (AsyncBuffer<String> buffer = AsyncBuffer.<String>builder(slow).capacity(8)
-                .mode(Mode.LOOP).interval(Duration.ofHours(1)).build()) {
+        try (AsyncBuffer<String> buffer = AsyncBuffer.<String>builder(slow)
+                .capacity(8)
+                .mode(Mode.LOOP)
+                .interval(Duration.ofHours(1))
+                .build()) {
             buffer.write("a");
             sleep(50);
             assertEquals(0, slow.calls().size(), "LOOP delivered before its interval");
@@ -316,8 +330,12 @@ class AsyncBufferTest {
     @Test
     void loop_earlyFlushOnlyWhenAsked() throws Exception {
         Recorder<Integer> plain = new Recorder<>(4);
-        try (AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(plain).capacity(8).maxBatch(4)
-                .mode(Mode.LOOP).interval(Duration.ofHours(1)).build()) {
+        try (AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(plain)
+                .capacity(8)
+                .maxBatch(4)
+                .mode(Mode.LOOP)
+                .interval(Duration.ofHours(1))
+                .build()) {
             for (int i = 0; i < 6; i++) {
                 buffer.write(i);
             }
@@ -325,8 +343,13 @@ class AsyncBufferTest {
             assertEquals(0, plain.calls().size(), "a full batch cut the rest short without earlyFlush");
         }
         Recorder<Integer> early = new Recorder<>(4);
-        try (AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(early).capacity(8).maxBatch(4)
-                .mode(Mode.LOOP).interval(Duration.ofHours(1)).earlyFlush(true).build()) {
+        try (AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(early)
+                .capacity(8)
+                .maxBatch(4)
+                .mode(Mode.LOOP)
+                .interval(Duration.ofHours(1))
+                .earlyFlush(true)
+                .build()) {
             for (int i = 0; i < 4; i++) {
                 buffer.write(i);
             }
@@ -337,23 +360,30 @@ class AsyncBufferTest {
 
     @Test
     void loop_needsAnInterval_andIntervalNeedsLoop() {
-        assertThrows(IllegalArgumentException.class,
-                () -> AsyncBuffer.<String>builder(b -> { }).mode(Mode.LOOP).build());
-        assertThrows(IllegalArgumentException.class,
-                () -> AsyncBuffer.<String>builder(b -> { }).interval(Duration.ofSeconds(1)).build());
-        assertThrows(IllegalArgumentException.class,
-                () -> AsyncBuffer.<String>builder(b -> { }).interval(Duration.ZERO));
-        assertThrows(IllegalArgumentException.class,
-                () -> AsyncBuffer.<String>builder(b -> { }).capacity(4).maxBatch(5).build());
-        assertThrows(IllegalArgumentException.class,
-                () -> AsyncBuffer.<String>builder(b -> { }).capacity((1 << 30) + 1).build());
-        assertThrows(IllegalArgumentException.class, () -> AsyncBuffer.<String>builder(b -> { }).maxBatch(0));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> AsyncBuffer.<String>builder(b -> {}).mode(Mode.LOOP).build());
+        assertThrows(IllegalArgumentException.class, () -> AsyncBuffer.<String>builder(b -> {})
+                .interval(Duration.ofSeconds(1))
+                .build());
+        assertThrows(IllegalArgumentException.class, () -> AsyncBuffer.<String>builder(b -> {})
+                .interval(Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> AsyncBuffer.<String>builder(b -> {})
+                .capacity(4)
+                .maxBatch(5)
+                .build());
+        assertThrows(IllegalArgumentException.class, () -> AsyncBuffer.<String>builder(b -> {})
+                .capacity((1 << 30) + 1)
+                .build());
+        assertThrows(IllegalArgumentException.class, () -> AsyncBuffer.<String>builder(b -> {})
+                .maxBatch(0));
     }
 
     @Test
     void manual_deliversOnlyOnFlushAndClose() throws Exception {
         Recorder<Integer> rec = new Recorder<>(64);
-        AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec).capacity(64).mode(Mode.MANUAL).build();
+        AsyncBuffer<Integer> buffer =
+                AsyncBuffer.<Integer>builder(rec).capacity(64).mode(Mode.MANUAL).build();
         for (int i = 0; i < 10; i++) {
             buffer.write(i);
         }
@@ -371,7 +401,8 @@ class AsyncBufferTest {
     @Test
     void manual_withBlock_aWriterThatMustWaitGetsTheQueueDelivered() {
         Recorder<Integer> rec = new Recorder<>(4);
-        try (AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec).capacity(4).mode(Mode.MANUAL).build()) {
+        try (AsyncBuffer<Integer> buffer =
+                AsyncBuffer.<Integer>builder(rec).capacity(4).mode(Mode.MANUAL).build()) {
             for (int i = 0; i < 10; i++) {
                 buffer.write(i); // would wait forever if no one delivered
             }
@@ -388,8 +419,10 @@ class AsyncBufferTest {
         List<Integer> big = List.of(-1, -2, -3, -4, -5);
         for (int round = 0; round < 30; round++) {
             Recorder<Integer> rec = new Recorder<>(4);
-            try (AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec).capacity(4)
-                    .mode(Mode.MANUAL).build()) {
+            try (AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec)
+                    .capacity(4)
+                    .mode(Mode.MANUAL)
+                    .build()) {
                 BatchBufferContractTest.onThreads(4, t -> {
                     for (int i = 0; i < 200; i++) {
                         if (t == 0) {
@@ -412,7 +445,8 @@ class AsyncBufferTest {
         Gate gate = new Gate();
         Recorder<Integer> rec = new Recorder<>(4);
         rec.then = batch -> gate.await();
-        try (AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec).capacity(4).build()) {
+        try (AsyncBuffer<Integer> buffer =
+                AsyncBuffer.<Integer>builder(rec).capacity(4).build()) {
             buffer.write(0);
             gate.awaitEntered(); // item 0 is in the flusher, the queue is empty
             for (int i = 1; i <= 4; i++) {
@@ -434,7 +468,8 @@ class AsyncBufferTest {
         rec.then = batch -> gate.await();
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         AtomicBoolean flagAfter = new AtomicBoolean();
-        try (AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec).capacity(2).build()) {
+        try (AsyncBuffer<Integer> buffer =
+                AsyncBuffer.<Integer>builder(rec).capacity(2).build()) {
             buffer.write(0);
             gate.awaitEntered();
             buffer.writeV(1, 2);
@@ -462,7 +497,8 @@ class AsyncBufferTest {
         Gate gate = new Gate();
         Recorder<Integer> rec = new Recorder<>(1);
         rec.then = batch -> gate.await();
-        AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec).capacity(1).build();
+        AsyncBuffer<Integer> buffer =
+                AsyncBuffer.<Integer>builder(rec).capacity(1).build();
         buffer.write(0);
         gate.awaitEntered();
         buffer.write(1);
@@ -488,8 +524,10 @@ class AsyncBufferTest {
         Gate gate = new Gate();
         Recorder<Integer> rec = new Recorder<>(4);
         rec.then = batch -> gate.await();
-        AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec).capacity(4)
-                .overflow(OverflowPolicy.DROP_NEWEST).build();
+        AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec)
+                .capacity(4)
+                .overflow(OverflowPolicy.DROP_NEWEST)
+                .build();
         buffer.write(0);
         gate.awaitEntered();
         buffer.writeV(1, 2, 3);
@@ -509,8 +547,10 @@ class AsyncBufferTest {
         Gate gate = new Gate();
         Recorder<Integer> rec = new Recorder<>(4);
         rec.then = batch -> gate.await();
-        AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec).capacity(4)
-                .overflow(OverflowPolicy.DROP_OLDEST).build();
+        AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec)
+                .capacity(4)
+                .overflow(OverflowPolicy.DROP_OLDEST)
+                .build();
         buffer.write(0);
         gate.awaitEntered(); // 0 is in flight and cannot be dropped
         for (int i = 1; i <= 4; i++) {
@@ -532,13 +572,16 @@ class AsyncBufferTest {
         Set<Long> delivered = ConcurrentHashMap.newKeySet();
         AtomicInteger duplicates = new AtomicInteger();
         AsyncBuffer<Long> buffer = AsyncBuffer.<Long>builder(batch -> {
-            for (Long x : batch) {
-                if (!delivered.add(x)) {
-                    duplicates.incrementAndGet();
-                }
-            }
-            Thread.onSpinWait();
-        }).capacity(16).overflow(OverflowPolicy.DROP_OLDEST).build();
+                    for (Long x : batch) {
+                        if (!delivered.add(x)) {
+                            duplicates.incrementAndGet();
+                        }
+                    }
+                    Thread.onSpinWait();
+                })
+                .capacity(16)
+                .overflow(OverflowPolicy.DROP_OLDEST)
+                .build();
         BatchBufferContractTest.onThreads(4, t -> {
             for (int g = 0; g < 10_000; g++) {
                 long x = ((long) t << 32) | (2L * g);
@@ -565,8 +608,11 @@ class AsyncBufferTest {
         Recorder<Integer> rec = new Recorder<>(2);
         rec.then = batch -> gate.await();
         Log log = new Log();
-        AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec).capacity(2)
-                .overflow(OverflowPolicy.WARN).logger(log).build();
+        AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec)
+                .capacity(2)
+                .overflow(OverflowPolicy.WARN)
+                .logger(log)
+                .build();
         buffer.write(0);
         gate.awaitEntered();
         buffer.writeV(1, 2);
@@ -590,8 +636,10 @@ class AsyncBufferTest {
         Gate gate = new Gate();
         Recorder<Integer> rec = new Recorder<>(4);
         rec.then = batch -> gate.await();
-        AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec).capacity(4)
-                .overflow(OverflowPolicy.GROW).build();
+        AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec)
+                .capacity(4)
+                .overflow(OverflowPolicy.GROW)
+                .build();
         buffer.write(0);
         gate.awaitEntered();
         for (int i = 1; i < 10_000; i++) {
@@ -611,7 +659,8 @@ class AsyncBufferTest {
         Recorder<Integer> rec = new Recorder<>(3);
         rec.then = batch -> gate.await();
         List<Integer> big = List.of(10, 11, 12, 13, 14);
-        try (AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec).capacity(3).build()) {
+        try (AsyncBuffer<Integer> buffer =
+                AsyncBuffer.<Integer>builder(rec).capacity(3).build()) {
             buffer.write(0);
             gate.awaitEntered();
             buffer.write(1);
@@ -632,7 +681,8 @@ class AsyncBufferTest {
             Set<Long> delivered = ConcurrentHashMap.newKeySet();
             Set<Long> accepted = ConcurrentHashMap.newKeySet();
             Set<Long> refused = ConcurrentHashMap.newKeySet();
-            AsyncBuffer<Long> buffer = AsyncBuffer.<Long>builder(delivered::addAll).capacity(32).build();
+            AsyncBuffer<Long> buffer =
+                    AsyncBuffer.<Long>builder(delivered::addAll).capacity(32).build();
             CountDownLatch started = new CountDownLatch(4);
             List<Thread> writers = new ArrayList<>();
             for (int t = 0; t < 4; t++) {
@@ -668,7 +718,8 @@ class AsyncBufferTest {
     @Test
     void closeWithTimeout_returnsZeroWhenEverythingWasDelivered() {
         Recorder<Integer> rec = new Recorder<>(8);
-        AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec).capacity(8).build();
+        AsyncBuffer<Integer> buffer =
+                AsyncBuffer.<Integer>builder(rec).capacity(8).build();
         buffer.writeV(1, 2, 3);
         assertEquals(0, buffer.close(Duration.ofSeconds(10)));
         assertEquals(3, rec.itemCount());
@@ -680,12 +731,14 @@ class AsyncBufferTest {
         Recorder<Integer> rec = new Recorder<>(4);
         rec.then = batch -> gate.await();
         AtomicReference<Thread> drainer = new AtomicReference<>();
-        AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec).capacity(4)
+        AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec)
+                .capacity(4)
                 .threadFactory(r -> {
                     Thread t = Thread.ofVirtual().unstarted(r);
                     drainer.set(t);
                     return t;
-                }).build();
+                })
+                .build();
         buffer.write(0);
         gate.awaitEntered();
         buffer.writeV(1, 2, 3);
@@ -711,7 +764,8 @@ class AsyncBufferTest {
             gate.await();
             throw boom;
         };
-        AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec).capacity(2).build();
+        AsyncBuffer<Integer> buffer =
+                AsyncBuffer.<Integer>builder(rec).capacity(2).build();
         buffer.write(0);
         gate.awaitEntered();
         buffer.writeV(1, 2);
@@ -745,8 +799,12 @@ class AsyncBufferTest {
             }
         };
         Log log = new Log();
-        AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec).capacity(8).mode(Mode.MANUAL)
-                .retryFailedBatches(Duration.ofMillis(4)).logger(log).build();
+        AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec)
+                .capacity(8)
+                .mode(Mode.MANUAL)
+                .retryFailedBatches(Duration.ofMillis(4))
+                .logger(log)
+                .build();
         buffer.writeV(1, 2, 3);
         buffer.flush(); // waits through the retries
         assertEquals(List.of(List.of(1, 2, 3), List.of(1, 2, 3), List.of(1, 2, 3), List.of(1, 2, 3)), rec.calls());
@@ -760,9 +818,13 @@ class AsyncBufferTest {
     void retry_closeWithTimeout_givesUpOnAFlusherThatKeepsFailing() throws Exception {
         AtomicReference<Thread> drainer = new AtomicReference<>();
         AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(batch -> {
-            drainer.set(Thread.currentThread());
-            throw new IllegalStateException("down");
-        }).capacity(8).retryFailedBatches(Duration.ofMillis(20)).logger(new Log()).build();
+                    drainer.set(Thread.currentThread());
+                    throw new IllegalStateException("down");
+                })
+                .capacity(8)
+                .retryFailedBatches(Duration.ofMillis(20))
+                .logger(new Log())
+                .build();
         buffer.writeV(1, 2, 3);
         buffer.write(4);
         assertEquals(4, buffer.close(Duration.ofMillis(200)));
@@ -790,16 +852,17 @@ class AsyncBufferTest {
     @Test
     void write_allocatesNothingInSteadyState() throws Exception {
         // Reflection, because the test runs inside module dev.mwsr.core, which does not read jdk.management.
-        Object threads = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean")
+        Object threads = Class.forName("java.lang.management.ManagementFactory")
+                .getMethod("getThreadMXBean")
                 .invoke(null);
-        java.lang.reflect.Method allocatedBytes = Class.forName("com.sun.management.ThreadMXBean")
-                .getMethod("getThreadAllocatedBytes", long.class);
+        java.lang.reflect.Method allocatedBytes =
+                Class.forName("com.sun.management.ThreadMXBean").getMethod("getThreadAllocatedBytes", long.class);
         Integer[] items = new Integer[1000];
         for (int i = 0; i < items.length; i++) {
             items[i] = i;
         }
         long id = Thread.currentThread().threadId();
-        try (AsyncBuffer<Integer> buffer = new AsyncBuffer<>(1024, batch -> { })) {
+        try (AsyncBuffer<Integer> buffer = new AsyncBuffer<>(1024, batch -> {})) {
             long allocated = 0;
             for (int round = 0; round < 400; round++) {
                 long before = (long) allocatedBytes.invoke(threads, id);
@@ -819,10 +882,11 @@ class AsyncBufferTest {
 
     @Test
     void writeV_allocatesNothingInSteadyState_groupsAreRecycled() throws Exception {
-        Object threads = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean")
+        Object threads = Class.forName("java.lang.management.ManagementFactory")
+                .getMethod("getThreadMXBean")
                 .invoke(null);
-        java.lang.reflect.Method allocatedBytes = Class.forName("com.sun.management.ThreadMXBean")
-                .getMethod("getThreadAllocatedBytes", long.class);
+        java.lang.reflect.Method allocatedBytes =
+                Class.forName("com.sun.management.ThreadMXBean").getMethod("getThreadAllocatedBytes", long.class);
         Integer[] pair = {1, 2};
         Integer[] eight = {1, 2, 3, 4, 5, 6, 7, 8};
         List<Integer> listOfEight = new ArrayList<>(List.of(eight));
@@ -856,5 +920,4 @@ class AsyncBufferTest {
             throw new IllegalStateException(e);
         }
     }
-
 }

@@ -48,12 +48,20 @@ class BatchBufferContractTest {
         return Stream.of(
                 new Impl("Buffer", Buffer::new),
                 new Impl("AsyncBuffer", AsyncBuffer::new),
-                new Impl("AsyncBuffer GROW", (c, f) -> AsyncBuffer.<Long>builder(f).capacity(c)
-                        .overflow(AsyncBuffer.OverflowPolicy.GROW).build()),
-                new Impl("AsyncBuffer LOOP 1ms", (c, f) -> AsyncBuffer.<Long>builder(f).capacity(c)
-                        .mode(AsyncBuffer.Mode.LOOP).interval(Duration.ofMillis(1)).earlyFlush(true).build()),
-                new Impl("AsyncBuffer MANUAL", (c, f) -> AsyncBuffer.<Long>builder(f).capacity(c)
-                        .mode(AsyncBuffer.Mode.MANUAL).build()));
+                new Impl("AsyncBuffer GROW", (c, f) -> AsyncBuffer.<Long>builder(f)
+                        .capacity(c)
+                        .overflow(AsyncBuffer.OverflowPolicy.GROW)
+                        .build()),
+                new Impl("AsyncBuffer LOOP 1ms", (c, f) -> AsyncBuffer.<Long>builder(f)
+                        .capacity(c)
+                        .mode(AsyncBuffer.Mode.LOOP)
+                        .interval(Duration.ofMillis(1))
+                        .earlyFlush(true)
+                        .build()),
+                new Impl("AsyncBuffer MANUAL", (c, f) -> AsyncBuffer.<Long>builder(f)
+                        .capacity(c)
+                        .mode(AsyncBuffer.Mode.MANUAL)
+                        .build()));
     }
 
     private static long item(int thread, int seq) {
@@ -234,8 +242,8 @@ class BatchBufferContractTest {
     void flusherList_isReadOnly(Impl impl) {
         List<Throwable> refused = new ArrayList<>();
         Consumer<List<Long>> flusher = batch -> {
-            for (Runnable mutation : List.<Runnable>of(() -> batch.add(1L), () -> batch.set(0, 1L),
-                    () -> batch.remove(0), batch::clear)) {
+            for (Runnable mutation : List.<Runnable>of(
+                    () -> batch.add(1L), () -> batch.set(0, 1L), () -> batch.remove(0), batch::clear)) {
                 try {
                     mutation.run();
                 } catch (UnsupportedOperationException e) {
@@ -254,7 +262,7 @@ class BatchBufferContractTest {
     @ParameterizedTest
     @MethodSource("buffers")
     void badInput_throwsAndWritesNothing(Impl impl) {
-        assertThrows(IllegalArgumentException.class, () -> impl.factory.create(0, batch -> { }));
+        assertThrows(IllegalArgumentException.class, () -> impl.factory.create(0, batch -> {}));
         assertThrows(NullPointerException.class, () -> impl.factory.create(4, null));
         Recorder<Long> rec = new Recorder<>(4);
         try (BatchBuffer<Long> buffer = impl.factory.create(4, rec)) {

@@ -33,8 +33,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class BufferTest {
 
     /** An item that says who wrote it and in which order. */
-    record Item(int writer, int seq) {
-    }
+    record Item(int writer, int seq) {}
 
     /**
      * A flusher that copies every batch and checks, on the flusher's own thread, the promises
@@ -160,8 +159,9 @@ class BufferTest {
             buffer.writeV(new LinkedList<>(List.of(20, 21, 22, 23, 24)));
             buffer.write(3);
         }
-        assertEquals(List.of(List.of(1, 2), List.of(10, 11, 12, 13, 14, 15), List.of(20, 21, 22, 23, 24),
-                List.of(3)), recorder.batches);
+        assertEquals(
+                List.of(List.of(1, 2), List.of(10, 11, 12, 13, 14, 15), List.of(20, 21, 22, 23, 24), List.of(3)),
+                recorder.batches);
     }
 
     @Test
@@ -194,8 +194,7 @@ class BufferTest {
     // Double buffering.
 
     @Test
-    void blockedFlusher_otherThreadsKeepWritingIntoTheSpare_thenWaitWhenBothHalvesAreFull()
-            throws Exception {
+    void blockedFlusher_otherThreadsKeepWritingIntoTheSpare_thenWaitWhenBothHalvesAreFull() throws Exception {
         int capacity = 4;
         CountDownLatch flusherEntered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
@@ -347,8 +346,8 @@ class BufferTest {
         assertTrue(recorder.batches.isEmpty());
         assertEquals(new Metrics(0, 0, 0, 0, 0, 0), buffer.metrics());
 
-        assertThrows(IllegalArgumentException.class, () -> new Buffer<String>(0, batch -> { }));
-        assertThrows(IllegalArgumentException.class, () -> new Buffer<String>(-1, batch -> { }));
+        assertThrows(IllegalArgumentException.class, () -> new Buffer<String>(0, batch -> {}));
+        assertThrows(IllegalArgumentException.class, () -> new Buffer<String>(-1, batch -> {}));
         assertThrows(NullPointerException.class, () -> new Buffer<String>(1, null));
     }
 
@@ -436,8 +435,9 @@ class BufferTest {
             release.countDown();
             flushing.get(10, TimeUnit.SECONDS);
             closing.get(10, TimeUnit.SECONDS);
-            Throwable refused = assertThrows(java.util.concurrent.ExecutionException.class,
-                    () -> waiting.get(10, TimeUnit.SECONDS)).getCause();
+            Throwable refused = assertThrows(
+                            java.util.concurrent.ExecutionException.class, () -> waiting.get(10, TimeUnit.SECONDS))
+                    .getCause();
             // It was still waiting for room when close() started: refused, never delivered.
             assertInstanceOf(IllegalStateException.class, refused);
         } finally {
@@ -475,7 +475,10 @@ class BufferTest {
         FlushFailedException later = assertThrows(FlushFailedException.class, () -> buffer.write(6));
         assertSame(boom, later.getCause());
         assertEquals(List.of(3, 4, 5), later.undelivered());
-        assertSame(boom, assertThrows(FlushFailedException.class, () -> buffer.writeV(7, 8)).getCause());
+        assertSame(
+                boom,
+                assertThrows(FlushFailedException.class, () -> buffer.writeV(7, 8))
+                        .getCause());
         assertSame(boom, assertThrows(FlushFailedException.class, buffer::flush).getCause());
         assertSame(boom, assertThrows(FlushFailedException.class, buffer::close).getCause());
         assertSame(boom, assertThrows(FlushFailedException.class, buffer::close).getCause());
@@ -561,7 +564,9 @@ class BufferTest {
         buffer.flush();
         buffer.close();
         assertEquals(2, seen.size());
-        assertTrue(seen.get(0).getMessage().contains("flusher must not"), seen.get(0).getMessage());
+        assertTrue(
+                seen.get(0).getMessage().contains("flusher must not"),
+                seen.get(0).getMessage());
     }
 
     // --------------------------------------------------------------------------------------
@@ -637,7 +642,9 @@ class BufferTest {
     static void assertExactlyOnceInOrder(List<Item> delivered, int writers, int perWriter) {
         int[] next = new int[writers];
         for (Item item : delivered) {
-            assertEquals(next[item.writer()], item.seq(),
+            assertEquals(
+                    next[item.writer()],
+                    item.seq(),
                     "writer " + item.writer() + ": lost, duplicated or reordered item");
             next[item.writer()]++;
         }

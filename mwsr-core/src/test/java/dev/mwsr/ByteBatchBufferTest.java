@@ -225,7 +225,8 @@ class ByteBatchBufferTest {
                 } else {
                     buffer.writeV(header, ByteBuffer.allocate(0), first, ByteBuffer.allocateDirect(0), rest);
                 }
-                assertFalse(header.hasRemaining() || first.hasRemaining() || rest.hasRemaining(),
+                assertFalse(
+                        header.hasRemaining() || first.hasRemaining() || rest.hasRemaining(),
                         "writeV advances every position");
             }
         });
@@ -278,7 +279,8 @@ class ByteBatchBufferTest {
         buffer.close();
         recorder.assertNoViolations();
         assertArrayEquals(bytes(18, 0), recorder.all());
-        assertEquals(List.of(8, 8, 2), recorder.batches().stream().map(b -> b.length).toList());
+        assertEquals(
+                List.of(8, 8, 2), recorder.batches().stream().map(b -> b.length).toList());
     }
 
     @ParameterizedTest(name = "direct={0}")
@@ -308,7 +310,8 @@ class ByteBatchBufferTest {
             Recorder recorder = new Recorder(16, direct);
             ByteBatchBuffer buffer = new ByteBatchBuffer(16, direct, recorder);
             ByteBuffer heap = ByteBuffer.wrap(bytes(6, 0)).asReadOnlyBuffer();
-            ByteBuffer offHeap = ByteBuffer.allocateDirect(6).put(bytes(6, 6)).flip().asReadOnlyBuffer();
+            ByteBuffer offHeap =
+                    ByteBuffer.allocateDirect(6).put(bytes(6, 6)).flip().asReadOnlyBuffer();
             assertEquals(6, buffer.write(heap));
             buffer.writeV(offHeap, ByteBuffer.wrap(bytes(2, 12)).asReadOnlyBuffer());
             buffer.close();
@@ -396,14 +399,20 @@ class ByteBatchBufferTest {
             throw boom;
         });
         buffer.write(bytes(8, 0));
-        FlushFailedException e = assertThrows(FlushFailedException.class, () -> buffer.write(bytes(2, 8)),
+        FlushFailedException e = assertThrows(
+                FlushFailedException.class,
+                () -> buffer.write(bytes(2, 8)),
                 "the writer that ran the failing flush sees it");
         assertSame(boom, e.getCause());
         assertArrayEquals(bytes(10, 0), concat(e.undelivered()), "failed batch in full, then this writer's bytes");
         assertFalse(buffer.isOpen());
 
-        for (Runnable later : List.<Runnable>of(() -> buffer.write(bytes(1, 0)), buffer::flush, buffer::close,
-                () -> buffer.write(bytes(30, 0)), () -> buffer.writeV(ByteBuffer.allocate(1)))) {
+        for (Runnable later : List.<Runnable>of(
+                () -> buffer.write(bytes(1, 0)),
+                buffer::flush,
+                buffer::close,
+                () -> buffer.write(bytes(30, 0)),
+                () -> buffer.writeV(ByteBuffer.allocate(1)))) {
             FlushFailedException again = assertThrows(FlushFailedException.class, later::run);
             assertSame(boom, again.getCause());
             assertArrayEquals(bytes(10, 0), concat(again.undelivered()), "nothing later was accepted");
@@ -662,9 +671,10 @@ class ByteBatchBufferTest {
     void steadyStateWrites_allocateNothingPerWrite(boolean direct) throws Exception {
         // com.sun.management.ThreadMXBean by reflection: the test module does not read jdk.management.
         Object threads = Class.forName("java.lang.management.ManagementFactory")
-                .getMethod("getThreadMXBean").invoke(null);
-        java.lang.reflect.Method allocated = Class.forName("com.sun.management.ThreadMXBean")
-                .getMethod("getCurrentThreadAllocatedBytes");
+                .getMethod("getThreadMXBean")
+                .invoke(null);
+        java.lang.reflect.Method allocated =
+                Class.forName("com.sun.management.ThreadMXBean").getMethod("getCurrentThreadAllocatedBytes");
         AtomicInteger sink = new AtomicInteger();
         ByteBatchBuffer buffer = new ByteBatchBuffer(1 << 16, direct, batch -> sink.addAndGet(batch.remaining()));
         byte[] record = bytes(24, 0);
@@ -693,7 +703,9 @@ class ByteBatchBufferTest {
             }
             perWrite.add(((long) allocated.invoke(threads) - before) / writes);
         }
-        assertEquals(0L, perWrite.get(perWrite.size() - 1),
+        assertEquals(
+                0L,
+                perWrite.get(perWrite.size() - 1),
                 "bytes allocated per write in rounds " + perWrite + " (flusher calls may allocate per batch)");
         buffer.close();
         assertEquals(rounds * (writes / 4) * (24 + 24 + 24 + 1), sink.get());

@@ -23,14 +23,14 @@ class FlushEventTest {
     @Test
     void everyBuffer_emitsOneFlushEventPerFlusherCall_withBatchSizeAndDuration() throws Exception {
         List<RecordedEvent> events = record(true, () -> {
-            try (Buffer<Integer> buffer = new Buffer<>(8, batch -> { })) {
+            try (Buffer<Integer> buffer = new Buffer<>(8, batch -> {})) {
                 buffer.writeV(1, 2, 3);
             }
-            try (AsyncBuffer<Integer> buffer = new AsyncBuffer<>(8, batch -> { })) {
+            try (AsyncBuffer<Integer> buffer = new AsyncBuffer<>(8, batch -> {})) {
                 buffer.writeV(1, 2, 3, 4);
                 buffer.flush();
             }
-            try (ByteBatchBuffer buffer = new ByteBatchBuffer(64, bytes -> { })) {
+            try (ByteBatchBuffer buffer = new ByteBatchBuffer(64, bytes -> {})) {
                 buffer.write(new byte[5]);
             }
             Buffer<Integer> failing = new Buffer<>(8, batch -> {
@@ -53,7 +53,7 @@ class FlushEventTest {
     @Test
     void flushEvent_isDisabledByDefault() throws Exception {
         List<RecordedEvent> events = record(false, () -> {
-            try (Buffer<Integer> buffer = new Buffer<>(8, batch -> { })) {
+            try (Buffer<Integer> buffer = new Buffer<>(8, batch -> {})) {
                 buffer.writeV(1, 2, 3);
             }
         });

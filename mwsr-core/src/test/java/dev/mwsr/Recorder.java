@@ -17,7 +17,7 @@ final class Recorder<T> implements Consumer<List<T>> {
     private final List<List<T>> calls = new ArrayList<>();
     private volatile String violation;
     /** Runs inside each call after it is recorded (to slow down, block, or throw). */
-    volatile Consumer<List<T>> then = batch -> { };
+    volatile Consumer<List<T>> then = batch -> {};
 
     /** @param limit the most items a call may hold, unless it is one oversized writeV group */
     Recorder(int limit) {
@@ -68,7 +68,8 @@ final class Recorder<T> implements Consumer<List<T>> {
     void assertSound(List<List<T>> oversizedGroups) {
         assertTrue(violation == null, violation);
         for (List<T> call : calls()) {
-            assertTrue(call.size() <= limit || oversizedGroups.contains(call),
+            assertTrue(
+                    call.size() <= limit || oversizedGroups.contains(call),
                     "call of " + call.size() + " items exceeds the limit " + limit + " and is not one oversized group");
         }
     }

@@ -27,21 +27,26 @@ import org.openjdk.jcstress.infra.results.L_Result;
  * otherwise; with capacity 1 and 2, writers wait for room in the middle of the race.
  */
 public final class AsyncBufferTests {
-    private AsyncBufferTests() {
-    }
+    private AsyncBufferTests() {}
 
     // -------------------------------------------------------------------------------------------
     // Exactly once, and BLOCK never loses an item: r1..r4 = deliveries of a1, a2, b1, b2.
 
     @JCStressTest
     @Description("Capacity 1, BLOCK: a writer waits whenever the other's item is queued; each item arrives once.")
-    @Outcome(id = "1, 1, 1, 1", expect = ACCEPTABLE,
+    @Outcome(
+            id = "1, 1, 1, 1",
+            expect = ACCEPTABLE,
             desc = "Any interleaving: writers take the one place in turns, waiting (BLOCK) while the"
                     + " drainer takes the queued item; close() delivers the last.")
-    @Outcome(id = ".*0.*", expect = FORBIDDEN,
+    @Outcome(
+            id = ".*0.*",
+            expect = FORBIDDEN,
             desc = "Accepted but stranded: a write returned normally and its item never reached the flusher"
                     + " (a BLOCK waiter's item lost, or a reservation without its queue slot).")
-    @Outcome(id = ".*[2-9].*", expect = FORBIDDEN,
+    @Outcome(
+            id = ".*[2-9].*",
+            expect = FORBIDDEN,
             desc = "Duplicated: an item was delivered twice (the drainer re-read a slot).")
     @State
     public static class ExactlyOnce_Capacity1 {
@@ -72,13 +77,16 @@ public final class AsyncBufferTests {
 
     @JCStressTest
     @Description("Capacity 2, BLOCK: the third and fourth writes may wait for the drainer; each item arrives once.")
-    @Outcome(id = "1, 1, 1, 1", expect = ACCEPTABLE,
+    @Outcome(
+            id = "1, 1, 1, 1",
+            expect = ACCEPTABLE,
             desc = "Any interleaving: the drainer cuts whatever is queued, late writers wait for room"
                     + " (BLOCK) or find it; close() delivers the rest.")
-    @Outcome(id = ".*0.*", expect = FORBIDDEN,
+    @Outcome(
+            id = ".*0.*",
+            expect = FORBIDDEN,
             desc = "Accepted but stranded: a write returned normally and its item never reached the flusher.")
-    @Outcome(id = ".*[2-9].*", expect = FORBIDDEN,
-            desc = "Duplicated: an item was delivered twice.")
+    @Outcome(id = ".*[2-9].*", expect = FORBIDDEN, desc = "Duplicated: an item was delivered twice.")
     @State
     public static class ExactlyOnce_Capacity2 {
         final Recorder<String> out = new Recorder<>();
@@ -108,13 +116,16 @@ public final class AsyncBufferTests {
 
     @JCStressTest
     @Description("Capacity 3, BLOCK: at most the fourth write waits; each item arrives once.")
-    @Outcome(id = "1, 1, 1, 1", expect = ACCEPTABLE,
+    @Outcome(
+            id = "1, 1, 1, 1",
+            expect = ACCEPTABLE,
             desc = "Any interleaving of writes and cuts: the drainer takes what is queued while the writers"
                     + " race on; close() delivers the rest.")
-    @Outcome(id = ".*0.*", expect = FORBIDDEN,
+    @Outcome(
+            id = ".*0.*",
+            expect = FORBIDDEN,
             desc = "Accepted but stranded: a write returned normally and its item never reached the flusher.")
-    @Outcome(id = ".*[2-9].*", expect = FORBIDDEN,
-            desc = "Duplicated: an item was delivered twice.")
+    @Outcome(id = ".*[2-9].*", expect = FORBIDDEN, desc = "Duplicated: an item was delivered twice.")
     @State
     public static class ExactlyOnce_Capacity3 {
         final Recorder<String> out = new Recorder<>();
@@ -153,7 +164,9 @@ public final class AsyncBufferTests {
     @Outcome(id = "b1 a1 a2 b2", expect = ACCEPTABLE, desc = "b1, then both of A's, then b2.")
     @Outcome(id = "b1 a1 b2 a2", expect = ACCEPTABLE, desc = "Writes alternate, B first.")
     @Outcome(id = "b1 b2 a1 a2", expect = ACCEPTABLE, desc = "B's two writes queued first, then A's.")
-    @Outcome(id = {".*a2.*a1.*", ".*b2.*b1.*"}, expect = FORBIDDEN,
+    @Outcome(
+            id = {".*a2.*a1.*", ".*b2.*b1.*"},
+            expect = FORBIDDEN,
             desc = "Reordered: a writer's second item reached the flusher before its first"
                     + " (a BLOCK waiter overtaken by its own later write, or the queue read out of order).")
     @Outcome(expect = FORBIDDEN, desc = "Lost or duplicated item.")
@@ -192,22 +205,31 @@ public final class AsyncBufferTests {
     @Outcome(id = "[a1 a2 b1] [b2]", expect = ACCEPTABLE, desc = "Queued P b1 b2; b2 came after the cut.")
     @Outcome(id = "[b1] [a1 a2] [b2]", expect = ACCEPTABLE, desc = "Queued b1 P b2; three cuts.")
     @Outcome(id = "[b1] [a1 a2 b2]", expect = ACCEPTABLE, desc = "Queued b1 P b2; b1 cut alone.")
-    @Outcome(id = "[b1 a1 a2] [b2]", expect = ACCEPTABLE,
+    @Outcome(
+            id = "[b1 a1 a2] [b2]",
+            expect = ACCEPTABLE,
             desc = "Queued b1 P b2; the cut filled up (3) before b2, or b2 came after it.")
     @Outcome(id = "[b1] [b2] [a1 a2]", expect = ACCEPTABLE, desc = "Queued b1 b2 P; three cuts.")
     @Outcome(id = "[b1] [b2 a1 a2]", expect = ACCEPTABLE, desc = "Queued b1 b2 P; b1 cut alone.")
-    @Outcome(id = "[b1 b2] [a1 a2]", expect = ACCEPTABLE,
+    @Outcome(
+            id = "[b1 b2] [a1 a2]",
+            expect = ACCEPTABLE,
             desc = "Queued b1 b2 P; the pair did not fit in the one place left in the batch, so it"
                     + " stayed at the head, whole, for the next cut (or came after the cut).")
-    @Outcome(id = {".*a1\\] \\[a2.*"}, expect = FORBIDDEN,
+    @Outcome(
+            id = {".*a1\\] \\[a2.*"},
+            expect = FORBIDDEN,
             desc = "Torn pair: split across two flusher calls (the batch took the part that fit).")
-    @Outcome(id = {".*a1 b\\d a2.*"}, expect = FORBIDDEN,
+    @Outcome(
+            id = {".*a1 b\\d a2.*"},
+            expect = FORBIDDEN,
             desc = "Torn pair: a racing write landed between the pair's items.")
     @Outcome(expect = FORBIDDEN, desc = "Lost, duplicated or reordered item, or a batch above maxBatch.")
     @State
     public static class WriteV_AgainstWrite {
         final Recorder<String> out = new Recorder<>();
-        final AsyncBuffer<String> buffer = AsyncBuffer.builder(out).capacity(4).maxBatch(3).build();
+        final AsyncBuffer<String> buffer =
+                AsyncBuffer.builder(out).capacity(4).maxBatch(3).build();
 
         @Actor
         public void pair() {
@@ -229,19 +251,28 @@ public final class AsyncBufferTests {
 
     @JCStressTest
     @Description("writeV(a1, a2) against writeV(b1, b2), maxBatch 3: both pairs arrive whole, each in its own call.")
-    @Outcome(id = "[a1 a2] [b1 b2]", expect = ACCEPTABLE,
+    @Outcome(
+            id = "[a1 a2] [b1 b2]",
+            expect = ACCEPTABLE,
             desc = "A's pair queued first; B's does not fit in the one place left, so it waits at the head.")
-    @Outcome(id = "[b1 b2] [a1 a2]", expect = ACCEPTABLE,
+    @Outcome(
+            id = "[b1 b2] [a1 a2]",
+            expect = ACCEPTABLE,
             desc = "B's pair queued first; A's does not fit in the one place left, so it waits at the head.")
-    @Outcome(id = {".*1\\] \\[.2.*"}, expect = FORBIDDEN,
+    @Outcome(
+            id = {".*1\\] \\[.2.*"},
+            expect = FORBIDDEN,
             desc = "Torn pair: split across two flusher calls.")
-    @Outcome(id = {".*a1 b\\d a2.*", ".*b1 a\\d b2.*"}, expect = FORBIDDEN,
+    @Outcome(
+            id = {".*a1 b\\d a2.*", ".*b1 a\\d b2.*"},
+            expect = FORBIDDEN,
             desc = "Torn pair: the other pair's items landed between this pair's items.")
     @Outcome(expect = FORBIDDEN, desc = "Lost, duplicated or reordered item, or a batch above maxBatch.")
     @State
     public static class WriteV_AgainstWriteV {
         final Recorder<String> out = new Recorder<>();
-        final AsyncBuffer<String> buffer = AsyncBuffer.builder(out).capacity(4).maxBatch(3).build();
+        final AsyncBuffer<String> buffer =
+                AsyncBuffer.builder(out).capacity(4).maxBatch(3).build();
 
         @Actor
         public void pairA() {
@@ -265,11 +296,16 @@ public final class AsyncBufferTests {
 
     @JCStressTest
     @Description("Plain fields set before write(x) are visible to the drainer's flusher call holding x.")
-    @Outcome(id = "12, 34", expect = ACCEPTABLE,
+    @Outcome(
+            id = "12, 34",
+            expect = ACCEPTABLE,
             desc = "Both items seen whole, in one batch or two, cut while the writers raced or by close().")
-    @Outcome(id = {"-1, .*", ".*, -1"}, expect = FORBIDDEN,
+    @Outcome(
+            id = {"-1, .*", ".*, -1"},
+            expect = FORBIDDEN,
             desc = "Accepted but stranded: an item never reached the flusher.")
-    @Outcome(expect = FORBIDDEN,
+    @Outcome(
+            expect = FORBIDDEN,
             desc = "Stale fields: the drainer saw an item without the stores its writer made before write()"
                     + " (the queue slot was published without a happens-before edge).")
     @State
@@ -311,13 +347,18 @@ public final class AsyncBufferTests {
     @JCStressTest
     @Description("write(a); flush() against write(b1); write(b2): when flush() returns, a is delivered"
             + " and the flusher's work on it is visible, with no lock shared with the drainer.")
-    @Outcome(id = "1, 1", expect = ACCEPTABLE,
+    @Outcome(
+            id = "1, 1",
+            expect = ACCEPTABLE,
             desc = "The drainer cut a alone (woken by the write or by flush()'s request); flush() waited for it.")
-    @Outcome(id = "1, 2", expect = ACCEPTABLE,
-            desc = "a was cut together with b1; flush() waited for that call.")
-    @Outcome(id = "1, 3", expect = ACCEPTABLE,
+    @Outcome(id = "1, 2", expect = ACCEPTABLE, desc = "a was cut together with b1; flush() waited for that call.")
+    @Outcome(
+            id = "1, 3",
+            expect = ACCEPTABLE,
             desc = "a was cut together with b1 and b2; flush() waited for that call.")
-    @Outcome(id = "0, .*", expect = FORBIDDEN,
+    @Outcome(
+            id = "0, .*",
+            expect = FORBIDDEN,
             desc = "flush() returned early: a, written before flush(), was not delivered yet (or the"
                     + " flusher's return did not happen-before flush()'s return).")
     @Outcome(expect = FORBIDDEN, desc = "Duplicated: a was delivered twice.")
@@ -349,11 +390,19 @@ public final class AsyncBufferTests {
     @JCStressTest
     @Description("write(a) in one thread, then a volatile flag; another thread that sees the flag calls flush():"
             + " a write that happens-before flush() is delivered when flush() returns.")
-    @Outcome(id = "1, 1", expect = ACCEPTABLE,
-            desc = "The flushing thread saw the flag, so a's write happened-before its flush(); the drainer delivered a, woken by the write or by flush()'s request.")
-    @Outcome(id = "-1, 1", expect = ACCEPTABLE,
-            desc = "The flag was not visible yet: nothing ordered the two, flush() was not called; close() delivered a.")
-    @Outcome(id = "0, .*", expect = FORBIDDEN,
+    @Outcome(
+            id = "1, 1",
+            expect = ACCEPTABLE,
+            desc =
+                    "The flushing thread saw the flag, so a's write happened-before its flush(); the drainer delivered a, woken by the write or by flush()'s request.")
+    @Outcome(
+            id = "-1, 1",
+            expect = ACCEPTABLE,
+            desc =
+                    "The flag was not visible yet: nothing ordered the two, flush() was not called; close() delivered a.")
+    @Outcome(
+            id = "0, .*",
+            expect = FORBIDDEN,
             desc = "flush() returned early: a write that happened-before flush() (through the flag) was not"
                     + " delivered yet, or the flusher's work on it was not visible.")
     @Outcome(expect = FORBIDDEN, desc = "Lost or duplicated: a was delivered other than exactly once.")
@@ -391,15 +440,23 @@ public final class AsyncBufferTests {
 
     @JCStressTest
     @Description("write(a1) against close(), with p0 already queued: accepted means delivered, refused means not.")
-    @Outcome(id = "1, 1, 1", expect = ACCEPTABLE,
+    @Outcome(
+            id = "1, 1, 1",
+            expect = ACCEPTABLE,
             desc = "write first: a1 reserved its place before close() refused writers; the drainer"
                     + " delivered it (with p0 or after it) before ending.")
-    @Outcome(id = "0, 0, 1", expect = ACCEPTABLE,
+    @Outcome(
+            id = "0, 0, 1",
+            expect = ACCEPTABLE,
             desc = "close() first: a1 refused with IllegalStateException and never delivered; p0 delivered.")
-    @Outcome(id = "1, 0, .*", expect = FORBIDDEN,
+    @Outcome(
+            id = "1, 0, .*",
+            expect = FORBIDDEN,
             desc = "Accepted but stranded: write returned normally, close() returned, a1 never delivered"
                     + " (the drainer ended while a1 was still being offered).")
-    @Outcome(id = "0, [1-9], .*", expect = FORBIDDEN,
+    @Outcome(
+            id = "0, [1-9], .*",
+            expect = FORBIDDEN,
             desc = "Refused but delivered: write threw, yet a1 reached the flusher.")
     @Outcome(expect = FORBIDDEN, desc = "Lost or duplicated: an item was delivered other than exactly once.")
     @State
@@ -444,12 +501,15 @@ public final class AsyncBufferTests {
     @JCStressTest
     @Description("write(a1) against write(b1): the first wakes the drainer, the second races it going back"
             + " to sleep. Both must be delivered with no further write, flush() or close().")
-    @Outcome(id = "2, 1", expect = ACCEPTABLE,
-            desc = "Both queued before the drainer's cut: one flusher call.")
-    @Outcome(id = "2, 2", expect = ACCEPTABLE,
+    @Outcome(id = "2, 1", expect = ACCEPTABLE, desc = "Both queued before the drainer's cut: one flusher call.")
+    @Outcome(
+            id = "2, 2",
+            expect = ACCEPTABLE,
             desc = "The drainer cut one item, then found the other: on its re-check before parking, or"
                     + " woken again by the second write.")
-    @Outcome(id = "[01], .*", expect = FORBIDDEN,
+    @Outcome(
+            id = "[01], .*",
+            expect = FORBIDDEN,
             desc = "Lost wake-up: an item sat in the queue while the drainer slept, until close().")
     @Outcome(expect = FORBIDDEN, desc = "Duplicated item.")
     @State
@@ -492,16 +552,21 @@ public final class AsyncBufferTests {
     @Outcome(id = "4, 0, 4", expect = ACCEPTABLE, desc = "The drainer took every item before the next write came.")
     @Outcome(id = "3, 1, 3", expect = ACCEPTABLE, desc = "One write found the place taken and was dropped.")
     @Outcome(id = "2, 2, 2", expect = ACCEPTABLE, desc = "Two writes found the place taken and were dropped.")
-    @Outcome(id = "1, 3, 1", expect = ACCEPTABLE,
+    @Outcome(
+            id = "1, 3, 1",
+            expect = ACCEPTABLE,
             desc = "The drainer took nothing during the race: the first write kept the place, three dropped.")
-    @Outcome(expect = FORBIDDEN,
+    @Outcome(
+            expect = FORBIDDEN,
             desc = "delivered + dropped != written: an item lost without being counted as dropped,"
                     + " counted twice, or delivered twice.")
     @State
     public static class DropNewest_Accounting {
         final Recorder<String> out = new Recorder<>();
-        final AsyncBuffer<String> buffer = AsyncBuffer.builder(out).capacity(1)
-                .overflow(OverflowPolicy.DROP_NEWEST).build();
+        final AsyncBuffer<String> buffer = AsyncBuffer.builder(out)
+                .capacity(1)
+                .overflow(OverflowPolicy.DROP_NEWEST)
+                .build();
 
         @Actor
         public void writerA() {
@@ -530,16 +595,21 @@ public final class AsyncBufferTests {
     @Outcome(id = "4, 0, 4", expect = ACCEPTABLE, desc = "The drainer took every item before the next write came.")
     @Outcome(id = "3, 1, 3", expect = ACCEPTABLE, desc = "One queued item was evicted by a later write.")
     @Outcome(id = "2, 2, 2", expect = ACCEPTABLE, desc = "Two queued items were evicted by later writes.")
-    @Outcome(id = "1, 3, 1", expect = ACCEPTABLE,
+    @Outcome(
+            id = "1, 3, 1",
+            expect = ACCEPTABLE,
             desc = "The drainer took nothing during the race: each write evicted the one before; the last survived.")
-    @Outcome(expect = FORBIDDEN,
+    @Outcome(
+            expect = FORBIDDEN,
             desc = "delivered + dropped != written: an item lost without being counted as dropped (evicted"
                     + " while the drainer also took it), counted twice, or delivered twice.")
     @State
     public static class DropOldest_Accounting {
         final Recorder<String> out = new Recorder<>();
-        final AsyncBuffer<String> buffer = AsyncBuffer.builder(out).capacity(1)
-                .overflow(OverflowPolicy.DROP_OLDEST).build();
+        final AsyncBuffer<String> buffer = AsyncBuffer.builder(out)
+                .capacity(1)
+                .overflow(OverflowPolicy.DROP_OLDEST)
+                .build();
 
         @Actor
         public void writerA() {

@@ -9,12 +9,14 @@ import java.util.List;
 final class Box {
     /** Set by the writer before {@code write}. */
     int x;
+
     int y;
     /**
      * Set by the flusher: what it saw of x and y ({@code 10 * x + y}), which thread it ran on, and
      * how many times this box was delivered.
      */
     int seen = -1;
+
     Thread deliveredBy;
     int deliveries;
     /** Set by the flusher: the size of the batch that held this box. */

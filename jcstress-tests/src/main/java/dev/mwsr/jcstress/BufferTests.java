@@ -26,21 +26,26 @@ import org.openjdk.jcstress.infra.results.L_Result;
  * actors than CPUs.
  */
 public final class BufferTests {
-    private BufferTests() {
-    }
+    private BufferTests() {}
 
     // -------------------------------------------------------------------------------------------
     // Exactly once: r1..r4 = how many times a1, a2, b1, b2 reached the flusher.
 
     @JCStressTest
     @Description("Capacity 1: every write swaps the halves; each item must reach the flusher once.")
-    @Outcome(id = "1, 1, 1, 1", expect = ACCEPTABLE,
+    @Outcome(
+            id = "1, 1, 1, 1",
+            expect = ACCEPTABLE,
             desc = "Any interleaving of the four claims: each overflowing writer swapped and flushed"
                     + " the other's (or its own) previous item, close() delivered the last one.")
-    @Outcome(id = ".*0.*", expect = FORBIDDEN,
+    @Outcome(
+            id = ".*0.*",
+            expect = FORBIDDEN,
             desc = "Accepted but stranded: a write returned normally and its item never reached the flusher"
                     + " (two claims on one slot, or a swap that lost a half).")
-    @Outcome(id = ".*[2-9].*", expect = FORBIDDEN,
+    @Outcome(
+            id = ".*[2-9].*",
+            expect = FORBIDDEN,
             desc = "Duplicated: an item was delivered twice (a half flushed twice, or reused uncleared).")
     @State
     public static class ExactlyOnce_Capacity1 {
@@ -71,13 +76,19 @@ public final class BufferTests {
 
     @JCStressTest
     @Description("Capacity 2: the third claim overflows, so one writer swaps while the other may still be copying.")
-    @Outcome(id = "1, 1, 1, 1", expect = ACCEPTABLE,
+    @Outcome(
+            id = "1, 1, 1, 1",
+            expect = ACCEPTABLE,
             desc = "Any interleaving: the first two claims fill a half, the third swaps and flushes it"
                     + " after both copies finished, the fourth lands next to the third; close() delivers them.")
-    @Outcome(id = ".*0.*", expect = FORBIDDEN,
+    @Outcome(
+            id = ".*0.*",
+            expect = FORBIDDEN,
             desc = "Accepted but stranded: a write returned normally and its item never reached the flusher"
                     + " (two claims on one slot, or a half cut before a claimed copy landed).")
-    @Outcome(id = ".*[2-9].*", expect = FORBIDDEN,
+    @Outcome(
+            id = ".*[2-9].*",
+            expect = FORBIDDEN,
             desc = "Duplicated: an item was delivered twice (a half flushed twice, or reused uncleared).")
     @State
     public static class ExactlyOnce_Capacity2 {
@@ -108,13 +119,19 @@ public final class BufferTests {
 
     @JCStressTest
     @Description("Capacity 3: one swap, on the fourth claim, by either writer.")
-    @Outcome(id = "1, 1, 1, 1", expect = ACCEPTABLE,
+    @Outcome(
+            id = "1, 1, 1, 1",
+            expect = ACCEPTABLE,
             desc = "Any interleaving: three claims fill a half, the fourth overflows, swaps and flushes"
                     + " those three, and close() delivers the fourth.")
-    @Outcome(id = ".*0.*", expect = FORBIDDEN,
+    @Outcome(
+            id = ".*0.*",
+            expect = FORBIDDEN,
             desc = "Accepted but stranded: a write returned normally and its item never reached the flusher"
                     + " (two claims on one slot, or the overflowing claim's limit lost).")
-    @Outcome(id = ".*[2-9].*", expect = FORBIDDEN,
+    @Outcome(
+            id = ".*[2-9].*",
+            expect = FORBIDDEN,
             desc = "Duplicated: an item was delivered twice (a half flushed twice, or reused uncleared).")
     @State
     public static class ExactlyOnce_Capacity3 {
@@ -154,7 +171,9 @@ public final class BufferTests {
     @Outcome(id = "b1 a1 a2 b2", expect = ACCEPTABLE, desc = "b1, then both of A's, then b2.")
     @Outcome(id = "b1 a1 b2 a2", expect = ACCEPTABLE, desc = "Claims alternate, B first.")
     @Outcome(id = "b1 b2 a1 a2", expect = ACCEPTABLE, desc = "B's two claims, then A's.")
-    @Outcome(id = {".*a2.*a1.*", ".*b2.*b1.*"}, expect = FORBIDDEN,
+    @Outcome(
+            id = {".*a2.*a1.*", ".*b2.*b1.*"},
+            expect = FORBIDDEN,
             desc = "Reordered: a writer's second item reached the flusher before its first"
                     + " (a later claim landed in an earlier half, or halves flushed out of cut order).")
     @Outcome(expect = FORBIDDEN, desc = "Lost or duplicated item.")
@@ -190,7 +209,9 @@ public final class BufferTests {
     @Outcome(id = "b1 a1 a2 b2", expect = ACCEPTABLE, desc = "b1 and a1 fill a half, a2 swaps, then b2.")
     @Outcome(id = "b1 a1 b2 a2", expect = ACCEPTABLE, desc = "Claims alternate, B first.")
     @Outcome(id = "b1 b2 a1 a2", expect = ACCEPTABLE, desc = "B's two claims fill the first half, then A's.")
-    @Outcome(id = {".*a2.*a1.*", ".*b2.*b1.*"}, expect = FORBIDDEN,
+    @Outcome(
+            id = {".*a2.*a1.*", ".*b2.*b1.*"},
+            expect = FORBIDDEN,
             desc = "Reordered: a writer's second item reached the flusher before its first"
                     + " (a later claim landed in an earlier half, or halves flushed out of cut order).")
     @Outcome(expect = FORBIDDEN, desc = "Lost or duplicated item.")
@@ -226,7 +247,9 @@ public final class BufferTests {
     @Outcome(id = "b1 a1 a2 b2", expect = ACCEPTABLE, desc = "b1, then both of A's; b2 swaps.")
     @Outcome(id = "b1 a1 b2 a2", expect = ACCEPTABLE, desc = "Claims alternate, B first; a2 swaps.")
     @Outcome(id = "b1 b2 a1 a2", expect = ACCEPTABLE, desc = "B's two claims, then A's; a2 swaps.")
-    @Outcome(id = {".*a2.*a1.*", ".*b2.*b1.*"}, expect = FORBIDDEN,
+    @Outcome(
+            id = {".*a2.*a1.*", ".*b2.*b1.*"},
+            expect = FORBIDDEN,
             desc = "Reordered: a writer's second item reached the flusher before its first"
                     + " (a later claim landed in an earlier half, or halves flushed out of cut order).")
     @Outcome(expect = FORBIDDEN, desc = "Lost or duplicated item.")
@@ -259,16 +282,26 @@ public final class BufferTests {
 
     @JCStressTest
     @Description("writeV(a1, a2) against write(b1); write(b2): the pair arrives contiguous, in one call.")
-    @Outcome(id = "[a1 a2 b1] [b2]", expect = ACCEPTABLE,
+    @Outcome(
+            id = "[a1 a2 b1] [b2]",
+            expect = ACCEPTABLE,
             desc = "Pair claimed first (slots 0-1), b1 takes slot 2, b2 overflows and swaps.")
-    @Outcome(id = "[b1 a1 a2] [b2]", expect = ACCEPTABLE,
+    @Outcome(
+            id = "[b1 a1 a2] [b2]",
+            expect = ACCEPTABLE,
             desc = "b1 first, the pair takes slots 1-2, b2 overflows and swaps.")
-    @Outcome(id = "[b1 b2] [a1 a2]", expect = ACCEPTABLE,
+    @Outcome(
+            id = "[b1 b2] [a1 a2]",
+            expect = ACCEPTABLE,
             desc = "b1 and b2 first; the pair does not fit in the one slot left, so its writer swaps"
                     + " and the pair opens the new half.")
-    @Outcome(id = {".*a1\\] \\[a2.*"}, expect = FORBIDDEN,
+    @Outcome(
+            id = {".*a1\\] \\[a2.*"},
+            expect = FORBIDDEN,
             desc = "Torn pair: split across two flusher calls.")
-    @Outcome(id = {".*a1 b\\d a2.*"}, expect = FORBIDDEN,
+    @Outcome(
+            id = {".*a1 b\\d a2.*"},
+            expect = FORBIDDEN,
             desc = "Torn pair: a racing write landed between the pair's items.")
     @Outcome(expect = FORBIDDEN, desc = "Lost, duplicated or reordered item.")
     @State
@@ -296,13 +329,21 @@ public final class BufferTests {
 
     @JCStressTest
     @Description("writeV(a1, a2) against writeV(b1, b2), capacity 3: both pairs arrive whole.")
-    @Outcome(id = "[a1 a2] [b1 b2]", expect = ACCEPTABLE,
+    @Outcome(
+            id = "[a1 a2] [b1 b2]",
+            expect = ACCEPTABLE,
             desc = "A's pair claimed first; B's claim does not fit in the one slot left, B swaps.")
-    @Outcome(id = "[b1 b2] [a1 a2]", expect = ACCEPTABLE,
+    @Outcome(
+            id = "[b1 b2] [a1 a2]",
+            expect = ACCEPTABLE,
             desc = "B's pair claimed first; A's claim does not fit in the one slot left, A swaps.")
-    @Outcome(id = {".*1\\] \\[.2.*"}, expect = FORBIDDEN,
+    @Outcome(
+            id = {".*1\\] \\[.2.*"},
+            expect = FORBIDDEN,
             desc = "Torn pair: split across two flusher calls.")
-    @Outcome(id = {".*a1 b\\d a2.*", ".*b1 a\\d b2.*"}, expect = FORBIDDEN,
+    @Outcome(
+            id = {".*a1 b\\d a2.*", ".*b1 a\\d b2.*"},
+            expect = FORBIDDEN,
             desc = "Torn pair: the other pair's items landed between this pair's items.")
     @Outcome(expect = FORBIDDEN, desc = "Lost, duplicated or reordered item.")
     @State
@@ -332,12 +373,17 @@ public final class BufferTests {
 
     @JCStressTest
     @Description("Plain fields set before write(x) are visible to the flusher's call holding x, on any thread.")
-    @Outcome(id = "12, 34", expect = ACCEPTABLE,
+    @Outcome(
+            id = "12, 34",
+            expect = ACCEPTABLE,
             desc = "Both items seen whole, whichever thread ran the flusher: the other writer's"
                     + " overflowing write (the item crossed threads), the item's own writer, or close().")
-    @Outcome(id = {"-1, .*", ".*, -1"}, expect = FORBIDDEN,
+    @Outcome(
+            id = {"-1, .*", ".*, -1"},
+            expect = FORBIDDEN,
             desc = "Accepted but stranded: an item never reached the flusher.")
-    @Outcome(expect = FORBIDDEN,
+    @Outcome(
+            expect = FORBIDDEN,
             desc = "Stale fields: the flusher saw an item without the stores its writer made before write()"
                     + " (the slot was published without a happens-before edge).")
     @State
@@ -378,12 +424,18 @@ public final class BufferTests {
     @JCStressTest
     @Description("write(a); flush() against write(b1); write(b2), capacity 1: when flush() returns, a is delivered"
             + " and the flusher's work on it is visible.")
-    @Outcome(id = "1, 1", expect = ACCEPTABLE,
+    @Outcome(
+            id = "1, 1",
+            expect = ACCEPTABLE,
             desc = "A's flush() found a in the current half, cut it and ran the flusher itself.")
-    @Outcome(id = "2, 1", expect = ACCEPTABLE,
+    @Outcome(
+            id = "2, 1",
+            expect = ACCEPTABLE,
             desc = "B's overflowing write swapped a out and delivered it on B's thread; A's flush()"
                     + " waited for that call to return.")
-    @Outcome(id = "0, .*", expect = FORBIDDEN,
+    @Outcome(
+            id = "0, .*",
+            expect = FORBIDDEN,
             desc = "flush() returned early: a, written before flush(), was not delivered yet (or the"
                     + " flusher's return did not happen-before flush()'s return).")
     @Outcome(expect = FORBIDDEN, desc = "Lost or duplicated: a was delivered other than exactly once.")
@@ -416,11 +468,19 @@ public final class BufferTests {
     @JCStressTest
     @Description("write(a) in one thread, then a volatile flag; another thread that sees the flag calls flush():"
             + " a write that happens-before flush() is delivered when flush() returns.")
-    @Outcome(id = "1, 1", expect = ACCEPTABLE,
-            desc = "The flushing thread saw the flag, so a's write happened-before its flush(); the flusher ran on the flushing thread, which cut the half holding a.")
-    @Outcome(id = "-1, 1", expect = ACCEPTABLE,
-            desc = "The flag was not visible yet: nothing ordered the two, flush() was not called; close() delivered a.")
-    @Outcome(id = "0, .*", expect = FORBIDDEN,
+    @Outcome(
+            id = "1, 1",
+            expect = ACCEPTABLE,
+            desc =
+                    "The flushing thread saw the flag, so a's write happened-before its flush(); the flusher ran on the flushing thread, which cut the half holding a.")
+    @Outcome(
+            id = "-1, 1",
+            expect = ACCEPTABLE,
+            desc =
+                    "The flag was not visible yet: nothing ordered the two, flush() was not called; close() delivered a.")
+    @Outcome(
+            id = "0, .*",
+            expect = FORBIDDEN,
             desc = "flush() returned early: a write that happened-before flush() (through the flag) was not"
                     + " delivered yet, or the flusher's work on it was not visible.")
     @Outcome(expect = FORBIDDEN, desc = "Lost or duplicated: a was delivered other than exactly once.")
@@ -459,14 +519,22 @@ public final class BufferTests {
     @JCStressTest
     @Description("write(a1) against close(), capacity 1, with p0 already in the buffer: accepted means"
             + " delivered, refused means not.")
-    @Outcome(id = "1, 1, 1", expect = ACCEPTABLE,
+    @Outcome(
+            id = "1, 1, 1",
+            expect = ACCEPTABLE,
             desc = "write first: a1 overflowed p0's half and swapped (or waited for close()'s cut),"
                     + " and close() delivered it.")
-    @Outcome(id = "0, 0, 1", expect = ACCEPTABLE,
+    @Outcome(
+            id = "0, 0, 1",
+            expect = ACCEPTABLE,
             desc = "close() first: a1 refused with IllegalStateException and never delivered; p0 delivered.")
-    @Outcome(id = "1, 0, .*", expect = FORBIDDEN,
+    @Outcome(
+            id = "1, 0, .*",
+            expect = FORBIDDEN,
             desc = "Accepted but stranded: write returned normally, close() returned, a1 never delivered.")
-    @Outcome(id = "0, [1-9], .*", expect = FORBIDDEN,
+    @Outcome(
+            id = "0, [1-9], .*",
+            expect = FORBIDDEN,
             desc = "Refused but delivered: write threw, yet a1 reached the flusher.")
     @Outcome(expect = FORBIDDEN, desc = "Lost or duplicated: an item was delivered other than exactly once.")
     @State

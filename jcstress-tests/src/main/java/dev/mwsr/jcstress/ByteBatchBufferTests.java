@@ -32,8 +32,7 @@ import org.openjdk.jcstress.infra.results.L_Result;
  * actors than CPUs.
  */
 public final class ByteBatchBufferTests {
-    private ByteBatchBufferTests() {
-    }
+    private ByteBatchBufferTests() {}
 
     private static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
@@ -45,18 +44,26 @@ public final class ByteBatchBufferTests {
     @JCStressTest
     @Description("Capacity 3, 2-byte records: every write after the first crosses the end of a half (claim [2, 4)),"
             + " records the limit and swaps; each record must arrive once, whole, alone in its call.")
-    @Outcome(id = "[a1] [a2] [b1] [b2]", expect = ACCEPTABLE, desc = "A's two writes, then B's; each write after the first swaps.")
+    @Outcome(
+            id = "[a1] [a2] [b1] [b2]",
+            expect = ACCEPTABLE,
+            desc = "A's two writes, then B's; each write after the first swaps.")
     @Outcome(id = "[a1] [b1] [a2] [b2]", expect = ACCEPTABLE, desc = "Writes alternate, A first.")
     @Outcome(id = "[a1] [b1] [b2] [a2]", expect = ACCEPTABLE, desc = "a1, then both of B's, then a2.")
     @Outcome(id = "[b1] [a1] [a2] [b2]", expect = ACCEPTABLE, desc = "b1, then both of A's, then b2.")
     @Outcome(id = "[b1] [a1] [b2] [a2]", expect = ACCEPTABLE, desc = "Writes alternate, B first.")
     @Outcome(id = "[b1] [b2] [a1] [a2]", expect = ACCEPTABLE, desc = "B's two writes, then A's.")
-    @Outcome(id = ".*\\?.*", expect = FORBIDDEN,
+    @Outcome(
+            id = ".*\\?.*",
+            expect = FORBIDDEN,
             desc = "Torn or half-built range: a call held bytes that are not a whole record (a range cut"
                     + " before its copy landed, two claims on one range, or a reused region's old bytes).")
-    @Outcome(id = {".*a2.*a1.*", ".*b2.*b1.*"}, expect = FORBIDDEN,
+    @Outcome(
+            id = {".*a2.*a1.*", ".*b2.*b1.*"},
+            expect = FORBIDDEN,
             desc = "Reordered: a writer's second record reached the flusher before its first.")
-    @Outcome(expect = FORBIDDEN,
+    @Outcome(
+            expect = FORBIDDEN,
             desc = "Lost or duplicated: a write returned normally and its record never arrived (accepted but"
                     + " stranded, e.g. the crossing claim's limit lost), or arrived twice.")
     @State
@@ -86,22 +93,39 @@ public final class ByteBatchBufferTests {
     @JCStressTest
     @Description("Capacity 5, A writes 2-byte records, B 3-byte ones: a half holds two records, and a claim that"
             + " crosses its end may still fit after another writer's cut; each record once, whole, packed in order.")
-    @Outcome(id = "[a1 a2] [bb1] [bb2]", expect = ACCEPTABLE,
+    @Outcome(
+            id = "[a1 a2] [bb1] [bb2]",
+            expect = ACCEPTABLE,
             desc = "A's two claims (4 bytes), then B's: bb1 crosses the end at 4 and swaps, bb2 crosses again.")
-    @Outcome(id = "[a1 bb1] [a2 bb2]", expect = ACCEPTABLE,
+    @Outcome(
+            id = "[a1 bb1] [a2 bb2]",
+            expect = ACCEPTABLE,
             desc = "a1 and bb1 fill the half exactly; a2 and bb2 both cross, the first to take the write lock"
                     + " swaps, the other fits behind it in the new half.")
     @Outcome(id = "[a1 bb1] [bb2 a2]", expect = ACCEPTABLE, desc = "As above, bb2 took the write lock first.")
-    @Outcome(id = "[bb1 a1] [a2 bb2]", expect = ACCEPTABLE, desc = "bb1 and a1 fill the half; a2 then bb2 in the new one.")
-    @Outcome(id = "[bb1 a1] [bb2 a2]", expect = ACCEPTABLE, desc = "bb1 and a1 fill the half; bb2 then a2 in the new one.")
-    @Outcome(id = "[bb1] [bb2 a1] [a2]", expect = ACCEPTABLE,
+    @Outcome(
+            id = "[bb1 a1] [a2 bb2]",
+            expect = ACCEPTABLE,
+            desc = "bb1 and a1 fill the half; a2 then bb2 in the new one.")
+    @Outcome(
+            id = "[bb1 a1] [bb2 a2]",
+            expect = ACCEPTABLE,
+            desc = "bb1 and a1 fill the half; bb2 then a2 in the new one.")
+    @Outcome(
+            id = "[bb1] [bb2 a1] [a2]",
+            expect = ACCEPTABLE,
             desc = "B's two claims first: bb2 crosses at 3 and swaps; a1 fits behind it, a2 crosses again.")
-    @Outcome(id = ".*\\?.*", expect = FORBIDDEN,
+    @Outcome(
+            id = ".*\\?.*",
+            expect = FORBIDDEN,
             desc = "Torn or half-built range: a call held bytes that are not a whole record (a range cut"
                     + " before its copy landed, overlapping claims, or a record split across two calls).")
-    @Outcome(id = {".*a2.*a1.*", ".*bb2.*bb1.*"}, expect = FORBIDDEN,
+    @Outcome(
+            id = {".*a2.*a1.*", ".*bb2.*bb1.*"},
+            expect = FORBIDDEN,
             desc = "Reordered: a writer's second record reached the flusher before its first.")
-    @Outcome(expect = FORBIDDEN,
+    @Outcome(
+            expect = FORBIDDEN,
             desc = "Lost, duplicated, or a gap: a record never arrived (accepted but stranded), arrived twice,"
                     + " or a call was cut short though the next record fitted (a wrong limit).")
     @State
@@ -134,17 +158,26 @@ public final class ByteBatchBufferTests {
     @JCStressTest
     @Description("writeV(header h, body xy) against write(b1); write(b2), capacity 5: header and body arrive"
             + " contiguous, in order, in one flusher call.")
-    @Outcome(id = "[h xy b1] [b2]", expect = ACCEPTABLE,
+    @Outcome(
+            id = "[h xy b1] [b2]",
+            expect = ACCEPTABLE,
             desc = "The group is claimed first (bytes 0-2), b1 fills the half, b2 crosses its end and swaps.")
-    @Outcome(id = "[b1 h xy] [b2]", expect = ACCEPTABLE,
+    @Outcome(
+            id = "[b1 h xy] [b2]",
+            expect = ACCEPTABLE,
             desc = "b1 first, the group fills the half (bytes 2-4), b2 crosses its end and swaps.")
-    @Outcome(id = "[b1 b2] [h xy]", expect = ACCEPTABLE,
+    @Outcome(
+            id = "[b1 b2] [h xy]",
+            expect = ACCEPTABLE,
             desc = "b1 and b2 first; the group's claim [4, 7) crosses the end, so its writer swaps and the"
                     + " group opens the new half.")
     @Outcome(id = ".*h\\] \\[xy.*", expect = FORBIDDEN, desc = "Torn group: header and body in two flusher calls.")
-    @Outcome(id = ".*h b\\d xy.*", expect = FORBIDDEN,
+    @Outcome(
+            id = ".*h b\\d xy.*",
+            expect = FORBIDDEN,
             desc = "Torn group: the racing write landed between header and body (two claims for one group).")
-    @Outcome(expect = FORBIDDEN,
+    @Outcome(
+            expect = FORBIDDEN,
             desc = "Lost, duplicated, reordered or half-built: a record missing, twice, out of order, or bytes"
                     + " that are not a whole record (shown after ?).")
     @State
@@ -176,17 +209,26 @@ public final class ByteBatchBufferTests {
     @JCStressTest
     @Description("Heap regions, capacity 3, 3-byte records: the flusher reads exactly the bytes written, though"
             + " another thread copied them, and the third batch reuses the first batch's region.")
-    @Outcome(id = "123, 456, 789", expect = ACCEPTABLE,
+    @Outcome(
+            id = "123, 456, 789",
+            expect = ACCEPTABLE,
             desc = "A's two writes, then B's: 456 swaps and flushes 123 on A's own thread, 789 waits for"
                     + " that flush, swaps into the reused region and flushes 456; close() delivers 789.")
-    @Outcome(id = "123, 789, 456", expect = ACCEPTABLE,
+    @Outcome(
+            id = "123, 789, 456",
+            expect = ACCEPTABLE,
             desc = "123, then B's 789 crosses the end and flushes A's bytes on B's thread; A's 456 swaps"
                     + " into the reused region and flushes 789 on A's thread.")
-    @Outcome(id = "789, 123, 456", expect = ACCEPTABLE,
+    @Outcome(
+            id = "789, 123, 456",
+            expect = ACCEPTABLE,
             desc = "B first; A's 123 crosses the end and flushes B's bytes on A's thread, 456 swaps.")
-    @Outcome(id = {".*-1.*"}, expect = FORBIDDEN,
+    @Outcome(
+            id = {".*-1.*"},
+            expect = FORBIDDEN,
             desc = "Accepted but stranded: a write returned normally and its bytes never reached the flusher.")
-    @Outcome(expect = FORBIDDEN,
+    @Outcome(
+            expect = FORBIDDEN,
             desc = "Half-built or stale range: the flusher saw zeros, part of a record, or the region's old"
                     + " batch (e.g. 123 twice) where a record had been written: the copy under the read lock"
                     + " did not happen-before the flusher through the cut.")
@@ -221,17 +263,26 @@ public final class ByteBatchBufferTests {
     @JCStressTest
     @Description("write(a1) against close(), capacity 3, with p0 already in the buffer (a1's claim [2, 4) crosses"
             + " the end): accepted means delivered, refused means not.")
-    @Outcome(id = "1, 1, 1", expect = ACCEPTABLE,
+    @Outcome(
+            id = "1, 1, 1",
+            expect = ACCEPTABLE,
             desc = "write first: a1's claim crossed the end, its writer took the write lock before close()"
                     + " set CLOSED, swapped and flushed p0; close() delivered a1.")
-    @Outcome(id = "0, 0, 1", expect = ACCEPTABLE,
+    @Outcome(
+            id = "0, 0, 1",
+            expect = ACCEPTABLE,
             desc = "close() set CLOSED first (before a1's claim, or before its crossing writer got the write"
                     + " lock): a1 refused with IllegalStateException and never delivered; close() delivered p0.")
-    @Outcome(id = "1, 0, .*", expect = FORBIDDEN,
+    @Outcome(
+            id = "1, 0, .*",
+            expect = FORBIDDEN,
             desc = "Accepted but stranded: write returned normally, close() returned, a1 never delivered.")
-    @Outcome(id = "0, [1-9], .*", expect = FORBIDDEN,
+    @Outcome(
+            id = "0, [1-9], .*",
+            expect = FORBIDDEN,
             desc = "Refused but delivered: write threw, yet a1 reached the flusher.")
-    @Outcome(expect = FORBIDDEN,
+    @Outcome(
+            expect = FORBIDDEN,
             desc = "Lost, duplicated or torn: p0 or a1 delivered other than exactly once and whole.")
     @State
     public static class Close_AgainstWrite {

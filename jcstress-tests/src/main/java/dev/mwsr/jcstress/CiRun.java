@@ -42,8 +42,7 @@ public final class CiRun {
     /** Fewer samples than this in a test is worth a warning: its result says little. */
     private static final long LOW_SAMPLES = 10_000;
 
-    private CiRun() {
-    }
+    private CiRun() {}
 
     public static void main(String[] args) throws Exception {
         Options opts = new Options(args);
@@ -79,8 +78,7 @@ public final class CiRun {
         System.out.println("mwsr jcstress summary (samples per outcome, all configurations):");
         List<String> problems = check(selected, collector.getTestResults());
 
-        System.out.println("mwsr jcstress check: " + selected.size() + " tests, report in "
-                + opts.getResultDest());
+        System.out.println("mwsr jcstress check: " + selected.size() + " tests, report in " + opts.getResultDest());
         if (problems.isEmpty()) {
             System.out.println("mwsr jcstress check: PASSED");
             return;
@@ -129,8 +127,8 @@ public final class CiRun {
                         + " (machine overloaded, or a slow path in the code under test?)");
             }
             if (planted) {
-                String line = "planted bug " + (forbidden > 0 ? "CAUGHT     " : "NOT CAUGHT ") + test
-                        + ": " + forbidden + " forbidden of " + samples + " samples";
+                String line = "planted bug " + (forbidden > 0 ? "CAUGHT     " : "NOT CAUGHT ") + test + ": " + forbidden
+                        + " forbidden of " + samples + " samples";
                 System.out.println(line);
                 if (forbidden == 0 && RARE.contains(test)) {
                     System.out.println("WARNING: a rare planted bug escaped this run; run the full mode to see it");

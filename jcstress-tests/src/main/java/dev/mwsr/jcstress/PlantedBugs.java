@@ -27,8 +27,7 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * is the expected result, and its absence fails the build (the suite would have lost its teeth).
  */
 public final class PlantedBugs {
-    private PlantedBugs() {
-    }
+    private PlantedBugs() {}
 
     /**
      * A single-array model of the buffer: claim a slot, store the item; a writer that finds the
@@ -135,13 +134,13 @@ public final class PlantedBugs {
 
     @JCStressTest
     @Description("PLANTED BUG, expected to be caught: a non-atomic claim, under the exactly-once property.")
-    @Outcome(id = "1, 1, 1, 1", expect = ACCEPTABLE,
-            desc = "The claims did not overlap: each item delivered once.")
-    @Outcome(id = ".*0.*", expect = FORBIDDEN,
+    @Outcome(id = "1, 1, 1, 1", expect = ACCEPTABLE, desc = "The claims did not overlap: each item delivered once.")
+    @Outcome(
+            id = ".*0.*",
+            expect = FORBIDDEN,
             desc = "Accepted but stranded: both writers read the same position and stored into one slot;"
                     + " the first store was overwritten. EXPECTED here: proves the suite can fail.")
-    @Outcome(id = ".*[2-9].*", expect = FORBIDDEN,
-            desc = "Duplicated: an item was delivered twice.")
+    @Outcome(id = ".*[2-9].*", expect = FORBIDDEN, desc = "Duplicated: an item was delivered twice.")
     @State
     public static class ExactlyOnce_RacyClaim {
         final Recorder<String> out = new Recorder<>();
@@ -170,14 +169,15 @@ public final class PlantedBugs {
     }
 
     @JCStressTest
-    @Description("PLANTED BUG, expected to be caught: a claim and copy without the read lock, under the exactly-once property.")
-    @Outcome(id = "1, 1, 1, 1", expect = ACCEPTABLE,
-            desc = "The claims did not overlap: each item delivered once.")
-    @Outcome(id = ".*0.*", expect = FORBIDDEN,
+    @Description(
+            "PLANTED BUG, expected to be caught: a claim and copy without the read lock, under the exactly-once property.")
+    @Outcome(id = "1, 1, 1, 1", expect = ACCEPTABLE, desc = "The claims did not overlap: each item delivered once.")
+    @Outcome(
+            id = ".*0.*",
+            expect = FORBIDDEN,
             desc = "Accepted but stranded: a writer claimed a slot, the other writer cut and flushed the array"
                     + " before the store landed, and the reset erased it. EXPECTED here: proves the suite can fail.")
-    @Outcome(id = ".*[2-9].*", expect = FORBIDDEN,
-            desc = "Duplicated: an item was delivered twice.")
+    @Outcome(id = ".*[2-9].*", expect = FORBIDDEN, desc = "Duplicated: an item was delivered twice.")
     @State
     public static class ExactlyOnce_UnlockedCopy {
         final Recorder<String> out = new Recorder<>();

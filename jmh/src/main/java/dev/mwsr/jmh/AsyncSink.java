@@ -13,9 +13,8 @@ final class AsyncSink implements Sink {
     private final AsyncBuffer<Long> buffer;
 
     AsyncSink(int capacity, boolean platform, AsyncBuffer.OverflowPolicy overflow) {
-        AsyncBuffer.Builder<Long> builder = AsyncBuffer.<Long>builder(drain::accept)
-                .capacity(capacity)
-                .overflow(overflow);
+        AsyncBuffer.Builder<Long> builder =
+                AsyncBuffer.<Long>builder(drain::accept).capacity(capacity).overflow(overflow);
         if (platform) {
             builder.threadFactory(Threads.daemon("mwsr-consumer"));
         }

@@ -77,8 +77,11 @@ public class ByteBench {
         }
         file = switch (sink) {
             case "memory" -> null;
-            case "file" -> Files.createTempFile(Path.of(dir.isEmpty() ? System.getProperty("java.io.tmpdir") : dir),
-                    "mwsr-jmh-bytes-" + impl + "-", ".log");
+            case "file" ->
+                Files.createTempFile(
+                        Path.of(dir.isEmpty() ? System.getProperty("java.io.tmpdir") : dir),
+                        "mwsr-jmh-bytes-" + impl + "-",
+                        ".log");
             default -> throw new IllegalArgumentException("unknown sink '" + sink + "': memory or file");
         };
         writtenBefore = tally.items();
@@ -92,8 +95,8 @@ public class ByteBench {
             long expected = (tally.items() - writtenBefore) * RECORD.length;
             long received = file == null ? out.delivered() : Files.size(file);
             if (received != expected) {
-                throw new IllegalStateException(impl + " into " + sink + " received " + received + " bytes but "
-                        + expected + " were written");
+                throw new IllegalStateException(
+                        impl + " into " + sink + " received " + received + " bytes but " + expected + " were written");
             }
         } finally {
             if (file != null) {

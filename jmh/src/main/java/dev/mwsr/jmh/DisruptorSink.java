@@ -33,8 +33,8 @@ final class DisruptorSink implements Sink {
     DisruptorSink(int capacity, boolean yielding) {
         int size = Integer.highestOneBit(capacity - 1) << 1;
         WaitStrategy wait = yielding ? new YieldingWaitStrategy() : new BlockingWaitStrategy();
-        disruptor = new Disruptor<>(Event::new, Math.max(size, 1), Threads.daemon("disruptor-consumer"),
-                ProducerType.MULTI, wait);
+        disruptor = new Disruptor<>(
+                Event::new, Math.max(size, 1), Threads.daemon("disruptor-consumer"), ProducerType.MULTI, wait);
         disruptor.handleEventsWith(new Batcher(drain, capacity));
         ring = disruptor.start();
     }

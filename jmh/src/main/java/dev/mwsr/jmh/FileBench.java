@@ -36,7 +36,8 @@ import org.openjdk.jmh.annotations.TearDown;
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class FileBench {
-    @Param({"async-line", "async-block", "async-mmap", "async-appendClose", "buffer-block", "buffered-writer", "log4j2"})
+    @Param({"async-line", "async-block", "async-mmap", "async-appendClose", "buffer-block", "buffered-writer", "log4j2"
+    })
     public String impl;
 
     @Param("1024")
@@ -87,8 +88,8 @@ public class FileBench {
             if (size < expected && impl.equals("log4j2") && size % LineSink.LINE_BYTES == 0) {
                 ownCounter().lostLines += lines - size / LineSink.LINE_BYTES;
             } else if (size != expected) {
-                throw new IllegalStateException(impl + " wrote " + size + " bytes for " + lines
-                        + " lines of " + LineSink.LINE_BYTES + " bytes");
+                throw new IllegalStateException(impl + " wrote " + size + " bytes for " + lines + " lines of "
+                        + LineSink.LINE_BYTES + " bytes");
             }
         } finally {
             Files.deleteIfExists(file);

@@ -5,8 +5,7 @@ import java.nio.file.Path;
 
 /** Builds a {@link LineSink} from the name a benchmark's {@code impl} parameter holds. */
 final class LineSinks {
-    private LineSinks() {
-    }
+    private LineSinks() {}
 
     static LineSink create(String impl, Path file, int capacity) throws IOException {
         return switch (impl) {

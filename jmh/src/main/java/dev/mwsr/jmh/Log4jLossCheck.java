@@ -13,8 +13,7 @@ import java.nio.file.Path;
  * <pre>{@code java -cp jmh/target/benchmarks.jar dev.mwsr.jmh.Log4jLossCheck 4 5000}</pre>
  */
 public final class Log4jLossCheck {
-    private Log4jLossCheck() {
-    }
+    private Log4jLossCheck() {}
 
     /**
      * Runs the check and exits with status 1 if lines were lost.
@@ -44,7 +43,8 @@ public final class Log4jLossCheck {
             sink.close();
             long written = (long) threads * lines;
             long found = Files.size(file) / LineSink.LINE_BYTES;
-            System.out.printf("%d threads x %d lines: %d written, %d in the file, %d lost%n",
+            System.out.printf(
+                    "%d threads x %d lines: %d written, %d in the file, %d lost%n",
                     threads, lines, written, found, written - found);
             if (found != written) {
                 System.exit(1);

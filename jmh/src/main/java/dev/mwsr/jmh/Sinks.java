@@ -4,8 +4,7 @@ import dev.mwsr.AsyncBuffer;
 
 /** Builds a {@link Sink} from the name a benchmark's {@code impl} parameter holds. */
 final class Sinks {
-    private Sinks() {
-    }
+    private Sinks() {}
 
     static Sink create(String impl, int capacity) {
         return switch (impl) {

@@ -4,8 +4,7 @@ import java.util.concurrent.ThreadFactory;
 
 /** Thread factories for the peers' consumer threads. */
 final class Threads {
-    private Threads() {
-    }
+    private Threads() {}
 
     /** Platform daemon threads named {@code name}, so a stuck benchmark cannot hang its fork. */
     static ThreadFactory daemon(String name) {

@@ -29,7 +29,17 @@ import org.openjdk.jmh.annotations.TearDown;
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class ThroughputBench {
-    @Param({"async", "async-platform", "async-drop", "buffer", "disruptor-blocking", "disruptor-yielding", "jctools", "abq", "synchronized"})
+    @Param({
+        "async",
+        "async-platform",
+        "async-drop",
+        "buffer",
+        "disruptor-blocking",
+        "disruptor-yielding",
+        "jctools",
+        "abq",
+        "synchronized"
+    })
     public String impl;
 
     @Param("1024")

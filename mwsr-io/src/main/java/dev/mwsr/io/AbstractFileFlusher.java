@@ -41,8 +41,8 @@ abstract class AbstractFileFlusher<T> implements FileFlusher<T> {
     public final void accept(List<? extends T> batch) {
         Objects.requireNonNull(batch, "batch");
         if (closed) {
-            throw new IllegalStateException("flusher for " + path + " is closed; close the buffer"
-                    + " before its flusher");
+            throw new IllegalStateException(
+                    "flusher for " + path + " is closed; close the buffer" + " before its flusher");
         }
         writeBatch(batch);
     }

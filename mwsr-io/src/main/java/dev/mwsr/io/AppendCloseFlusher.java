@@ -29,7 +29,10 @@ final class AppendCloseFlusher<T> extends AbstractFileFlusher<T> {
     AppendCloseFlusher(Path path, Encoder<? super T> encoder, FileFlusher.Options options) {
         super(path, encoder, options);
         this.sink = new ChannelSink(path, options.bufferSizeOr(BlockFlusher.DEFAULT_BUFFER), true);
-        FileChannel created = Io.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        FileChannel created = Io.open(
+                path,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE,
                 options.append() ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
         Io.closeUnchecked(created, path);
     }
@@ -42,8 +45,8 @@ final class AppendCloseFlusher<T> extends AbstractFileFlusher<T> {
             sink.discard();
             throw e;
         }
-        FileChannel channel = Io.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND);
+        FileChannel channel =
+                Io.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         try {
             sink.channel = channel;
             sink.drain();

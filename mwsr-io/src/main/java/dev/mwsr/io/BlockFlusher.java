@@ -32,7 +32,10 @@ class BlockFlusher<T> extends AbstractFileFlusher<T> {
     BlockFlusher(Path path, Encoder<? super T> encoder, FileFlusher.Options options) {
         super(path, encoder, options);
         this.sink = new ChannelSink(path, options.bufferSizeOr(DEFAULT_BUFFER), false);
-        this.channel = Io.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        this.channel = Io.open(
+                path,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE,
                 options.append() ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
         sink.channel = channel;
     }

@@ -84,8 +84,8 @@ public final class ByteChannelFlusher implements Consumer<ByteBuffer>, Closeable
         for (Option option : Objects.requireNonNull(options, "options")) {
             set.add(Objects.requireNonNull(option, "option"));
         }
-        OpenOption mode = set.contains(Option.TRUNCATE) ? StandardOpenOption.TRUNCATE_EXISTING
-                : StandardOpenOption.APPEND;
+        OpenOption mode =
+                set.contains(Option.TRUNCATE) ? StandardOpenOption.TRUNCATE_EXISTING : StandardOpenOption.APPEND;
         FileChannel file;
         try {
             file = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, mode);

@@ -38,7 +38,9 @@ abstract class ByteSink implements Encoder.Sink {
 
     /** ASCII is copied here with plain array stores, then into the buffer in bulk. */
     private final byte[] scratch = new byte[4096];
-    private final CharsetEncoder utf8 = StandardCharsets.UTF_8.newEncoder()
+
+    private final CharsetEncoder utf8 = StandardCharsets.UTF_8
+            .newEncoder()
             .onMalformedInput(CodingErrorAction.REPLACE)
             .onUnmappableCharacter(CodingErrorAction.REPLACE);
 

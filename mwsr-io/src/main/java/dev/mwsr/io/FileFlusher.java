@@ -103,8 +103,8 @@ public interface FileFlusher<T> extends Consumer<List<? extends T>>, Closeable {
          */
         public Options {
             if (bufferSize != 0 && (bufferSize < MIN_BUFFER_SIZE || bufferSize > 1 << 30)) {
-                throw new IllegalArgumentException("bufferSize must be 0 (default) or between "
-                        + MIN_BUFFER_SIZE + " and 2^30 bytes, was " + bufferSize);
+                throw new IllegalArgumentException("bufferSize must be 0 (default) or between " + MIN_BUFFER_SIZE
+                        + " and 2^30 bytes, was " + bufferSize);
             }
         }
 

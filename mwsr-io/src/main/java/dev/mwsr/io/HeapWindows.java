@@ -28,8 +28,8 @@ final class HeapWindows implements Windows {
         ByteBuffer b = ByteBuffer.allocate(length);
         while (b.hasRemaining()) {
             if (channel.read(b, offset + b.position()) < 0) {
-                throw new EOFException(path + ": file shrank while being read (expected " + length
-                        + " bytes at offset " + offset + ")");
+                throw new EOFException(path + ": file shrank while being read (expected " + length + " bytes at offset "
+                        + offset + ")");
             }
         }
         return b.flip().asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);

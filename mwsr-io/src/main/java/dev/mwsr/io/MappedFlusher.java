@@ -46,7 +46,8 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
      */
 
     static final int DEFAULT_WINDOW = 32 * 1024 * 1024;
-    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(256 * 1024).asReadOnlyBuffer();
+    private static final ByteBuffer ZEROS =
+            ByteBuffer.allocateDirect(256 * 1024).asReadOnlyBuffer();
 
     private final FileChannel channel;
     private final int windowSize;
@@ -65,10 +66,13 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
         super(path, encoder, options);
         this.windowSize = options.bufferSizeOr(DEFAULT_WINDOW);
         this.channel = options.append()
-                ? Io.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                        StandardOpenOption.WRITE)
-                : Io.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                        StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+                ? Io.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                : Io.open(
+                        path,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.READ,
+                        StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING);
         try {
             this.allocated = channel.size();
             this.windowStart = options.append() ? dataEnd(channel) : 0;
@@ -191,8 +195,7 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
                 channel.force(true);
             }
         } catch (IOException | RuntimeException e) {
-            failure = new IOException("cannot close " + path + " (truncate to " + size
-                    + " bytes): " + e, e);
+            failure = new IOException("cannot close " + path + " (truncate to " + size + " bytes): " + e, e);
         }
         Io.close(channel, path, failure);
     }

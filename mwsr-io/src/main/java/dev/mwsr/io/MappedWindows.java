@@ -61,10 +61,12 @@ final class MappedWindows implements Windows {
             return new MethodHandle[] {
                 l.findStatic(arena, "ofShared", MethodType.methodType(arena))
                         .asType(MethodType.methodType(Object.class)),
-                l.findVirtual(FileChannel.class, "map",
+                l.findVirtual(
+                                FileChannel.class,
+                                "map",
                                 MethodType.methodType(segment, MapMode.class, long.class, long.class, arena))
-                        .asType(MethodType.methodType(Object.class, FileChannel.class, MapMode.class,
-                                long.class, long.class, Object.class)),
+                        .asType(MethodType.methodType(
+                                Object.class, FileChannel.class, MapMode.class, long.class, long.class, Object.class)),
                 l.findVirtual(segment, "asSlice", MethodType.methodType(segment, long.class, long.class))
                         .asType(MethodType.methodType(Object.class, Object.class, long.class, long.class)),
                 l.findVirtual(segment, "asByteBuffer", MethodType.methodType(ByteBuffer.class))
@@ -108,8 +110,8 @@ final class MappedWindows implements Windows {
 
     @Override
     public ByteBuffer window(long offset, int length) throws IOException {
-        ByteBuffer b = invoke(() -> (ByteBuffer) AS_BYTE_BUFFER.invokeExact(
-                (Object) AS_SLICE.invokeExact(segment, offset, (long) length)));
+        ByteBuffer b = invoke(() ->
+                (ByteBuffer) AS_BYTE_BUFFER.invokeExact((Object) AS_SLICE.invokeExact(segment, offset, (long) length)));
         // A read-only mapping gives read-only buffers already; this keeps it so whatever happens.
         return b.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
     }

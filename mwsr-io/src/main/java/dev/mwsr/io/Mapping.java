@@ -54,12 +54,13 @@ final class Mapping {
             Class<?> segment = Class.forName("java.lang.foreign.MemorySegment");
             ofShared = lookup.findStatic(arena, "ofShared", MethodType.methodType(arena))
                     .asType(MethodType.methodType(Object.class));
-            map = lookup.findVirtual(FileChannel.class, "map", MethodType.methodType(segment,
-                            MapMode.class, long.class, long.class, arena))
-                    .asType(MethodType.methodType(Object.class, FileChannel.class, MapMode.class,
-                            long.class, long.class, Object.class));
-            asByteBuffer = lookup.findVirtual(segment, "asByteBuffer",
-                            MethodType.methodType(ByteBuffer.class))
+            map = lookup.findVirtual(
+                            FileChannel.class,
+                            "map",
+                            MethodType.methodType(segment, MapMode.class, long.class, long.class, arena))
+                    .asType(MethodType.methodType(
+                            Object.class, FileChannel.class, MapMode.class, long.class, long.class, Object.class));
+            asByteBuffer = lookup.findVirtual(segment, "asByteBuffer", MethodType.methodType(ByteBuffer.class))
                     .asType(MethodType.methodType(ByteBuffer.class, Object.class));
             close = lookup.findVirtual(arena, "close", MethodType.methodType(void.class))
                     .asType(MethodType.methodType(void.class, Object.class));
@@ -91,8 +92,7 @@ final class Mapping {
         }
         Object arena = invokeOfShared();
         try {
-            Object segment = (Object) MAP.invokeExact(channel, MapMode.READ_WRITE, position,
-                    (long) size, arena);
+            Object segment = (Object) MAP.invokeExact(channel, MapMode.READ_WRITE, position, (long) size, arena);
             return new Mapping(arena, (ByteBuffer) AS_BYTE_BUFFER.invokeExact(segment));
         } catch (Throwable t) {
             closeArena(arena, t);

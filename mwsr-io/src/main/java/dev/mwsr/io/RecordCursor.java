@@ -97,8 +97,10 @@ final class RecordCursor {
         int stored = window.getInt(at + 8);
         int computed = RecordFormat.maskedCrc(crc, crcView, at, 8);
         if (computed != stored) {
-            throw new CorruptRecordException(path, o, String.format(
-                    "length checksum mismatch (stored 0x%08x, computed 0x%08x)", stored, computed));
+            throw new CorruptRecordException(
+                    path,
+                    o,
+                    String.format("length checksum mismatch (stored 0x%08x, computed 0x%08x)", stored, computed));
         }
         if (left < FRAMING || Long.compareUnsigned(length, left - FRAMING) > 0) {
             return tear();
@@ -113,9 +115,12 @@ final class RecordCursor {
             stored = window.getInt(at + HEADER + len);
             computed = RecordFormat.maskedCrc(crc, crcView, at + HEADER, len);
             if (computed != stored) {
-                throw new CorruptRecordException(path, o, String.format(
-                        "payload checksum mismatch (stored 0x%08x, computed 0x%08x, length %d)",
-                        stored, computed, len));
+                throw new CorruptRecordException(
+                        path,
+                        o,
+                        String.format(
+                                "payload checksum mismatch (stored 0x%08x, computed 0x%08x, length %d)",
+                                stored, computed, len));
             }
             payloadAt = at + HEADER;
         } else {

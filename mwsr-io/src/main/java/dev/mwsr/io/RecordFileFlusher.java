@@ -72,8 +72,10 @@ final class RecordFileFlusher implements FileFlusher<ByteBuffer> {
         try {
             channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         } catch (IOException e) {
-            throw new UncheckedIOException(path + ": cannot open the record file for "
-                    + (append ? "append" : "writing") + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    path + ": cannot open the record file for " + (append ? "append" : "writing") + ": "
+                            + e.getMessage(),
+                    e);
         }
         return attach(path, channel, append, fsync, bufferSize);
     }
@@ -101,8 +103,10 @@ final class RecordFileFlusher implements FileFlusher<ByteBuffer> {
                 e.addSuppressed(suppressed);
             }
             if (e instanceof IOException io) {
-                throw new UncheckedIOException(path + ": cannot open the record file for "
-                        + (append ? "append" : "writing") + ": " + io.getMessage(), io);
+                throw new UncheckedIOException(
+                        path + ": cannot open the record file for " + (append ? "append" : "writing") + ": "
+                                + io.getMessage(),
+                        io);
             }
             throw (RuntimeException) e;
         }

@@ -20,8 +20,7 @@ final class RecordFormat {
 
     private static final int MASK_DELTA = 0xa282ead8;
 
-    private RecordFormat() {
-    }
+    private RecordFormat() {}
 
     /** TFRecord's checksum masking: rotate right by 15 bits, add a constant (mod 2^32). */
     static int mask(int crc) {

@@ -64,8 +64,7 @@ public final class RecordReader implements Iterable<ByteBuffer>, Closeable {
      * meets a corrupt record publishes nothing, so every later pass meets it again.
      */
 
-    private record Summary(long count, long validLength, boolean torn) {
-    }
+    private record Summary(long count, long validLength, boolean torn) {}
 
     private final Path path;
     private final long size;

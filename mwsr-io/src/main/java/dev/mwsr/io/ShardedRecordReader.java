@@ -132,13 +132,15 @@ public final class ShardedRecordReader implements Iterable<ByteBuffer>, Closeabl
      */
     public long count() throws IOException {
         try {
-            return shards.parallelStream().mapToLong(r -> {
-                try {
-                    return r.count();
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }).sum();
+            return shards.parallelStream()
+                    .mapToLong(r -> {
+                        try {
+                            return r.count();
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    })
+                    .sum();
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }

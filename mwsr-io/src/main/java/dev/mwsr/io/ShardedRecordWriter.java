@@ -69,10 +69,11 @@ public final class ShardedRecordWriter implements Closeable {
     private final AtomicInteger nextShard = new AtomicInteger();
     /** The calling thread's shard index; an Integer, so a stale entry pins no buffer. */
     private final ThreadLocal<Integer> shardOfThread;
+
     private volatile boolean closed;
 
-    private ShardedRecordWriter(Path dir, String name, List<Path> paths, List<FileFlusher<ByteBuffer>> files,
-            int capacity) {
+    private ShardedRecordWriter(
+            Path dir, String name, List<Path> paths, List<FileFlusher<ByteBuffer>> files, int capacity) {
         this.dir = dir;
         this.name = name;
         this.paths = List.copyOf(paths);
@@ -119,8 +120,8 @@ public final class ShardedRecordWriter implements Closeable {
      * @throws IllegalStateException if {@code dir} holds a shard set of that name with another count
      * @throws UncheckedIOException naming the file if the directory or a shard cannot be opened
      */
-    public static ShardedRecordWriter open(Path dir, String name, int shards, int capacity, boolean append,
-            boolean fsyncPerBatch) {
+    public static ShardedRecordWriter open(
+            Path dir, String name, int shards, int capacity, boolean append, boolean fsyncPerBatch) {
         Objects.requireNonNull(dir, "dir");
         Shards.checkName(name);
         if (shards < 1 || shards > Shards.MAX_SHARDS) {
@@ -146,7 +147,8 @@ public final class ShardedRecordWriter implements Closeable {
             for (int i = 0; i < shards; i++) {
                 Path p = dir.resolve(Shards.fileName(name, i, shards));
                 paths.add(p);
-                files.add(FileFlusher.records(p, FileFlusher.Options.DEFAULT.withAppend(append).withFsync(fsyncPerBatch)));
+                files.add(FileFlusher.records(
+                        p, FileFlusher.Options.DEFAULT.withAppend(append).withFsync(fsyncPerBatch)));
             }
         } catch (RuntimeException e) {
             for (FileFlusher<ByteBuffer> f : files) {

@@ -17,14 +17,13 @@ import java.util.regex.Pattern;
 final class Shards {
     static final int MAX_SHARDS = 99_999;
 
-    private Shards() {
-    }
+    private Shards() {}
 
     static String checkName(String name) {
         Objects.requireNonNull(name, "name");
         if (name.isEmpty() || name.indexOf('/') >= 0 || name.indexOf('\\') >= 0 || name.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("shard set name must be a plain, non-empty file name"
-                    + " (no separators), was \"" + name + "\"");
+            throw new IllegalArgumentException(
+                    "shard set name must be a plain, non-empty file name" + " (no separators), was \"" + name + "\"");
         }
         return name;
     }
@@ -71,8 +70,8 @@ final class Shards {
     static List<Path> complete(Path dir, String name) throws IOException {
         Map<Integer, List<Path>> sets = find(dir, name);
         if (sets.isEmpty()) {
-            throw new NoSuchFileException(dir.resolve(name + "-?????-of-?????").toString(), null,
-                    "no shard files of that name");
+            throw new NoSuchFileException(
+                    dir.resolve(name + "-?????-of-?????").toString(), null, "no shard files of that name");
         }
         if (sets.size() > 1) {
             throw new IOException(dir + ": several shard sets called " + name + " with different shard counts "
@@ -87,8 +86,13 @@ final class Shards {
             }
         }
         if (!missing.isEmpty()) {
-            throw new NoSuchFileException(dir.toString(), null, "shard set " + name + " is incomplete, missing "
-                    + (missing.size() > 5 ? missing.subList(0, 5) + " and " + (missing.size() - 5) + " more" : missing));
+            throw new NoSuchFileException(
+                    dir.toString(),
+                    null,
+                    "shard set " + name + " is incomplete, missing "
+                            + (missing.size() > 5
+                                    ? missing.subList(0, 5) + " and " + (missing.size() - 5) + " more"
+                                    : missing));
         }
         return List.copyOf(paths);
     }

@@ -130,8 +130,8 @@ class ByteChannelFlusherTest {
             flusher.accept(ByteBuffer.wrap("new\n".getBytes(UTF_8)));
         }
         assertEquals("old\nnew\n", Files.readString(file));
-        try (ByteChannelFlusher flusher = ByteChannelFlusher.toFile(file, ByteChannelFlusher.Option.TRUNCATE,
-                ByteChannelFlusher.Option.FSYNC)) {
+        try (ByteChannelFlusher flusher =
+                ByteChannelFlusher.toFile(file, ByteChannelFlusher.Option.TRUNCATE, ByteChannelFlusher.Option.FSYNC)) {
             ByteBuffer batch = ByteBuffer.wrap("only\n".getBytes(UTF_8));
             flusher.accept(batch);
             assertFalse(batch.hasRemaining());
@@ -165,8 +165,8 @@ class ByteChannelFlusherTest {
         StingyChannel channel = new StingyChannel(100);
         channel.fail = true;
         ByteChannelFlusher flusher = ByteChannelFlusher.to(channel);
-        UncheckedIOException direct = assertThrows(UncheckedIOException.class,
-                () -> flusher.accept(ByteBuffer.wrap(new byte[3])));
+        UncheckedIOException direct =
+                assertThrows(UncheckedIOException.class, () -> flusher.accept(ByteBuffer.wrap(new byte[3])));
         assertTrue(direct.getMessage().contains("stingy-channel-42"), direct.getMessage());
         assertTrue(direct.getMessage().contains("device unplugged"), direct.getMessage());
 
@@ -183,8 +183,8 @@ class ByteChannelFlusherTest {
         Path full = Path.of("/dev/full"); // Linux: every write fails with "No space left on device"
         assumeTrue(Files.isWritable(full), "needs /dev/full");
         try (ByteChannelFlusher flusher = ByteChannelFlusher.toFile(full)) {
-            UncheckedIOException e = assertThrows(UncheckedIOException.class,
-                    () -> flusher.accept(ByteBuffer.wrap(new byte[10])));
+            UncheckedIOException e =
+                    assertThrows(UncheckedIOException.class, () -> flusher.accept(ByteBuffer.wrap(new byte[10])));
             assertTrue(e.getMessage().contains("/dev/full"), e.getMessage());
         }
     }
@@ -195,8 +195,8 @@ class ByteChannelFlusherTest {
         IOException e = assertThrows(IOException.class, () -> ByteChannelFlusher.toFile(missing));
         assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
         assertThrows(NullPointerException.class, () -> ByteChannelFlusher.toFile(null));
-        assertThrows(NullPointerException.class,
-                () -> ByteChannelFlusher.toFile(missing, (ByteChannelFlusher.Option) null));
+        assertThrows(
+                NullPointerException.class, () -> ByteChannelFlusher.toFile(missing, (ByteChannelFlusher.Option) null));
         assertThrows(NullPointerException.class, () -> ByteChannelFlusher.to(null));
     }
 
@@ -206,8 +206,8 @@ class ByteChannelFlusherTest {
         ByteChannelFlusher flusher = ByteChannelFlusher.toFile(file);
         flusher.close();
         flusher.close();
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> flusher.accept(ByteBuffer.wrap(new byte[1])));
+        IllegalStateException e =
+                assertThrows(IllegalStateException.class, () -> flusher.accept(ByteBuffer.wrap(new byte[1])));
         assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
         assertEquals(0, Files.size(file));
     }

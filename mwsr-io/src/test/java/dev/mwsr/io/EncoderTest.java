@@ -34,8 +34,16 @@ class EncoderTest {
 
     @Test
     void utf8Lines_matchesStringGetBytes_includingReplacedLoneSurrogates() {
-        String[] samples = {"", "ascii", "caf\u00e9", "\uD83D\uDE00 smile", "lone \uD800 high",
-            "lone low \uDC00", "end high \uD83D", "\u4e2d\u6587".repeat(50)};
+        String[] samples = {
+            "",
+            "ascii",
+            "caf\u00e9",
+            "\uD83D\uDE00 smile",
+            "lone \uD800 high",
+            "lone low \uDC00",
+            "end high \uD83D",
+            "\u4e2d\u6587".repeat(50)
+        };
         for (String s : samples) {
             Collecting sink = new Collecting();
             Encoder.utf8Lines().encode(s, sink);

@@ -29,7 +29,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 class FileFlusherTest {
     /** Every text flusher kind, opened through the public factories. */
     enum Kind {
-        LINE, BLOCK, MMAP, APPEND_CLOSE;
+        LINE,
+        BLOCK,
+        MMAP,
+        APPEND_CLOSE;
 
         <T> FileFlusher<T> open(Path path, Encoder<? super T> encoder, FileFlusher.Options options) {
             return switch (this) {
@@ -89,8 +92,7 @@ class FileFlusherTest {
 
     @ParameterizedTest
     @EnumSource(Kind.class)
-    void roundTrip_fromSeveralThreads_exactContentPerThreadOrderAndLength(Kind kind)
-            throws Exception {
+    void roundTrip_fromSeveralThreads_exactContentPerThreadOrderAndLength(Kind kind) throws Exception {
         Path file = dir.resolve(kind + ".txt");
         int threads = 4;
         int perThread = 3000;
@@ -254,7 +256,8 @@ class FileFlusherTest {
         Path file = dir.resolve("bad");
         assertThrows(IllegalArgumentException.class, () -> FileFlusher.Options.DEFAULT.withBufferSize(10));
         assertThrows(NullPointerException.class, () -> FileFlusher.block(null));
-        assertThrows(NullPointerException.class,
+        assertThrows(
+                NullPointerException.class,
                 () -> FileFlusher.block(file, (Encoder<Object>) null, FileFlusher.Options.DEFAULT));
         assertThrows(NullPointerException.class, () -> FileFlusher.block(file, null));
     }
@@ -273,10 +276,8 @@ class FileFlusherTest {
 
     @ParameterizedTest
     @EnumSource(Kind.class)
-    void openAcceptCloseCycles_leakNoFileHandles_andAppendCloseHoldsNoneBetweenBatches(Kind kind)
-            throws IOException {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")),
-                "needs Linux /proc");
+    void openAcceptCloseCycles_leakNoFileHandles_andAppendCloseHoldsNoneBetweenBatches(Kind kind) throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")), "needs Linux /proc");
         Path file = dir.resolve(kind + ".fds");
         long before = openFiles();
         for (int i = 0; i < 200; i++) {

@@ -13,8 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The promises only {@code FileFlusher.mmap} makes: allocation, truncation, crash recovery, release. */
 class MappedFlusherTest {
-    private static final FileFlusher.Options WINDOW_64K =
-            FileFlusher.Options.DEFAULT.withBufferSize(64 * 1024);
+    private static final FileFlusher.Options WINDOW_64K = FileFlusher.Options.DEFAULT.withBufferSize(64 * 1024);
 
     @TempDir
     Path dir;
@@ -69,10 +68,9 @@ class MappedFlusherTest {
 
     @Test
     void aThousandOpenCloseCycles_leakNoMappingsAndNoFileHandles() throws IOException {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")),
-                "needs Linux /proc");
-        org.junit.jupiter.api.Assumptions.assumeTrue(Mapping.DETERMINISTIC,
-                "on Java 21 the GC unmaps, so mappings are not released at close");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")), "needs Linux /proc");
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                Mapping.DETERMINISTIC, "on Java 21 the GC unmaps, so mappings are not released at close");
         Path file = dir.resolve("loop.txt");
         cycle(file, 50); // warm up: class loading, JIT, lazily opened JDK files
         long fds = count(Path.of("/proc/self/fd"));

@@ -28,24 +28,25 @@ class ReadmeExampleTest {
         Path appLog = dir.resolve("app.log");
 
         try (AsyncBuffer<String> events = new AsyncBuffer<>(128, batch -> {
-                for (String e : batch) out.println(e); // one call at a time, at most 128 items
-            })) {
+            for (String e : batch) out.println(e); // one call at a time, at most 128 items
+        })) {
             events.write("user 42 logged in");
             events.writeV("GROUP 2", "  body line 1", "  body line 2");
             events.flush();
         }
 
         try (FileFlusher<CharSequence> file = FileFlusher.block(appLog);
-             AsyncBuffer<String> log = new AsyncBuffer<>(1024, file)) {
+                AsyncBuffer<String> log = new AsyncBuffer<>(1024, file)) {
             log.write("hello");
         }
 
         try (FileFlusher<CharSequence> file = FileFlusher.line(appLog);
-             Buffer<StringBuilder> log = new Buffer<>(256, file)) {
+                Buffer<StringBuilder> log = new Buffer<>(256, file)) {
             log.write(new StringBuilder("world"));
         }
 
-        assertEquals("user 42 logged in\nGROUP 2\n  body line 1\n  body line 2\n",
+        assertEquals(
+                "user 42 logged in\nGROUP 2\n  body line 1\n  body line 2\n",
                 captured.toString(StandardCharsets.UTF_8).replace(System.lineSeparator(), "\n"));
         assertEquals(List.of("hello", "world"), Files.readAllLines(appLog));
     }

@@ -54,7 +54,8 @@ class RecordFileFlusherTest {
         // Two independent routes: the test's own encoder, and bytes computed outside Java
         // (a Python bitwise CRC-32C) and pasted here.
         assertArrayEquals(TfRecordFiles.encode(payloads("hello")), actual);
-        assertEquals("0500000000000000eab2043e68656c6c6fbb1f1c19", HexFormat.of().formatHex(actual));
+        assertEquals(
+                "0500000000000000eab2043e68656c6c6fbb1f1c19", HexFormat.of().formatHex(actual));
     }
 
     @Test
@@ -70,7 +71,8 @@ class RecordFileFlusherTest {
     void payloadIsPositionToLimit_andCallersBufferIsLeftUnchanged() throws IOException {
         Path file = dir.resolve("slices");
         ByteBuffer heap = ByteBuffer.wrap(utf8("xxHEAPyy")).position(2).limit(6);
-        ByteBuffer direct = ByteBuffer.allocateDirect(16).put(utf8("..DIRECT")).flip().position(2);
+        ByteBuffer direct =
+                ByteBuffer.allocateDirect(16).put(utf8("..DIRECT")).flip().position(2);
         ByteBuffer readOnly = ByteBuffer.wrap(utf8("read-only")).asReadOnlyBuffer();
         try (FileFlusher<ByteBuffer> f = FileFlusher.records(file)) {
             f.accept(List.of(heap, direct, readOnly));
@@ -81,7 +83,9 @@ class RecordFileFlusherTest {
         assertEquals(8, direct.limit());
         assertEquals(0, readOnly.position());
         List<byte[]> back = TfRecordFiles.parse(Files.readAllBytes(file));
-        assertEquals(List.of("HEAP", "DIRECT", "read-only"), back.stream().map(String::new).toList());
+        assertEquals(
+                List.of("HEAP", "DIRECT", "read-only"),
+                back.stream().map(String::new).toList());
     }
 
     @Test
@@ -97,7 +101,9 @@ class RecordFileFlusherTest {
         }
         try (RecordFileFlusher f = RecordFileFlusher.open(file, true, false, 64)) {
             f.accept(expected.subList(0, 7).stream().map(ByteBuffer::wrap).toList());
-            f.accept(expected.subList(7, expected.size()).stream().map(ByteBuffer::wrap).toList());
+            f.accept(expected.subList(7, expected.size()).stream()
+                    .map(ByteBuffer::wrap)
+                    .toList());
             ByteBuffer offset = ByteBuffer.wrap(new byte[300]).position(100);
             f.accept(List.of(offset));
             assertEquals(100, offset.position());
@@ -159,7 +165,8 @@ class RecordFileFlusherTest {
             write(f, "c");
         }
         assertEquals(List.of("a", "b", "c"), texts(file));
-        try (FileFlusher<ByteBuffer> f = FileFlusher.records(file, FileFlusher.Options.DEFAULT.truncate().withFsync(true))) {
+        try (FileFlusher<ByteBuffer> f =
+                FileFlusher.records(file, FileFlusher.Options.DEFAULT.truncate().withFsync(true))) {
             write(f, "d");
         }
         assertEquals(List.of("d"), texts(file));
@@ -218,8 +225,8 @@ class RecordFileFlusherTest {
     }
 
     private RecordFileFlusher failing(Path file, FailingChannel[] out) throws IOException {
-        FailingChannel channel = new FailingChannel(
-                FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE), 7);
+        FailingChannel channel =
+                new FailingChannel(FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE), 7);
         out[0] = channel;
         return RecordFileFlusher.attach(file, channel, true, false, 64);
     }
@@ -301,6 +308,8 @@ class RecordFileFlusherTest {
     }
 
     private static List<String> texts(Path file) throws IOException {
-        return TfRecordFiles.parse(Files.readAllBytes(file)).stream().map(String::new).toList();
+        return TfRecordFiles.parse(Files.readAllBytes(file)).stream()
+                .map(String::new)
+                .toList();
     }
 }

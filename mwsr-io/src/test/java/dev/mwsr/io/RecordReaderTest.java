@@ -140,7 +140,9 @@ class RecordReaderTest {
             assertEquals(threads * perThread, reader.count());
         }
         assertArrayEquals(new int[] {perThread, perThread, perThread, perThread}, next);
-        assertEquals(threads * perThread, TfRecordFiles.parse(Files.readAllBytes(path)).size());
+        assertEquals(
+                threads * perThread,
+                TfRecordFiles.parse(Files.readAllBytes(path)).size());
     }
 
     @ParameterizedTest
@@ -231,7 +233,9 @@ class RecordReaderTest {
             Iterator<ByteBuffer> it = reader.iterator();
             assertEquals("one", TfRecordFiles.utf8(it.next()));
             UncheckedIOException e = assertThrows(UncheckedIOException.class, it::hasNext);
-            assertEquals(19, assertInstanceOf(CorruptRecordException.class, e.getCause()).offset());
+            assertEquals(
+                    19,
+                    assertInstanceOf(CorruptRecordException.class, e.getCause()).offset());
         }
     }
 
@@ -306,7 +310,8 @@ class RecordReaderTest {
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try (RecordReader reader = RecordReader.open(path)) {
             List<Callable<List<byte[]>>> tasks = IntStream.range(0, 4)
-                    .<Callable<List<byte[]>>>mapToObj(i -> () -> readAll(reader)).toList();
+                    .<Callable<List<byte[]>>>mapToObj(i -> () -> readAll(reader))
+                    .toList();
             for (Future<List<byte[]>> f : pool.invokeAll(tasks)) {
                 assertSame(payloads, f.get());
             }
@@ -329,10 +334,17 @@ class RecordReaderTest {
             for (long at : new long[] {0, 16 + big}) {
                 byte[] length = new byte[8];
                 ByteBuffer.wrap(length).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(0, big);
-                ByteBuffer header = ByteBuffer.allocate(12).order(java.nio.ByteOrder.LITTLE_ENDIAN)
-                        .put(length).putInt(TfRecordFiles.masked(length)).flip();
+                ByteBuffer header = ByteBuffer.allocate(12)
+                        .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                        .put(length)
+                        .putInt(TfRecordFiles.masked(length))
+                        .flip();
                 ch.write(header, at);
-                ch.write(ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0, bigCrc), at + 12 + big);
+                ch.write(
+                        ByteBuffer.allocate(4)
+                                .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                                .putInt(0, bigCrc),
+                        at + 12 + big);
             }
             ch.write(ByteBuffer.wrap(TfRecordFiles.encode(List.of(utf8("beyond 2 GiB")))), smallStart);
         }
@@ -358,7 +370,9 @@ class RecordReaderTest {
             ch.write(ByteBuffer.wrap(new byte[] {1}), appendedStart + 3); // its length field
         }
         UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> FileFlusher.records(path));
-        assertEquals(appendedStart, assertInstanceOf(CorruptRecordException.class, e.getCause()).offset(),
+        assertEquals(
+                appendedStart,
+                assertInstanceOf(CorruptRecordException.class, e.getCause()).offset(),
                 "an offset past 2 GiB, not wrapped to an int");
     }
 

@@ -49,9 +49,7 @@ class ShardedRecordReaderTest {
             assertEquals(threads * perThread, sequential.size());
             assertEquals(expected, Set.copyOf(sequential));
 
-            List<String> parallel = in.stream()
-                    .map(TfRecordFiles::utf8)
-                    .collect(Collectors.toList());
+            List<String> parallel = in.stream().map(TfRecordFiles::utf8).collect(Collectors.toList());
             assertEquals(threads * perThread, parallel.size());
             assertEquals(expected, Set.copyOf(parallel));
             assertTrue(in.stream().isParallel());
@@ -86,7 +84,8 @@ class ShardedRecordReaderTest {
         bad[18 + 12] ^= 1;
         Path corrupt = Files.write(dir.resolve("c-00001-of-00002"), bad);
         try (ShardedRecordReader in = ShardedRecordReader.open(dir, "c")) {
-            UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> in.stream().count());
+            UncheckedIOException e =
+                    assertThrows(UncheckedIOException.class, () -> in.stream().count());
             CorruptRecordException c = assertInstanceOf(CorruptRecordException.class, e.getCause());
             assertEquals(corrupt, c.path());
             assertEquals(18, c.offset());

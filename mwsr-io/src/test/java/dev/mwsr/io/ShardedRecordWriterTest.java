@@ -38,7 +38,8 @@ class ShardedRecordWriterTest {
                 }
                 for (int i = 0; i < perThread; i++) {
                     if (i % 100 == 98 && i + 1 < perThread) {
-                        out.writeV(List.of(ByteBuffer.wrap(utf8(id + ":" + i)), ByteBuffer.wrap(utf8(id + ":" + (i + 1)))));
+                        out.writeV(List.of(
+                                ByteBuffer.wrap(utf8(id + ":" + i)), ByteBuffer.wrap(utf8(id + ":" + (i + 1)))));
                         i++;
                     } else {
                         out.write(ByteBuffer.wrap(utf8(id + ":" + i)));
@@ -55,8 +56,13 @@ class ShardedRecordWriterTest {
     @Test
     void shardsAreNamedNameIndexOfCount() throws IOException {
         try (ShardedRecordWriter out = ShardedRecordWriter.open(dir.resolve("sub"), "events", 4)) {
-            assertEquals(List.of("events-00000-of-00004", "events-00001-of-00004", "events-00002-of-00004",
-                    "events-00003-of-00004"), out.paths().stream().map(p -> p.getFileName().toString()).toList());
+            assertEquals(
+                    List.of(
+                            "events-00000-of-00004",
+                            "events-00001-of-00004",
+                            "events-00002-of-00004",
+                            "events-00003-of-00004"),
+                    out.paths().stream().map(p -> p.getFileName().toString()).toList());
         }
         try (Stream<Path> files = Files.list(dir.resolve("sub"))) {
             assertEquals(4, files.count());
@@ -101,8 +107,11 @@ class ShardedRecordWriterTest {
             out.write(ByteBuffer.wrap(utf8("now")));
             assertEquals(0, Files.size(out.paths().get(0)), "held in the buffer");
             out.flush();
-            assertEquals(List.of("now"), TfRecordFiles.parse(Files.readAllBytes(out.paths().get(0)))
-                    .stream().map(String::new).toList());
+            assertEquals(
+                    List.of("now"),
+                    TfRecordFiles.parse(Files.readAllBytes(out.paths().get(0))).stream()
+                            .map(String::new)
+                            .toList());
         }
     }
 
@@ -125,7 +134,8 @@ class ShardedRecordWriterTest {
     @Test
     void anotherShardCountOfTheSameName_isRefusedBeforeAnythingIsCreated() throws IOException {
         ShardedRecordWriter.open(dir, "s", 2).close();
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ShardedRecordWriter.open(dir, "s", 3));
+        IllegalStateException e =
+                assertThrows(IllegalStateException.class, () -> ShardedRecordWriter.open(dir, "s", 3));
         assertTrue(e.getMessage().contains("2 shards"), e.getMessage());
         assertFalse(Files.exists(dir.resolve("s-00000-of-00003")));
     }

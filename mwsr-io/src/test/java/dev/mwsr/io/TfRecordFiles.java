@@ -16,8 +16,7 @@ import java.util.List;
  * rather than sharing its mistakes.
  */
 public final class TfRecordFiles {
-    private TfRecordFiles() {
-    }
+    private TfRecordFiles() {}
 
     /** CRC-32C (Castagnoli), bit by bit, reflected polynomial 0x82F63B78. */
     public static int crc32c(byte[] b, int off, int len) {

@@ -72,18 +72,25 @@ final class BenchCommand {
         }
     }
 
-    private static int bench(BenchOptions o, Path file, PrintStream out, PrintStream err)
-            throws IOException {
+    private static int bench(BenchOptions o, Path file, PrintStream out, PrintStream err) throws IOException {
         LatencyHistogram latency = new LatencyHistogram();
         Metrics lines;
         long elapsed;
         String footnote;
         try (BenchRoute route = o.bytesRoute() ? BytesRoute.open(o, file) : ItemsRoute.open(o, file)) {
-            out.printf(Locale.ROOT, "mwsr bench: %d threads, %,d lines of %d B, route %s%s%n"
-                    + "  %s%n  file %s%n", o.threads(), o.items(), o.lineBytes(), o.route(),
-                    o.fsync() ? ", fsync" : "", route.describe(), file);
-            Progress progress = Progress.startIf(o.progress() && Progress.onTerminal(), err,
-                    o.items(), () -> route.metrics().written());
+            out.printf(
+                    Locale.ROOT,
+                    "mwsr bench: %d threads, %,d lines of %d B, route %s%s%n" + "  %s%n  file %s%n",
+                    o.threads(),
+                    o.items(),
+                    o.lineBytes(),
+                    o.route(),
+                    o.fsync() ? ", fsync" : "",
+                    route.describe(),
+                    file);
+            Progress progress =
+                    Progress.startIf(o.progress() && Progress.onTerminal(), err, o.items(), () -> route.metrics()
+                            .written());
             long start = System.nanoTime();
             try {
                 write(o, route, latency);
@@ -104,8 +111,12 @@ final class BenchCommand {
             err.println("bench: verification failed: " + check.problem());
             return 1;
         }
-        out.printf(Locale.ROOT, "verify: ok: %,d lines, %,d bytes (= file size %,d), order per"
-                + " thread ok, no padding%n%n", check.lines(), check.bytes(), size);
+        out.printf(
+                Locale.ROOT,
+                "verify: ok: %,d lines, %,d bytes (= file size %,d), order per" + " thread ok, no padding%n%n",
+                check.lines(),
+                check.bytes(),
+                size);
         table(out, o, lines, elapsed, size, latency, footnote);
         return 0;
     }
@@ -163,8 +174,14 @@ final class BenchCommand {
         }
     }
 
-    private static void table(PrintStream out, BenchOptions o, Metrics m, long elapsedNanos,
-            long bytes, LatencyHistogram latency, String timedCall) {
+    private static void table(
+            PrintStream out,
+            BenchOptions o,
+            Metrics m,
+            long elapsedNanos,
+            long bytes,
+            LatencyHistogram latency,
+            String timedCall) {
         double seconds = elapsedNanos / 1e9;
         double meanLines = m.batches() == 0 ? 0.0 : (double) m.written() / m.batches();
         String[][] rows = {
@@ -186,7 +203,12 @@ final class BenchCommand {
         for (String[] r : rows) {
             out.printf(Locale.ROOT, "| %-16s | %16s |%n", r[0], r[1]);
         }
-        out.printf(Locale.ROOT, "(route %s, %d threads; a batch is one flusher call; latency = time"
-                + " inside %s, 3%% bucket precision)%n", o.route(), o.threads(), timedCall);
+        out.printf(
+                Locale.ROOT,
+                "(route %s, %d threads; a batch is one flusher call; latency = time"
+                        + " inside %s, 3%% bucket precision)%n",
+                o.route(),
+                o.threads(),
+                timedCall);
     }
 }

@@ -85,9 +85,23 @@ record BenchOptions(
             given.add(a);
             switch (a) {
                 case "--help", "-h" -> {
-                    return new BenchOptions(threads, items, lineBytes, route, flusher, mode,
-                            Duration.ofMillis(intervalMs), capacity, maxBatch, bufferSize, heap,
-                            fsync, file, keep, progress, true);
+                    return new BenchOptions(
+                            threads,
+                            items,
+                            lineBytes,
+                            route,
+                            flusher,
+                            mode,
+                            Duration.ofMillis(intervalMs),
+                            capacity,
+                            maxBatch,
+                            bufferSize,
+                            heap,
+                            fsync,
+                            file,
+                            keep,
+                            progress,
+                            true);
                 }
                 case "--route" -> route = oneOf(args, ++i, a, "items", "bytes");
                 case "--threads" -> threads = (int) number(args, ++i, a, 1, 1024);
@@ -113,15 +127,29 @@ record BenchOptions(
         boolean bytes = route.equals("bytes");
         onlyFor(given, bytes ? "items" : "bytes", bytes ? ITEMS_ONLY : BYTES_ONLY);
         if (!bytes && capacity > 1 << 26) {
-            throw new UsageException("--capacity of the items route must be at most " + (1 << 26)
-                    + " lines, got " + capacity);
+            throw new UsageException(
+                    "--capacity of the items route must be at most " + (1 << 26) + " lines, got " + capacity);
         }
         if (capacity == 0) {
             capacity = bytes ? 1 << 20 : 8192;
         }
-        return new BenchOptions(threads, items, lineBytes, route, flusher, mode,
-                Duration.ofMillis(intervalMs), capacity, maxBatch == 0 ? capacity : maxBatch,
-                bufferSize, heap, fsync, file, keep, progress, false);
+        return new BenchOptions(
+                threads,
+                items,
+                lineBytes,
+                route,
+                flusher,
+                mode,
+                Duration.ofMillis(intervalMs),
+                capacity,
+                maxBatch == 0 ? capacity : maxBatch,
+                bufferSize,
+                heap,
+                fsync,
+                file,
+                keep,
+                progress,
+                false);
     }
 
     private static final List<String> ITEMS_ONLY =
@@ -129,12 +157,11 @@ record BenchOptions(
     private static final List<String> BYTES_ONLY = List.of("--heap");
 
     /** Refuses an option of the other route rather than ignoring it silently. */
-    private static void onlyFor(Set<String> given, String otherRoute, List<String> otherOptions)
-            throws UsageException {
+    private static void onlyFor(Set<String> given, String otherRoute, List<String> otherOptions) throws UsageException {
         for (String option : otherOptions) {
             if (given.contains(option)) {
-                throw new UsageException(option + " applies to --route " + otherRoute
-                        + " only; drop it or add --route " + otherRoute);
+                throw new UsageException(
+                        option + " applies to --route " + otherRoute + " only; drop it or add --route " + otherRoute);
             }
         }
     }
@@ -150,8 +177,7 @@ record BenchOptions(
         return args[i];
     }
 
-    private static long number(String[] args, int i, String option, long min, long max)
-            throws UsageException {
+    private static long number(String[] args, int i, String option, long min, long max) throws UsageException {
         String v = value(args, i, option).replace("_", "");
         long n;
         try {
@@ -165,16 +191,14 @@ record BenchOptions(
         return n;
     }
 
-    private static String oneOf(String[] args, int i, String option, String... allowed)
-            throws UsageException {
+    private static String oneOf(String[] args, int i, String option, String... allowed) throws UsageException {
         String v = value(args, i, option);
         for (String a : allowed) {
             if (a.toLowerCase(Locale.ROOT).equals(v.toLowerCase(Locale.ROOT))) {
                 return a;
             }
         }
-        throw new UsageException(option + " must be one of " + String.join(", ", allowed)
-                + ", got '" + v + "'");
+        throw new UsageException(option + " must be one of " + String.join(", ", allowed) + ", got '" + v + "'");
     }
 
     /** Lines written by thread {@code t}: the total spread evenly, the first threads take the rest. */

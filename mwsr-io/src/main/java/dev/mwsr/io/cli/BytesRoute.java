@@ -30,8 +30,7 @@ final class BytesRoute extends BenchRoute {
 
     static BytesRoute open(BenchOptions o, Path file) throws IOException {
         ByteChannelFlusher flusher = o.fsync()
-                ? ByteChannelFlusher.toFile(file, ByteChannelFlusher.Option.TRUNCATE,
-                        ByteChannelFlusher.Option.FSYNC)
+                ? ByteChannelFlusher.toFile(file, ByteChannelFlusher.Option.TRUNCATE, ByteChannelFlusher.Option.FSYNC)
                 : ByteChannelFlusher.toFile(file, ByteChannelFlusher.Option.TRUNCATE);
         try {
             return new BytesRoute(o, flusher, new ByteBatchBuffer(o.capacity(), !o.heap(), flusher));
@@ -43,8 +42,11 @@ final class BytesRoute extends BenchRoute {
 
     @Override
     String describe() {
-        return String.format(Locale.ROOT, "ByteBatchBuffer (2 %s regions of %,d B) ->"
-                + " ByteChannelFlusher", options.heap() ? "heap" : "direct", options.capacity());
+        return String.format(
+                Locale.ROOT,
+                "ByteBatchBuffer (2 %s regions of %,d B) ->" + " ByteChannelFlusher",
+                options.heap() ? "heap" : "direct",
+                options.capacity());
     }
 
     @Override
@@ -67,8 +69,7 @@ final class BytesRoute extends BenchRoute {
     Metrics metrics() {
         Metrics m = buffer.metrics();
         long b = options.lineBytes();
-        return new Metrics(m.enqueued() / b, m.written() / b, m.dropped(), m.pending() / b,
-                m.batches(), m.failures());
+        return new Metrics(m.enqueued() / b, m.written() / b, m.dropped(), m.pending() / b, m.batches(), m.failures());
     }
 
     @Override

@@ -20,14 +20,17 @@ final class ItemsRoute extends BenchRoute {
     }
 
     static ItemsRoute open(BenchOptions o, Path file) throws IOException {
-        FileFlusher.Options options = FileFlusher.Options.DEFAULT.truncate()
-                .withBufferSize(o.bufferSize()).withFsync(o.fsync());
-        FileFlusher<CharSequence> flusher = switch (o.flusher()) {
-            case "line" -> FileFlusher.line(file, options);
-            case "mmap" -> FileFlusher.mmap(file, options);
-            case "appendClose" -> FileFlusher.appendClose(file, options);
-            default -> FileFlusher.block(file, options);
-        };
+        FileFlusher.Options options = FileFlusher.Options.DEFAULT
+                .truncate()
+                .withBufferSize(o.bufferSize())
+                .withFsync(o.fsync());
+        FileFlusher<CharSequence> flusher =
+                switch (o.flusher()) {
+                    case "line" -> FileFlusher.line(file, options);
+                    case "mmap" -> FileFlusher.mmap(file, options);
+                    case "appendClose" -> FileFlusher.appendClose(file, options);
+                    default -> FileFlusher.block(file, options);
+                };
         try {
             AsyncBuffer.Builder<String> builder = AsyncBuffer.<String>builder(flusher)
                     .capacity(o.capacity())
@@ -46,8 +49,12 @@ final class ItemsRoute extends BenchRoute {
 
     @Override
     String describe() {
-        return String.format(Locale.ROOT, "AsyncBuffer -> %s flusher, mode %s, capacity %d lines,"
-                + " max batch %d lines", options.flusher(), options.mode(), options.capacity(),
+        return String.format(
+                Locale.ROOT,
+                "AsyncBuffer -> %s flusher, mode %s, capacity %d lines," + " max batch %d lines",
+                options.flusher(),
+                options.mode(),
+                options.capacity(),
                 options.maxBatch());
     }
 

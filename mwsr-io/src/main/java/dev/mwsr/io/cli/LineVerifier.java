@@ -71,16 +71,19 @@ final class LineVerifier {
                     byte b = chunk.get();
                     if (b != '\n') {
                         if (length == line.length) {
-                            return new Result(lines, offset, "line " + (lines + 1) + " at offset "
-                                    + offset + " is longer than " + line.length + " bytes");
+                            return new Result(
+                                    lines,
+                                    offset,
+                                    "line " + (lines + 1) + " at offset " + offset + " is longer than " + line.length
+                                            + " bytes");
                         }
                         line[length++] = b;
                         continue;
                     }
                     String problem = check(line, length, next, perThread, lineBytes);
                     if (problem != null) {
-                        return new Result(lines, offset, "line " + (lines + 1) + " at offset "
-                                + offset + ": " + problem);
+                        return new Result(
+                                lines, offset, "line " + (lines + 1) + " at offset " + offset + ": " + problem);
                     }
                     lines++;
                     offset += length + 1;
@@ -89,21 +92,22 @@ final class LineVerifier {
             }
         }
         if (length > 0) {
-            return new Result(lines, offset, "the file ends with " + length
-                    + " bytes after the last line break (torn line or padding)");
+            return new Result(
+                    lines,
+                    offset,
+                    "the file ends with " + length + " bytes after the last line break (torn line or padding)");
         }
         for (int t = 0; t < threads; t++) {
             if (next[t] != perThread[t]) {
-                return new Result(lines, offset, "thread " + t + " has " + next[t]
-                        + " lines, expected " + perThread[t]);
+                return new Result(
+                        lines, offset, "thread " + t + " has " + next[t] + " lines, expected " + perThread[t]);
             }
         }
         return new Result(lines, offset, null);
     }
 
     /** Null if {@code line[0, length)} is the next line of its thread, else what is wrong. */
-    private static String check(byte[] line, int length, long[] next, long[] perThread,
-            int lineBytes) {
+    private static String check(byte[] line, int length, long[] next, long[] perThread, int lineBytes) {
         if (length != lineBytes - 1) {
             return "length " + (length + 1) + ", expected " + lineBytes;
         }

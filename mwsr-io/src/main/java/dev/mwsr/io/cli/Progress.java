@@ -68,8 +68,8 @@ final class Progress implements AutoCloseable {
     private void draw() {
         long d = Math.min(done.getAsLong(), total);
         int filled = total == 0 ? WIDTH : (int) (d * WIDTH / total);
-        out.print("\r[" + "#".repeat(filled) + ".".repeat(WIDTH - filled) + "] "
-                + (total == 0 ? 100 : d * 100 / total) + "% " + d + "/" + total + " lines written");
+        out.print("\r[" + "#".repeat(filled) + ".".repeat(WIDTH - filled) + "] " + (total == 0 ? 100 : d * 100 / total)
+                + "% " + d + "/" + total + " lines written");
         out.flush();
     }
 

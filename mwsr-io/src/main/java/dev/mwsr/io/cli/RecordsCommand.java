@@ -42,8 +42,7 @@ public final class RecordsCommand {
             Exit status: 0 ok, 1 corrupt record (or torn tail, for verify), 2 usage or I/O error.
             """;
 
-    private RecordsCommand() {
-    }
+    private RecordsCommand() {}
 
     /**
      * Runs the command.
@@ -119,13 +118,17 @@ public final class RecordsCommand {
             }
             return paths;
         } catch (NoSuchFileException e) {
-            throw new NoSuchFileException(arg.toString(), null, "no such file or shard set" + (e.getReason() == null
-                    || e.getReason().equals("no shard files of that name") ? "" : " (" + e.getReason() + ")"));
+            throw new NoSuchFileException(
+                    arg.toString(),
+                    null,
+                    "no such file or shard set"
+                            + (e.getReason() == null || e.getReason().equals("no shard files of that name")
+                                    ? ""
+                                    : " (" + e.getReason() + ")"));
         }
     }
 
-    private record Result(int status, long count) {
-    }
+    private record Result(int status, long count) {}
 
     private static Result inspect(String command, Path path, PrintStream out, PrintStream err) {
         long count = 0;
@@ -156,8 +159,7 @@ public final class RecordsCommand {
                         out.println("OK " + path + ": " + count + " records, " + reader.validLength() + " bytes");
                     }
                 }
-                default -> {
-                }
+                default -> {}
             }
             return new Result(status, count);
         } catch (UncheckedIOException e) {
@@ -203,10 +205,12 @@ public final class RecordsCommand {
     private static String text(ByteBuffer bytes) {
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder()
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(bytes).toString();
+                    .decode(bytes)
+                    .toString();
         } catch (CharacterCodingException e) {
             return null;
         }

@@ -54,8 +54,7 @@ class LineVerifierTest {
         for (long seq : new long[] {0, 9, 10, 99_999, 1_000_000_000_000L, 7, Long.MAX_VALUE / 2}) {
             for (int thread : new int[] {0, 1023, 3}) {
                 LineVerifier.encode(thread, seq, into);
-                assertEquals(l(thread, seq), new String(into, StandardCharsets.ISO_8859_1),
-                        thread + " " + seq);
+                assertEquals(l(thread, seq), new String(into, StandardCharsets.ISO_8859_1), thread + " " + seq);
                 assertTrue(l(thread, seq).startsWith(thread + " " + seq + " x"));
             }
         }

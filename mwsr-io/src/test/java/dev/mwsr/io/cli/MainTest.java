@@ -27,7 +27,9 @@ class MainTest {
     private final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
 
     private int run(String... args) {
-        return Main.run(args, new PrintStream(outBytes, true, StandardCharsets.UTF_8),
+        return Main.run(
+                args,
+                new PrintStream(outBytes, true, StandardCharsets.UTF_8),
                 new PrintStream(errBytes, true, StandardCharsets.UTF_8));
     }
 
@@ -43,22 +45,48 @@ class MainTest {
     @ValueSource(strings = {"line", "block", "mmap", "appendClose"})
     void bench_writesVerifiesAndPrintsTheTable_exit0(String flusher) throws Exception {
         Path file = dir.resolve(flusher + ".txt");
-        int code = run("bench", "--threads", "3", "--items", "20001", "--line-bytes", "48",
-                "--flusher", flusher, "--capacity", "256", "--buffer-size", "4096",
-                "--file", file.toString(), "--no-progress");
+        int code = run(
+                "bench",
+                "--threads",
+                "3",
+                "--items",
+                "20001",
+                "--line-bytes",
+                "48",
+                "--flusher",
+                flusher,
+                "--capacity",
+                "256",
+                "--buffer-size",
+                "4096",
+                "--file",
+                file.toString(),
+                "--no-progress");
         assertEquals(0, code, err());
         String out = out();
         assertTrue(out.contains("verify: ok: 20,001 lines, 960,048 bytes"), out);
         assertTableRows(out);
         assertEquals(20001L * 48, Files.size(file), "--file is kept");
-        assertEquals(LineVerifier.line(2, 6666, 48), Files.readAllLines(file).stream()
-                .filter(l -> l.startsWith("2 6666 ")).findFirst().orElseThrow());
+        assertEquals(
+                LineVerifier.line(2, 6666, 48),
+                Files.readAllLines(file).stream()
+                        .filter(l -> l.startsWith("2 6666 "))
+                        .findFirst()
+                        .orElseThrow());
         assertEquals("", err(), "no progress bar when not on a terminal");
     }
 
     private static void assertTableRows(String out) {
-        for (String row : new String[] {"items/s", "MB/s", "batches", "mean batch lines",
-            "mean batch bytes", "write p50 ns", "write p99 ns", "write p999 ns"}) {
+        for (String row : new String[] {
+            "items/s",
+            "MB/s",
+            "batches",
+            "mean batch lines",
+            "mean batch bytes",
+            "write p50 ns",
+            "write p99 ns",
+            "write p999 ns"
+        }) {
             assertTrue(out.contains("| " + row + " "), row + " missing in\n" + out);
         }
     }
@@ -74,8 +102,22 @@ class MainTest {
     @ValueSource(strings = {"direct", "heap"})
     void bench_bytesRoute_writesVerifiesAndPrintsTheTable_exit0(String regions) throws Exception {
         Path file = dir.resolve(regions + ".txt");
-        String[] args = {"bench", "--route", "bytes", "--threads", "3", "--items", "20001",
-            "--line-bytes", "48", "--capacity", "4096", "--file", file.toString(), "--no-progress"};
+        String[] args = {
+            "bench",
+            "--route",
+            "bytes",
+            "--threads",
+            "3",
+            "--items",
+            "20001",
+            "--line-bytes",
+            "48",
+            "--capacity",
+            "4096",
+            "--file",
+            file.toString(),
+            "--no-progress"
+        };
         if (regions.equals("heap")) {
             args = Arrays.copyOf(args, args.length + 1);
             args[args.length - 1] = "--heap";
@@ -93,15 +135,30 @@ class MainTest {
         assertTrue(row(out, "mean batch bytes") <= 4096, out);
         assertEquals(row(out, "mean batch lines") * 48, row(out, "mean batch bytes"), 48, out);
         assertEquals(20001L * 48, Files.size(file), "--file is kept");
-        assertEquals(LineVerifier.line(2, 6666, 48), Files.readAllLines(file).stream()
-                .filter(l -> l.startsWith("2 6666 ")).findFirst().orElseThrow());
+        assertEquals(
+                LineVerifier.line(2, 6666, 48),
+                Files.readAllLines(file).stream()
+                        .filter(l -> l.startsWith("2 6666 "))
+                        .findFirst()
+                        .orElseThrow());
         assertEquals("", err(), "no progress bar when not on a terminal");
     }
 
     @Test
     void bench_bytesRoute_linesLargerThanARegion_eachIsItsOwnBatch() {
-        int code = run("bench", "--route", "bytes", "--threads", "2", "--items", "301",
-                "--line-bytes", "100", "--capacity", "64", "--no-progress");
+        int code = run(
+                "bench",
+                "--route",
+                "bytes",
+                "--threads",
+                "2",
+                "--items",
+                "301",
+                "--line-bytes",
+                "100",
+                "--capacity",
+                "64",
+                "--no-progress");
         assertEquals(0, code, err());
         assertTrue(out().contains("verify: ok: 301 lines, 30,100 bytes"), out());
         assertEquals(301, row(out(), "batches"), out());
@@ -111,8 +168,10 @@ class MainTest {
     @Test
     void bench_bytesRoute_temporaryFileAndFsync_verify() throws Exception {
         long before = countTempBenchFiles();
-        assertEquals(0, run("bench", "--route", "bytes", "--items", "2000", "--capacity", "8192",
-                "--fsync", "--no-progress"), err());
+        assertEquals(
+                0,
+                run("bench", "--route", "bytes", "--items", "2000", "--capacity", "8192", "--fsync", "--no-progress"),
+                err());
         assertTrue(out().contains("verify: ok: 2,000 lines"), out());
         assertEquals(before, countTempBenchFiles());
     }
@@ -129,8 +188,20 @@ class MainTest {
     void bench_bytesRoute_diskFullDuringTheRun_exit1WithThePath() {
         Path full = Path.of("/dev/full");
         assumeTrue(Files.isWritable(full), "needs Linux /dev/full");
-        assertEquals(1, run("bench", "--route", "bytes", "--threads", "3", "--items", "50000",
-                "--capacity", "4096", "--file", full.toString()));
+        assertEquals(
+                1,
+                run(
+                        "bench",
+                        "--route",
+                        "bytes",
+                        "--threads",
+                        "3",
+                        "--items",
+                        "50000",
+                        "--capacity",
+                        "4096",
+                        "--file",
+                        full.toString()));
         assertTrue(err().contains("writing to /dev/full failed"), err());
         assertFalse(out().contains("verify"), out());
     }
@@ -138,8 +209,8 @@ class MainTest {
     @ParameterizedTest
     @ValueSource(strings = {"loop", "manual"})
     void bench_otherModes_verify(String mode) {
-        int code = run("bench", "--threads", "2", "--items", "5000", "--mode", mode,
-                "--capacity", "128", "--no-progress");
+        int code =
+                run("bench", "--threads", "2", "--items", "5000", "--mode", mode, "--capacity", "128", "--no-progress");
         assertEquals(0, code, err());
         assertTrue(out().contains("verify: ok: 5,000 lines"), out());
     }
@@ -153,7 +224,8 @@ class MainTest {
 
     private static long countTempBenchFiles() throws Exception {
         try (var files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            return files.filter(p -> p.getFileName().toString().startsWith("mwsr-bench-")).count();
+            return files.filter(p -> p.getFileName().toString().startsWith("mwsr-bench-"))
+                    .count();
         }
     }
 

@@ -21,15 +21,19 @@ class ProgressTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         AtomicLong done = new AtomicLong();
         long threadsBefore = Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().equals("mwsr-bench-progress")).count();
-        Progress p = Progress.startIf(true, new PrintStream(bytes, true, StandardCharsets.UTF_8),
-                200, done::get);
+                .filter(t -> t.getName().equals("mwsr-bench-progress"))
+                .count();
+        Progress p = Progress.startIf(true, new PrintStream(bytes, true, StandardCharsets.UTF_8), 200, done::get);
         done.set(200);
         p.close();
         String out = bytes.toString(StandardCharsets.UTF_8);
         assertTrue(out.endsWith("] 100% 200/200 lines written" + System.lineSeparator()), out);
         assertTrue(out.contains("\r["), "redraws in place: " + out);
-        assertEquals(threadsBefore, Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().equals("mwsr-bench-progress")).count(), "thread joined");
+        assertEquals(
+                threadsBefore,
+                Thread.getAllStackTraces().keySet().stream()
+                        .filter(t -> t.getName().equals("mwsr-bench-progress"))
+                        .count(),
+                "thread joined");
     }
 }

@@ -23,13 +23,14 @@ class RecordsCommandTest {
     @TempDir
     Path dir;
 
-    private record Run(int code, String out, String err) {
-    }
+    private record Run(int code, String out, String err) {}
 
     private static Run run(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = RecordsCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        int code = RecordsCommand.run(
+                args,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
@@ -37,7 +38,9 @@ class RecordsCommandTest {
     private Path records(String name, String... texts) throws IOException {
         Path p = dir.resolve(name);
         try (FileFlusher<ByteBuffer> f = FileFlusher.records(p)) {
-            f.accept(Arrays.stream(texts).map(t -> ByteBuffer.wrap(TfRecordFiles.utf8(t))).toList());
+            f.accept(Arrays.stream(texts)
+                    .map(t -> ByteBuffer.wrap(TfRecordFiles.utf8(t)))
+                    .toList());
         }
         return p;
     }
@@ -92,18 +95,21 @@ class RecordsCommandTest {
     void dump_printsOffsetLengthAndPreview_textOrHex() throws IOException {
         Path p = dir.resolve("dump");
         try (FileFlusher<ByteBuffer> f = FileFlusher.records(p)) {
-            f.accept(List.of(ByteBuffer.wrap(TfRecordFiles.utf8("hello")),
+            f.accept(List.of(
+                    ByteBuffer.wrap(TfRecordFiles.utf8("hello")),
                     ByteBuffer.wrap(new byte[] {0, 1, (byte) 0xff}),
                     ByteBuffer.wrap(TfRecordFiles.utf8("a".repeat(40))),
                     ByteBuffer.allocate(0)));
         }
         Run r = run("dump", p.toString());
         assertEquals(0, r.code(), r.err());
-        assertEquals("# " + p + "\n"
-                + "0\t5\t\"hello\"\n"
-                + "21\t3\t00 01 ff\n"
-                + "40\t40\t\"" + "a".repeat(32) + "\"…\n"
-                + "96\t0\t\"\"\n", r.out());
+        assertEquals(
+                "# " + p + "\n"
+                        + "0\t5\t\"hello\"\n"
+                        + "21\t3\t00 01 ff\n"
+                        + "40\t40\t\"" + "a".repeat(32) + "\"…\n"
+                        + "96\t0\t\"\"\n",
+                r.out());
     }
 
     @Test

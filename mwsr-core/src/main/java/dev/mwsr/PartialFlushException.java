@@ -1,6 +1,7 @@
 package dev.mwsr;
 
 import java.io.Serial;
+import java.util.Objects;
 
 /**
  * Thrown by a flusher whose call failed part way, to say that the first {@link #durable()} items
@@ -28,7 +29,7 @@ public class PartialFlushException extends RuntimeException {
      * @throws NullPointerException if {@code cause} is null
      */
     public PartialFlushException(String message, int durable, Throwable cause) {
-        super(message, java.util.Objects.requireNonNull(cause, "cause"));
+        super(message, Objects.requireNonNull(cause, "cause"));
         if (durable < 0) {
             throw new IllegalArgumentException("durable (" + durable + ") must be at least 0");
         }

@@ -40,13 +40,12 @@ final class BenchCommand {
         try {
             o = BenchOptions.parse(args);
         } catch (UsageException e) {
-            err.println("bench: " + e.getMessage());
-            err.println("try: bench --help");
-            return 2;
+            err.println("bench: " + e.getMessage() + " (see bench --help)");
+            return Main.USAGE_ERROR;
         }
         if (o.help()) {
             out.print(BenchOptions.USAGE);
-            return 0;
+            return Main.OK;
         }
         Path file = o.file();
         boolean temporary = file == null;
@@ -55,29 +54,44 @@ final class BenchCommand {
                 file = Files.createTempFile("mwsr-bench-", ".txt");
             }
             return bench(o, file, out, err);
+        } catch (UsageException e) {
+            err.println("bench: " + e.getMessage() + " (see bench --help)");
+            return Main.USAGE_ERROR;
         } catch (IOException | RuntimeException e) {
-            err.println("bench: failed: " + e);
-            for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
-                err.println("  caused by: " + c);
-            }
-            return 1;
+            // One line: the file and what the system said; no cause chain, no API words.
+            err.println(CliErrors.line("bench", file, e));
+            return Main.FAILED;
+        } catch (OutOfMemoryError e) {
+            err.println("bench: out of memory (" + e.getMessage() + "): lower --capacity or --threads, or give the"
+                    + " JVM more memory (-Xmx, -XX:MaxDirectMemorySize)");
+            return Main.FAILED;
         } finally {
             if (temporary && !o.keep() && file != null) {
                 try {
                     Files.deleteIfExists(file);
                 } catch (IOException e) {
-                    err.println("bench: cannot delete " + file + ": " + e);
+                    err.println(CliErrors.line("bench: cannot delete the temporary file", file, e));
                 }
             }
         }
     }
 
-    private static int bench(BenchOptions o, Path file, PrintStream out, PrintStream err) throws IOException {
+    /** Opens the route; a configuration the buffer refuses is a usage error, not a failure. */
+    private static BenchRoute open(BenchOptions o, Path file) throws IOException, UsageException {
+        try {
+            return o.bytesRoute() ? BytesRoute.open(o, file) : ItemsRoute.open(o, file);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    private static int bench(BenchOptions o, Path file, PrintStream out, PrintStream err)
+            throws IOException, UsageException {
         LatencyHistogram latency = new LatencyHistogram();
         Metrics lines;
         long elapsed;
         String footnote;
-        try (BenchRoute route = o.bytesRoute() ? BytesRoute.open(o, file) : ItemsRoute.open(o, file)) {
+        try (BenchRoute route = open(o, file)) {
             out.printf(
                     Locale.ROOT,
                     "mwsr bench: %d threads, %,d lines of %d B, route %s%s%n" + "  %s%n  file %s%n",
@@ -108,8 +122,8 @@ final class BenchCommand {
         long size = Files.size(file);
         if (!check.ok()) {
             out.println("verify: FAILED: " + check.problem());
-            err.println("bench: verification failed: " + check.problem());
-            return 1;
+            err.println("bench: " + file + ": verification failed: " + check.problem());
+            return Main.FAILED;
         }
         out.printf(
                 Locale.ROOT,
@@ -118,7 +132,7 @@ final class BenchCommand {
                 check.bytes(),
                 size);
         table(out, o, lines, elapsed, size, latency, footnote);
-        return 0;
+        return Main.OK;
     }
 
     private static long[] perThread(BenchOptions o) {

@@ -46,8 +46,10 @@ record BenchOptions(
             items route only:
               --flusher KIND     line | block | mmap | appendClose (default block)
               --mode MODE        trigger | loop | manual (default trigger)
-              --interval-ms MS   loop mode: minimum rest between batches (default 1)
-              --max-batch B      largest flusher call, in lines (default: capacity)
+              --interval-ms MS   --mode loop only: minimum rest between batches, 1..3600000
+                                 (default 1)
+              --max-batch B      largest flusher call, in lines, at most --capacity
+                                 (default: capacity)
               --buffer-size S    flusher buffer (mmap: window) bytes, 0 = default (default 0)
 
             bytes route only:
@@ -56,9 +58,13 @@ record BenchOptions(
             output:
               --file PATH        write here (truncated first) and keep the file;
                                  default: a temporary file, deleted afterwards
-              --keep             keep the temporary file
+              --keep             keep the temporary file (not with --file: that one is kept)
               --no-progress      no progress bar (it is shown only on a terminal anyway)
               --help             this text
+
+            An option is given at most once; an option that would have no effect with the
+            others (--interval-ms without --mode loop, --keep with --file, an option of the
+            other route) is an error.
 
             exit codes: 0 ok, 1 verification or I/O failure, 2 usage error
             """;
@@ -82,7 +88,9 @@ record BenchOptions(
         Set<String> given = new HashSet<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
-            given.add(a);
+            if (a.startsWith("--") && !a.equals("--help") && !given.add(a)) {
+                throw new UsageException(a + " is given twice; give it once");
+            }
             switch (a) {
                 case "--help", "-h" -> {
                     return new BenchOptions(
@@ -109,7 +117,7 @@ record BenchOptions(
                 case "--line-bytes" -> lineBytes = (int) number(args, ++i, a, 32, 1 << 20);
                 case "--flusher" -> flusher = oneOf(args, ++i, a, "line", "block", "mmap", "appendClose");
                 case "--mode" -> mode = oneOf(args, ++i, a, "trigger", "loop", "manual");
-                case "--interval-ms" -> intervalMs = number(args, ++i, a, 0, 3_600_000);
+                case "--interval-ms" -> intervalMs = number(args, ++i, a, 1, 3_600_000);
                 case "--capacity" -> capacity = (int) number(args, ++i, a, 1, 1 << 28);
                 case "--max-batch" -> maxBatch = (int) number(args, ++i, a, 1, 1 << 26);
                 case "--buffer-size" -> bufferSize = (int) number(args, ++i, a, 0, 1 << 30);
@@ -126,12 +134,22 @@ record BenchOptions(
         }
         boolean bytes = route.equals("bytes");
         onlyFor(given, bytes ? "items" : "bytes", bytes ? ITEMS_ONLY : BYTES_ONLY);
+        if (given.contains("--interval-ms") && !mode.equals("loop")) {
+            throw new UsageException("--interval-ms applies to --mode loop only; drop it or add --mode loop");
+        }
+        if (given.contains("--keep") && file != null) {
+            throw new UsageException("--keep applies to the temporary file only (a --file is always kept); drop it");
+        }
         if (!bytes && capacity > 1 << 26) {
             throw new UsageException(
                     "--capacity of the items route must be at most " + (1 << 26) + " lines, got " + capacity);
         }
         if (capacity == 0) {
             capacity = bytes ? 1 << 20 : 8192;
+        }
+        if (maxBatch > capacity) {
+            throw new UsageException("--max-batch (" + maxBatch + ") must not exceed --capacity (" + capacity
+                    + "): a batch never holds more lines than the queue; raise --capacity or lower --max-batch");
         }
         return new BenchOptions(
                 threads,
@@ -170,9 +188,18 @@ record BenchOptions(
         return route.equals("bytes");
     }
 
+    /**
+     * The value after {@code option}. A value that starts with {@code --} is taken for the next
+     * option, never as a value: {@code --file --no-progress} is refused, not a file named
+     * {@code --no-progress} (a file of that name is {@code --file ./--no-progress}).
+     */
     private static String value(String[] args, int i, String option) throws UsageException {
-        if (i >= args.length) {
-            throw new UsageException(option + " needs a value");
+        if (i >= args.length || args[i].startsWith("--")) {
+            throw new UsageException(
+                    option + " needs a value" + (i < args.length ? ", but is followed by the option " + args[i] : ""));
+        }
+        if (args[i].isEmpty()) {
+            throw new UsageException(option + " needs a value, got an empty one");
         }
         return args[i];
     }

@@ -7,40 +7,66 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * {@code records count|verify|dump FILE…}: inspects record files (TFRecord framing) and shard
- * sets. A FILE that does not exist but names a shard set ({@code DIR/NAME} for files
- * {@code DIR/NAME-00000-of-0000N} …) stands for all its shards.
+ * {@code records count|verify|dump|repair FILE…}: inspects record files (TFRecord framing) and
+ * shard sets, and repairs a file whose writer died. A FILE that does not exist but names a shard
+ * set ({@code DIR/NAME} for files {@code DIR/NAME-00000-of-0000N} …) stands for all its shards.
+ * Only regular files are read: a directory, a FIFO (which would block) or a device (which has no
+ * length: {@code /dev/zero} would look like an empty file) is refused.
  *
- * <p>Exit codes: 0 all good; 1 a corrupt record, or (for {@code verify}) a torn tail; 2 usage
- * error or a file that cannot be read. Output goes to {@code out}, diagnostics to {@code err}.
+ * <p>Exit codes, as for every command of the tool: 0 all good; 1 a corrupt record, (for
+ * {@code verify}) a torn tail, a file {@code repair} refuses, or an I/O error (one line naming the
+ * file and the reason); 2 a usage error. Output goes to {@code out}, diagnostics to {@code err}.
  */
 public final class RecordsCommand {
-    static final int OK = 0;
-    static final int FAILED = 1;
-    static final int USAGE = 2;
+    /*
+     * Implementation notes: repair.
+     *
+     * repair relies on RecordReader's own checks and changes nothing it does not prove is a tail.
+     * A pass over the records ends in one of three ways: (1) at the end of the file: nothing to do;
+     * (2) at a torn tail (the file ends inside the 12-byte header or before the declared end of the
+     * last record): the file is cut to validLength(); (3) at a CorruptRecordException at offset X:
+     * if every byte from X to the end is zero (a preallocated or mapped region the writer never
+     * filled, as a crash leaves it), the file is cut to X; otherwise a damaged record lies before
+     * data that is not zero, the file is refused and left as it is. The reader is closed before the
+     * cut, the size is checked again (a file that grew meanwhile is refused: a writer is active),
+     * and the cut is forced to the device.
+     */
+
+    static final int OK = Main.OK;
+    static final int FAILED = Main.FAILED;
+    static final int USAGE = Main.USAGE_ERROR;
 
     private static final int PREVIEW_BYTES = 32;
 
     static final String USAGE_TEXT = """
-            Usage: records count|verify|dump FILE...
+            Usage: records count|verify|dump|repair FILE...
               count   print the number of valid records of each file (and the total)
               verify  check every record's length and payload CRC-32C; a torn tail also fails
               dump    print offset, length and a preview (text or hex) of every record
-            FILE is a record file in TFRecord framing, or DIR/NAME for the shard set
+              repair  cut a torn tail, or a tail of zero bytes, after the last valid record (as a
+                      writer that died leaves it) and say how many bytes were removed; a file
+                      with a corrupt record before other data is refused and left unchanged
+            FILE is a regular file in TFRecord framing, or DIR/NAME for the shard set
             DIR/NAME-00000-of-0000N ... written by ShardedRecordWriter.
-            Exit status: 0 ok, 1 corrupt record (or torn tail, for verify), 2 usage or I/O error.
+            Exit status: 0 ok, 1 corrupt record (or torn tail, for verify), refused repair or
+            I/O error, 2 usage error.
             """;
+
+    private static final List<String> COMMANDS = List.of("count", "verify", "dump", "repair");
 
     private RecordsCommand() {}
 
@@ -50,7 +76,7 @@ public final class RecordsCommand {
      * @param args the arguments after {@code records}: a subcommand and files, or {@code --help}
      * @param out where results go
      * @param err where diagnostics go
-     * @return the exit code: 0 ok, 1 verification failure, 2 usage or I/O error
+     * @return the exit code: 0 ok, 1 a failure (verification, refused repair, I/O), 2 usage error
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         List<String> rest = new ArrayList<>(Arrays.asList(args));
@@ -58,7 +84,7 @@ public final class RecordsCommand {
             rest.remove(0);
         }
         if (rest.isEmpty()) {
-            err.print(USAGE_TEXT);
+            err.println("records: no command given: count, verify, dump or repair (see records --help)");
             return USAGE;
         }
         String command = rest.remove(0);
@@ -66,15 +92,21 @@ public final class RecordsCommand {
             out.print(USAGE_TEXT);
             return OK;
         }
-        if (!List.of("count", "verify", "dump").contains(command)) {
-            err.println("records: unknown command '" + command + "'");
-            err.print(USAGE_TEXT);
+        if (!COMMANDS.contains(command)) {
+            err.println("records: unknown command '" + command + "': count, verify, dump or repair (see records"
+                    + " --help)");
             return USAGE;
         }
         if (rest.isEmpty()) {
-            err.println("records " + command + ": no FILE given");
-            err.print(USAGE_TEXT);
+            err.println("records " + command + ": no FILE given (see records --help)");
             return USAGE;
+        }
+        for (String arg : rest) {
+            if (arg.startsWith("-")) {
+                err.println("records " + command + ": unknown option " + arg + " (a file of that name: ./" + arg
+                        + "; see records --help)");
+                return USAGE;
+            }
         }
         int status = OK;
         long total = 0;
@@ -84,12 +116,12 @@ public final class RecordsCommand {
             try {
                 paths = resolve(Path.of(arg));
             } catch (IOException | RuntimeException e) {
-                err.println("records " + command + ": " + arg + ": " + message(e));
-                status = Math.max(status, USAGE);
+                err.println(CliErrors.line("records " + command, Path.of(arg), e));
+                status = Math.max(status, FAILED);
                 continue;
             }
             for (Path p : paths) {
-                Result r = inspect(command, p, out, err);
+                Result r = command.equals("repair") ? repair(p, out, err) : inspect(command, p, out, err);
                 status = Math.max(status, r.status);
                 total += r.count;
                 files++;
@@ -101,19 +133,25 @@ public final class RecordsCommand {
         return status;
     }
 
-    /** A record file, or the shards of a shard set. */
+    /** A record file, or the shards of a shard set; refuses what is not a regular file. */
     private static List<Path> resolve(Path arg) throws IOException {
         if (Files.exists(arg)) {
+            if (!Files.isRegularFile(arg)) {
+                throw new FileSystemException(arg.toString(), null, notRegular(arg));
+            }
             return List.of(arg);
         }
         Path dir = arg.toAbsolutePath().getParent();
         Path name = arg.getFileName();
-        if (dir == null || name == null) {
-            throw new NoSuchFileException(arg.toString());
+        if (dir == null || name == null || !Files.isDirectory(dir)) {
+            throw new NoSuchFileException(arg.toString(), null, "no such file or shard set");
         }
         try (ShardedRecordReader shards = ShardedRecordReader.open(dir, name.toString())) {
             List<Path> paths = new ArrayList<>();
             for (RecordReader r : shards.shards()) {
+                if (!Files.isRegularFile(r.path())) {
+                    throw new FileSystemException(r.path().toString(), null, notRegular(r.path()));
+                }
                 paths.add(r.path());
             }
             return paths;
@@ -126,6 +164,12 @@ public final class RecordsCommand {
                                     ? ""
                                     : " (" + e.getReason() + ")"));
         }
+    }
+
+    private static String notRegular(Path p) {
+        return Files.isDirectory(p)
+                ? "is a directory, not a record file"
+                : "not a regular file (a FIFO, socket or device): records are read from regular files only";
     }
 
     private record Result(int status, long count) {}
@@ -148,7 +192,7 @@ public final class RecordsCommand {
             int status = OK;
             if (reader.tornTail()) {
                 String tail = "torn tail: " + (reader.size() - reader.validLength()) + " bytes after the last valid"
-                        + " record at byte offset " + reader.validLength();
+                        + " record at byte offset " + reader.validLength() + " (records repair cuts it)";
                 err.println((command.equals("verify") ? "FAILED " : "note: ") + path + ": " + tail);
                 status = command.equals("verify") ? FAILED : OK;
             }
@@ -170,12 +214,97 @@ public final class RecordsCommand {
     }
 
     private static Result failure(String command, Path path, IOException e, long count, PrintStream err) {
-        if (e instanceof CorruptRecordException) {
-            err.println("FAILED " + e.getMessage() + " (after " + count + " valid records)");
+        if (e instanceof CorruptRecordException c) {
+            err.println("FAILED " + path + ": corrupt record at byte offset " + c.offset() + " (after " + count
+                    + " valid records)");
             return new Result(FAILED, count);
         }
-        err.println("records " + command + ": " + path + ": " + message(e));
-        return new Result(USAGE, count);
+        err.println(CliErrors.line("records " + command, path, e));
+        return new Result(FAILED, count);
+    }
+
+    /** {@code records repair}: see the implementation notes above. */
+    private static Result repair(Path path, PrintStream out, PrintStream err) {
+        long count = 0;
+        long size;
+        long keep;
+        String what;
+        try {
+            try (RecordReader reader = RecordReader.open(path)) {
+                size = reader.size();
+                long corruptAt = -1;
+                try {
+                    for (ByteBuffer ignored : reader) {
+                        count++;
+                    }
+                } catch (UncheckedIOException e) {
+                    if (!(e.getCause() instanceof CorruptRecordException c)) {
+                        throw e.getCause();
+                    }
+                    corruptAt = c.offset();
+                }
+                if (corruptAt < 0) {
+                    keep = reader.validLength();
+                    what = "a torn tail";
+                } else if (zeroFrom(path, corruptAt, size)) {
+                    keep = corruptAt;
+                    what = "zero bytes";
+                } else {
+                    err.println("records repair: " + path + ": corrupt record at byte offset " + corruptAt + " (after "
+                            + count + " valid records) followed by data that is not zero: not a torn tail, left"
+                            + " unchanged");
+                    return new Result(FAILED, count);
+                }
+            }
+            if (keep == size) {
+                out.println("OK " + path + ": nothing to repair, " + count + " records, " + size + " bytes");
+                return new Result(OK, count);
+            }
+            try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE)) {
+                if (channel.size() != size) {
+                    err.println("records repair: " + path + ": the file changed size while it was read (" + size
+                            + " -> " + channel.size() + " bytes): is a writer still running? left unchanged");
+                    return new Result(FAILED, count);
+                }
+                channel.truncate(keep);
+                channel.force(true);
+            }
+            out.println("repaired " + path + ": removed " + (size - keep) + " bytes (" + what + ") after the last"
+                    + " valid record; kept " + count + " records, " + keep + " bytes");
+            return new Result(OK, count);
+        } catch (IOException e) {
+            err.println(CliErrors.line("records repair", path, e));
+            return new Result(FAILED, count);
+        } catch (UncheckedIOException e) {
+            err.println(CliErrors.line("records repair", path, e));
+            return new Result(FAILED, count);
+        }
+    }
+
+    /** Whether every byte of the file from {@code from} to {@code size} is zero. */
+    private static boolean zeroFrom(Path path, long from, long size) throws IOException {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
+            long position = from;
+            while (position < size) {
+                chunk.clear();
+                if (size - position < chunk.capacity()) {
+                    chunk.limit((int) (size - position));
+                }
+                int n = channel.read(chunk, position);
+                if (n < 0) {
+                    return true; // shorter than it was: the rest is gone, the size check refuses the cut
+                }
+                chunk.flip();
+                while (chunk.hasRemaining()) {
+                    if (chunk.get() != 0) {
+                        return false;
+                    }
+                }
+                position += n;
+            }
+            return true;
+        }
     }
 
     /** Up to 32 bytes: quoted text if they are printable UTF-8, else hex. */
@@ -218,12 +347,5 @@ public final class RecordsCommand {
             return null;
         }
         return text.replace("\\", "\\\\").replace("\"", "\\\"");
-    }
-
-    private static String message(Exception e) {
-        if (e instanceof NoSuchFileException nsf) {
-            return (nsf.getReason() != null ? nsf.getReason() : "no such file") + ": " + nsf.getFile();
-        }
-        return e.getMessage() != null ? e.getMessage() : e.toString();
     }
 }

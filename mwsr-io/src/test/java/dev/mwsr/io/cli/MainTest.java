@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -202,7 +203,7 @@ class MainTest {
                         "4096",
                         "--file",
                         full.toString()));
-        assertTrue(err().contains("writing to /dev/full failed"), err());
+        assertEquals("bench: /dev/full: no space left on device\n", err());
         assertFalse(out().contains("verify"), out());
     }
 
@@ -233,32 +234,126 @@ class MainTest {
     void bench_ioFailure_exit1WithThePath() {
         Path missing = dir.resolve("no/such/dir/x.txt");
         assertEquals(1, run("bench", "--items", "10", "--file", missing.toString()));
-        assertTrue(err().contains(missing.toString()), err());
+        assertEquals("bench: " + missing + ": no such file or directory\n", err());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"items", "bytes"})
+    void bench_ioErrors_oneLineNamingTheFileAndTheReason_exit1(String route) {
+        Path full = Path.of("/dev/full");
+        assumeTrue(Files.isWritable(full), "needs Linux /dev/full");
+        record Case(Path file, String reason) {}
+        for (Case c : List.of(
+                new Case(dir.resolve("no/such/dir/x.txt"), "no such file or directory"),
+                new Case(dir, "is a directory"),
+                new Case(full, "no space left on device"))) {
+            errBytes.reset();
+            int code = run(
+                    "bench",
+                    "--route",
+                    route,
+                    "--items",
+                    "20000",
+                    "--file",
+                    c.file().toString());
+            assertEquals(1, code, "the same exit code as records' I/O errors: " + err());
+            assertEquals("bench: " + c.file() + ": " + c.reason() + "\n", err());
+            RecordsCommandTest.assertOneCleanLine(err());
+        }
+    }
+
+    /** Exit 2, one line, no class name, nothing run, no file written. */
+    private void assertUsageError(String expected, String... args) {
+        outBytes.reset();
+        errBytes.reset();
+        assertEquals(2, run(args), Arrays.toString(args) + ": " + err());
+        RecordsCommandTest.assertOneCleanLine(err());
+        assertTrue(err().contains(expected), Arrays.toString(args) + ": " + err());
+        assertEquals("", out(), "nothing ran");
     }
 
     @Test
-    void usageErrors_exit2WithAMessage() {
-        assertEquals(2, run());
-        assertEquals(2, run("frobnicate"));
-        assertTrue(err().contains("unknown command: frobnicate"), err());
-        assertEquals(2, run("bench", "--threads", "zero"));
-        assertTrue(err().contains("--threads needs a whole number"), err());
-        assertEquals(2, run("bench", "--flusher", "tape"));
-        assertTrue(err().contains("--flusher must be one of line, block, mmap, appendClose"), err());
-        assertEquals(2, run("bench", "--route", "tape"));
-        assertTrue(err().contains("--route must be one of items, bytes"), err());
-        assertEquals(2, run("bench", "--route", "bytes", "--flusher", "mmap"));
-        assertTrue(err().contains("--flusher applies to --route items only"), err());
-        assertEquals(2, run("bench", "--mode", "loop", "--route", "bytes"));
-        assertTrue(err().contains("--mode applies to --route items only"), err());
-        assertEquals(2, run("bench", "--heap"));
-        assertTrue(err().contains("--heap applies to --route bytes only"), err());
-        assertEquals(2, run("bench", "--capacity", "100000000"));
-        assertTrue(err().contains("--capacity of the items route must be at most"), err());
-        assertEquals(2, run("bench", "--route", "bytes", "--capacity", "0"));
-        assertEquals(2, run("bench", "--bogus"));
-        assertEquals(2, run("bench", "--items"));
-        assertFalse(out().contains("verify"), "nothing ran");
+    void usageErrors_exit2WithOneLineAndNoClassName() {
+        assertUsageError("no command given");
+        assertUsageError("unknown command 'frobnicate'", "frobnicate");
+        assertUsageError("--threads needs a whole number", "bench", "--threads", "zero");
+        assertUsageError("--flusher must be one of line, block, mmap, appendClose", "bench", "--flusher", "tape");
+        assertUsageError("--route must be one of items, bytes", "bench", "--route", "tape");
+        assertUsageError("--flusher applies to --route items only", "bench", "--route", "bytes", "--flusher", "mmap");
+        assertUsageError("--mode applies to --route items only", "bench", "--mode", "loop", "--route", "bytes");
+        assertUsageError("--heap applies to --route bytes only", "bench", "--heap");
+        assertUsageError("--capacity of the items route must be at most", "bench", "--capacity", "100000000");
+        assertUsageError("--capacity must be between", "bench", "--route", "bytes", "--capacity", "0");
+        assertUsageError("unknown option: --bogus", "bench", "--bogus");
+        assertUsageError("--items needs a value", "bench", "--items");
+    }
+
+    @Test
+    void bench_maxBatchAboveCapacity_isAUsageError() {
+        assertUsageError(
+                "--max-batch (100000) must not exceed --capacity (8192)",
+                "bench",
+                "--max-batch",
+                "100000",
+                "--items",
+                "1000");
+        assertUsageError("must not exceed --capacity (100)", "bench", "--capacity", "100", "--max-batch", "101");
+    }
+
+    @Test
+    void bench_zeroIntervalInLoopMode_isAUsageError() {
+        assertUsageError("--interval-ms must be between 1 and", "bench", "--interval-ms", "0", "--mode", "loop");
+    }
+
+    @Test
+    void bench_anOptionNeverSwallowsTheNextOptionAsItsValue() {
+        Path cwd = Path.of("").toAbsolutePath();
+        assertUsageError(
+                "--file needs a value, but is followed by the option --no-progress",
+                "bench",
+                "--file",
+                "--no-progress");
+        assertFalse(Files.exists(cwd.resolve("--no-progress")), "no file named after the option");
+        assertUsageError(
+                "--threads needs a value, but is followed by the option --items",
+                "bench",
+                "--threads",
+                "--items",
+                "10");
+        assertUsageError("--route needs a value", "bench", "--route", "--heap");
+    }
+
+    @Test
+    void bench_anOptionWithoutEffect_isAnError() {
+        assertUsageError("--interval-ms applies to --mode loop only", "bench", "--interval-ms", "5");
+        assertUsageError(
+                "--interval-ms applies to --mode loop only", "bench", "--mode", "manual", "--interval-ms", "5");
+        assertUsageError(
+                "--keep applies to the temporary file only",
+                "bench",
+                "--keep",
+                "--file",
+                dir.resolve("f").toString());
+        assertFalse(Files.exists(dir.resolve("f")));
+        assertUsageError("--threads is given twice", "bench", "--threads", "2", "--threads", "3");
+    }
+
+    @Test
+    void bench_loopModeWithAnInterval_runs() {
+        int code = run(
+                "bench",
+                "--threads",
+                "2",
+                "--items",
+                "2000",
+                "--mode",
+                "loop",
+                "--interval-ms",
+                "2",
+                "--capacity",
+                "256");
+        assertEquals(0, code, err());
+        assertTrue(out().contains("verify: ok: 2,000 lines"), out());
     }
 
     @Test

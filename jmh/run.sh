@@ -5,6 +5,11 @@
 #   jmh/run.sh full  [extra JMH args]   everything, 2 forks, ~1.5 hours on 2 cores
 #   jmh/run.sh smoke [extra JMH args]   the quick subset, one 200 ms iteration each: does it all run?
 #   jmh/run.sh list                     the benchmarks and the runs each profile makes
+#   jmh/run.sh log4j-loss               Log4jLossCheck: does Log4j2's all-async setup deliver every
+#                                       line? Log4j $LOG4J_VERSION (default 2.26.1) with Disruptor
+#                                       $DISRUPTOR_VERSIONS (default "4.0.0 3.4.4"), 1 and 4 threads,
+#                                       $LOSS_LINES lines (20000), $LOSS_PAUSE_MS before shutdown
+#                                       (3000), on every JDK 17+ in /usr/lib/jvm; ~1 minute
 #
 # Output: jmh/runs/<profile>-<UTC stamp>.json (all runs merged), .md (the table, from report.py)
 # and .machine.json (nproc, CPU, kernel, profile, date). Extra args go to every JMH run, e.g.
@@ -41,6 +46,43 @@ find_java() {
 
 profile="${1:-}"
 [[ $# -gt 0 ]] && shift
+
+# The Log4j reproducer: its own jars (fetched by Maven into jmh/target/log4j-loss), its own
+# source file run by the java launcher (so the same file runs on JDK 17 and 25), a Markdown table.
+if [[ "$profile" == log4j-loss ]]; then
+    log4j="${LOG4J_VERSION:-2.26.1}"
+    disruptors="${DISRUPTOR_VERSIONS:-4.0.0 3.4.4}"
+    lines="${LOSS_LINES:-20000}"
+    pause="${LOSS_PAUSE_MS:-3000}"
+    jars="$here/target/log4j-loss"
+    mkdir -p "$jars"
+    for a in "org.apache.logging.log4j:log4j-api:$log4j" "org.apache.logging.log4j:log4j-core:$log4j" \
+            $(for d in $disruptors; do echo "com.lmax:disruptor:$d"; done); do
+        f="$jars/$(echo "$a" | cut -d: -f2)-$(echo "$a" | cut -d: -f3).jar"
+        [[ -f "$f" ]] || (cd "$root" && mvn -B -ntp -q -N dependency:copy -Dartifact="$a" -DoutputDirectory="$jars" >/dev/null)
+    done
+    src="$here/src/main/java/dev/mwsr/jmh/Log4jLossCheck.java"
+    javas=()
+    for j in /usr/lib/jvm/*/bin/java; do
+        [[ -x "$j" && ! -L "$(dirname "$(dirname "$j")")" ]] || continue
+        (( $(java_major "$j") >= 17 )) && javas+=("$j")
+    done
+    echo "| Java | Log4j | Disruptor | threads | lines | in the file | lost |"
+    echo "|---|---|---|---:|---:|---:|---:|"
+    for j in "${javas[@]}"; do
+        for d in $disruptors; do
+            for t in 1 4; do
+                cp="$jars/log4j-api-$log4j.jar:$jars/log4j-core-$log4j.jar:$jars/disruptor-$d.jar"
+                line="$("$j" -cp "$cp" "$src" "$t" "$lines" "$pause" 2>/dev/null | tail -1 || true)"
+                echo "run.sh: $line" >&2
+                found="$(sed -n 's/.* written, \([0-9]*\) lines in the file.*/\1/p' <<< "$line")"
+                lost="$(sed -n 's/.*), \([0-9]*\) lost (\(.*\))$/\1 (\2)/p' <<< "$line")"
+                echo "| $(sed -n 's/.*Java \([^,]*\),.*/\1/p' <<< "$line") | $log4j | $d | $t | $lines | ${found:-?} | ${lost:-? (run failed)} |"
+            done
+        done
+    done
+    exit 0
+fi
 
 # Each run: "<benchmark regex>|<JMH args>". Implementations by name:
 #   async, buffer                     mwsr AsyncBuffer (TRIGGER, BLOCK) and Buffer

@@ -2,11 +2,16 @@
 """Turns JMH JSON from jmh/run.sh into the Markdown results table of the README.
 
     python3 jmh/report.py jmh/runs/quick-<stamp>.json > table.md
+    python3 jmh/report.py --svg chart.svg jmh/runs/quick-<stamp>.json > table.md
 
 Reads <name>.machine.json next to the JSON (written by run.sh) for the machine, profile and date;
-without it, describes the machine this script runs on. Prints the goals of issue 6 as ratios from
-this one run, then one table per benchmark. Missing rows (a profile that did not run them, a
-benchmark that failed) show as "n/a" and their goals as "not measured".
+without it, describes the machine this script runs on. Prints the project's performance goals as
+ratios from this one run, then one table per benchmark. Missing rows (a profile that did not run
+them, a benchmark that failed) show as "n/a" and their goals as "not measured".
+
+With --svg FILE it also draws the ratios against each peer as a bar chart (an SVG file, plain
+Python, no external service): one bar per mwsr implementation, peer and thread count measured in
+this run, on a log scale around 1× (right of 1× is mwsr faster).
 """
 import json
 import math
@@ -138,7 +143,7 @@ def goal_row(name, value, target, fmt="x", note=""):
 
 
 def goals(run):
-    out = ["## Goals (issue 6), ratios from this run", "",
+    out = ["## Goals, ratios from this run", "",
            "| Goal | Measured | Target | Verdict | Note |", "|---|---|---|---|---|"]
     tb = "ThroughputBench"
     for w in ("writers2", "writers4"):
@@ -355,9 +360,108 @@ def byte_section(run):
                    " is ByteChannelFlusher.toFile(TRUNCATE) vs FileOutputStream.", ""])
 
 
+# The chart: (section, benchmark class, method-name prefix, mwsr impl and label, peers, extra params,
+# higher_is_better). A bar is mwsr's score over the peer's (or the peer's over mwsr's where lower is
+# better), so a bar right of 1× always means mwsr did better in this run.
+CHART = (
+    ("Producer throughput (ThroughputBench)", "ThroughputBench", "async", "AsyncBuffer",
+     (("disruptor-blocking", "Disruptor, blocking"), ("disruptor-yielding", "Disruptor, yielding"),
+      ("jctools", "JCTools MPSC + consumer"), ("abq", "ArrayBlockingQueue + drainTo")), {}, True),
+    ("Producer throughput (ThroughputBench)", "ThroughputBench", "buffer", "Buffer",
+     (("synchronized", "synchronized list"),), {}, True),
+    ("Writers doing work (WorkBench)", "WorkBench", "async", "AsyncBuffer",
+     (("disruptor-blocking", "Disruptor, blocking"), ("abq", "ArrayBlockingQueue + drainTo")), {}, False),
+    ("Lines into a file (FileBench)", "FileBench", "async-block", "block flusher",
+     (("buffered-writer", "shared BufferedWriter"), ("log4j2", "Log4j2 async logger*")), {}, True),
+    ("Records into a file (ByteBench, file sink)", "ByteBench", "bytes", "ByteBatchBuffer",
+     (("buffered-stream", "shared BufferedOutputStream"),), {"sink": "file"}, True),
+)
+
+
+def chart_bars(run):
+    """[(section, label, ratio)] for every pair measured in this run."""
+    bars = []
+    for section, cls, impl, name, peers, params, higher in CHART:
+        for peer, peer_label in peers:
+            for w in WRITERS:
+                mine = score(run.find(cls, w, impl=impl, **params))
+                theirs = score(run.find(cls, w, impl=peer, **params))
+                r = ratio(mine, theirs) if higher else ratio(theirs, mine)
+                if r is None or r <= 0:
+                    continue
+                n = w[len("writers"):]
+                bars.append((section, f"{name} vs {peer_label}, {n} thread{'s' if n != '1' else ''}", r))
+    return bars
+
+
+def esc(text):
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def svg_chart(run, machine, first, source):
+    bars = chart_bars(run)
+    lo = min([r for _, _, r in bars] + [0.5])
+    hi = max([r for _, _, r in bars] + [2.0])
+    lo_exp, hi_exp = math.floor(math.log2(lo)), math.ceil(math.log2(hi))
+    label_w, plot_w, value_w, row_h, top = 390, 420, 70, 20, 70
+    sections = []
+    for section, _, _ in bars:
+        if section not in sections:
+            sections.append(section)
+    height = top + len(bars) * row_h + len(sections) * 26 + 60
+    width = label_w + plot_w + value_w + 20
+
+    def x(r):
+        return label_w + (math.log2(r) - lo_exp) / (hi_exp - lo_exp) * plot_w
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Verdana, sans-serif" font-size="12">',
+           f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
+           f'<text x="10" y="22" font-size="15" font-weight="bold">mwsr vs its peers: ratio of scores in one JMH run'
+           f' ({esc(machine.get("profile", "?"))} profile)</text>',
+           f'<text x="10" y="40" fill="#444">Right of 1×: mwsr did better (throughput higher, or time per'
+           f' operation lower). Log scale.</text>',
+           f'<text x="10" y="56" fill="#444">{esc(str(machine.get("nproc", "?")))} CPUs, JDK'
+           f' {esc(str(first.get("jdkVersion", "?")))}, {esc(machine.get("date", "?"))},'
+           f' {esc(source)}; error bars are often wider than the scores.</text>']
+    axis_top, axis_bottom = top - 6, height - 50
+    for e in range(lo_exp, hi_exp + 1):
+        r = 2.0 ** e
+        gx = x(r)
+        label = f"{r:g}×"
+        out.append(f'<line x1="{gx:.1f}" y1="{axis_top}" x2="{gx:.1f}" y2="{axis_bottom}" '
+                   f'stroke="{"#333" if e == 0 else "#ddd"}" stroke-width="{1.5 if e == 0 else 1}"/>')
+        out.append(f'<text x="{gx:.1f}" y="{axis_bottom + 16}" text-anchor="middle" fill="#333">{label}</text>')
+    y = top
+    current = None
+    for section, label, r in bars:
+        if section != current:
+            current = section
+            y += 8
+            out.append(f'<text x="10" y="{y + 10}" font-weight="bold">{esc(section)}</text>')
+            y += 18
+        one = x(1.0)
+        end = x(r)
+        color = "#2e7d32" if r >= 1 else "#c62828"
+        out.append(f'<text x="{label_w - 8}" y="{y + 14}" text-anchor="end">{esc(label)}</text>')
+        out.append(f'<rect x="{min(one, end):.1f}" y="{y + 3}" width="{max(abs(end - one), 1):.1f}" '
+                   f'height="{row_h - 6}" fill="{color}"/>')
+        out.append(f'<text x="{label_w + plot_w + 8}" y="{y + 14}" fill="{color}">{r:.2f}×</text>')
+        y += row_h
+    out.append(f'<text x="10" y="{height - 12}" fill="#444">* Log4j2 lost lines in its 4-thread runs'
+               f' (counted in its score). Generated by jmh/report.py from the JMH JSON.</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
 def main():
-    if len(sys.argv) != 2:
-        sys.exit("usage: report.py <jmh-result.json>")
+    args = sys.argv[1:]
+    svg_path = None
+    if len(args) == 3 and args[0] == "--svg":
+        svg_path, args = args[1], args[2:]
+    if len(args) != 1:
+        sys.exit("usage: report.py [--svg chart.svg] <jmh-result.json>")
+    sys.argv[1:] = args
     results, machine = load(sys.argv[1])
     run = Run(results)
     first = results[0] if results else {}
@@ -378,6 +482,8 @@ def main():
     out += ["B/op is JMH's `gc.alloc.rate.norm`: bytes allocated by the whole JVM (consumer threads"
             " included) per operation, averaged over the iteration."]
     print("\n".join(out))
+    if svg_path:
+        pathlib.Path(svg_path).write_text(svg_chart(run, machine, first, pathlib.Path(sys.argv[1]).name))
 
 
 if __name__ == "__main__":

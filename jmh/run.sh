@@ -11,8 +11,8 @@
 #                                       $LOSS_LINES lines (20000), $LOSS_PAUSE_MS before shutdown
 #                                       (3000), on every JDK 17+ in /usr/lib/jvm; ~1 minute
 #
-# Output: jmh/runs/<profile>-<UTC stamp>.json (all runs merged), .md (the table, from report.py)
-# and .machine.json (nproc, CPU, kernel, profile, date). Extra args go to every JMH run, e.g.
+# Output: jmh/runs/<profile>-<UTC stamp>.json (all runs merged), .md (the table, from report.py),
+# .svg (report.py's chart of the ratios against each peer) and .machine.json (nproc, CPU, kernel, profile, date). Extra args go to every JMH run, e.g.
 # `jmh/run.sh quick -foe true` or `jmh/run.sh full -p capacity=4096`.
 # Java: $JAVA_HOME if it is 21+, else the newest /usr/lib/jvm/*/bin/java that is 21+, else `java`.
 # The jar is built with Maven if it is missing (or always with REBUILD=1).
@@ -180,7 +180,7 @@ for part in sorted(pathlib.Path(sys.argv[2]).glob("*.json")):
         merged.extend(json.loads(text))
 pathlib.Path(sys.argv[1]).write_text(json.dumps(merged, indent=2) + "\n")
 EOF
-python3 "$here/report.py" "$base.json" > "$base.md"
-echo "run.sh: wrote $base.json and $base.md" >&2
+python3 "$here/report.py" --svg "$base.svg" "$base.json" > "$base.md"
+echo "run.sh: wrote $base.json, $base.md and $base.svg (the ratios chart)" >&2
 cat "$base.md"
 exit $failed

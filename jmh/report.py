@@ -310,8 +310,8 @@ def file_section(run):
             + table(["impl", "1 thread", "MB/s", "of ceiling", "lost", "4 threads", "MB/s", "of ceiling", "lost"],
                     rows)
             + ["", "`lost`: lines written but missing from the file (summed over the measured iterations)."
-                   " Only Log4j2 is allowed to report any (2.24.3 with Disruptor 4.0.0 drops events when its"
-                   " ring is full under several producers); every other sink fails the run instead.", ""])
+                   " Only Log4j2 is allowed to report any (Log4j 2.24.3 with Disruptor 4.0.0 lost lines from"
+                   " several threads; see the finding above); every other sink fails the run instead.", ""])
 
 
 BYTE_PEERS = (("buffered-stream", "synchronized BufferedOutputStream"),

@@ -51,7 +51,7 @@ final class MappedWindows implements Windows {
     }
 
     private static MethodHandle[] lookup() {
-        if (Runtime.version().feature() < 22) {
+        if (Runtime.version().feature() < 22 || Mapping.JAVA21_PATHS) {
             return null;
         }
         try {

@@ -39,6 +39,13 @@ final class Mapping {
     private static final MethodHandle AS_BYTE_BUFFER;
     private static final MethodHandle CLOSE;
 
+    /**
+     * {@code -Ddev.mwsr.io.java21Paths=true} forces the Java 21 code paths on any JDK (mappings
+     * without an Arena here, copying record reads in {@link MappedWindows}), so that the test
+     * suite can run them on 22+; read once, when this class is initialised.
+     */
+    static final boolean JAVA21_PATHS = Boolean.getBoolean("dev.mwsr.io.java21Paths");
+
     /** Whether mappings are released at {@link #release()} (Java 22+), not by the GC. */
     static final boolean DETERMINISTIC;
 
@@ -49,6 +56,9 @@ final class Mapping {
         MethodHandle close = null;
         boolean available;
         try {
+            if (JAVA21_PATHS) {
+                throw new UnsupportedOperationException("dev.mwsr.io.java21Paths=true");
+            }
             MethodHandles.Lookup lookup = MethodHandles.publicLookup();
             Class<?> arena = Class.forName("java.lang.foreign.Arena");
             Class<?> segment = Class.forName("java.lang.foreign.MemorySegment");

@@ -7,7 +7,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
-import java.util.RandomAccess;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.StampedLock;
@@ -38,19 +37,30 @@ import java.util.function.Consumer;
  * call: its array is reused for later batches, so a flusher that keeps items copies them. The
  * flusher must not call {@link #flush()} or {@link #close()} on its own buffer: these throw
  * {@link IllegalStateException} rather than wait for themselves. A {@code write} from inside the
- * flusher is accepted while it fits in the half being filled; one that finds that half full (and
- * so would have to flush, or wait for the flush in progress) throws {@link IllegalStateException}.
+ * flusher is accepted only when it needs no wait: it fits in the half being filled and no other
+ * thread holds that half for a cut at that moment (a writer that found both halves full, or a
+ * {@code flush()}/{@code close()} on another thread, holds it while it waits for this very flusher
+ * call). Otherwise it throws {@link IllegalStateException} and writes nothing, rather than wait
+ * for itself. So a flusher cannot count on writing to its own buffer.
  *
  * <p><b>Failures.</b> If the flusher throws, the buffer fails fast: the call that ran the flush
  * throws {@link FlushFailedException} (its cause is the flusher's exception), and so does every
  * later {@code write}, {@code writeV}, {@code flush} and {@code close}. Nothing accepted is lost
  * silently: {@link FlushFailedException#undelivered()} holds the failed batch and every item still
- * pending, and {@link Metrics#failures()} counts the failed call.
+ * pending, and {@link Metrics#failures()} counts the failed call. A flusher that throws
+ * {@link PartialFlushException} has its first {@code durable()} items counted as written; only the
+ * rest is undelivered. A {@link VirtualMachineError} (out of memory, stack overflow) from the
+ * flusher is rethrown as itself, not wrapped, to the call that ran the flush (so a
+ * {@code catch (RuntimeException)} cannot swallow it); the buffer has failed all the same, and
+ * every later call's {@link FlushFailedException} has the error as cause and lists the items.
  *
  * <p><b>Interrupts.</b> A writer interrupted while it waits for room (both halves full) throws
  * {@link CancellationException} with the {@link InterruptedException} as cause, its interrupt flag
- * set again, and none of its items written. {@code flush()} and {@code close()} wait without
- * regard to interrupts (the flag stays set).
+ * set again, and none of its items written; a lock that is free is taken regardless of the flag,
+ * so only a real wait is interrupted. {@code flush()} and {@code close()} wait without regard to
+ * interrupts. An interrupt never costs data: the flusher is never called with the calling thread's
+ * interrupt flag set (it is cleared around the call and set again after it, so an interruptible
+ * channel does not close itself), and the flag is still set when the call returns.
  *
  * <p><b>Metrics</b> are estimates for monitoring, read without locks; they are exact when the
  * buffer is quiescent. {@link Metrics#dropped()} is always 0: a {@code Buffer} never drops.
@@ -222,8 +232,10 @@ public final class Buffer<T> implements BatchBuffer<T> {
     }
 
     /**
-     * Writes a group atomically; see {@link #writeV(Object[])}. The list must not change during
-     * the call.
+     * Writes a group atomically; see {@link #writeV(Object[])}. The list is read once, by its
+     * {@code toArray()}, before any slot is claimed: a list that changes or throws under the
+     * caller writes either all of the items it returned or nothing (so no half group and no null
+     * ever reaches the flusher). That copy is one array allocation per call.
      *
      * @param items the items, none null
      * @throws NullPointerException if the list or any item is null; nothing is written
@@ -233,16 +245,7 @@ public final class Buffer<T> implements BatchBuffer<T> {
      */
     @Override
     public void writeV(List<? extends T> items) {
-        Objects.requireNonNull(items, "items");
-        if (!(items instanceof RandomAccess)) {
-            writeArray(items.toArray());
-            return;
-        }
-        int n = items.size();
-        for (int i = 0; i < n; i++) {
-            Objects.requireNonNull(items.get(i), NULL_IN_GROUP);
-        }
-        writeGroup(null, items, n);
+        writeArray(Objects.requireNonNull(items, "items").toArray());
     }
 
     private void writeArray(Object[] items) {
@@ -531,14 +534,29 @@ public final class Buffer<T> implements BatchBuffer<T> {
         }
     }
 
-    /** One flusher call; on failure parks the batch and fails the buffer. Caller holds flushLock. */
+    /**
+     * One flusher call; on failure fails the buffer, then parks what is not durable. Caller holds
+     * flushLock. FAILED is set before anything that could throw (the park allocates), so a buffer
+     * whose batch could not be parked still refuses writes. A {@link VirtualMachineError} is
+     * rethrown as itself to the caller that ran the flush (after parking, so the items stay
+     * reachable through every later call's {@link FlushFailedException}): wrapped in an
+     * {@code IllegalStateException} it could be swallowed by a {@code catch (RuntimeException)}.
+     */
     private boolean call(List<T> batch) {
-        if (stats.call(flusher, batch, batch.size())) {
+        int size = batch.size();
+        int left = stats.call(flusher, batch, size);
+        if (left == 0) {
             return true;
         }
-        park(batch);
-        stats.holding(0);
         STATE.getAndBitwiseOr(this, FAILED);
+        try {
+            park(batch.subList(size - left, size));
+        } finally {
+            stats.holding(0);
+        }
+        if (FlushStats.fatal(stats.failure())) {
+            throw (VirtualMachineError) stats.failure();
+        }
         return false;
     }
 

@@ -569,6 +569,62 @@ class BufferTest {
                 seen.get(0).getMessage());
     }
 
+    @Test
+    void flusherWriting_isAcceptedOnlyWhenItNeedsNoWait_otherwiseIllegalStateAndNothingWritten() throws Exception {
+        AtomicReference<Buffer<Integer>> self = new AtomicReference<>();
+        List<Object> outcomes = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch go = new CountDownLatch(1);
+        List<List<Integer>> calls = Collections.synchronizedList(new ArrayList<>());
+        Buffer<Integer> buffer = new Buffer<>(2, batch -> {
+            calls.add(List.copyOf(batch));
+            if (batch.get(0) == 1) {
+                // Fits in the half being filled, nobody else cutting: accepted.
+                self.get().writeV(10, 11);
+                // The half is full now: would have to flush or wait for this very call.
+                outcomes.add(attempt(() -> self.get().write(12)));
+            } else if (batch.get(0) == 20) {
+                entered.countDown();
+                await(go);
+                // Another thread's flush() holds the cut while it waits for this call: refused.
+                outcomes.add(attempt(() -> self.get().write(21)));
+            }
+        });
+        self.set(buffer);
+        buffer.writeV(1, 2);
+        buffer.flush(); // the flusher adds 10, 11 and then tries 12
+        assertEquals(1, outcomes.size());
+        assertInstanceOf(IllegalStateException.class, outcomes.get(0));
+        buffer.flush();
+        assertEquals(List.of(List.of(1, 2), List.of(10, 11)), calls, "10, 11 accepted and delivered, 12 not written");
+
+        buffer.write(20);
+        Thread first = Thread.ofPlatform().start(buffer::flush);
+        assertTrue(entered.await(10, TimeUnit.SECONDS));
+        buffer.write(22); // so that the second flush() has a half to cut, and waits holding it
+        Thread second = Thread.ofPlatform().start(buffer::flush);
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (second.getState() != Thread.State.WAITING) {
+            assertTrue(System.nanoTime() < end, "second flush() never waited");
+            Thread.sleep(1);
+        }
+        go.countDown();
+        first.join(10_000);
+        second.join(10_000);
+        assertInstanceOf(IllegalStateException.class, outcomes.get(1));
+        buffer.close();
+        assertEquals(List.of(List.of(1, 2), List.of(10, 11), List.of(20), List.of(22)), calls, "21 was not written");
+    }
+
+    private static Object attempt(Runnable r) {
+        try {
+            r.run();
+            return "accepted";
+        } catch (RuntimeException e) {
+            return e;
+        }
+    }
+
     // --------------------------------------------------------------------------------------
     // Interrupts.
 

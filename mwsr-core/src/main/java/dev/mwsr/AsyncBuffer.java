@@ -340,6 +340,13 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
 
     /** @return true if queued; false if the overflow policy dropped it (and counted it) */
     private boolean enqueue(Object element, int places) {
+        // Between reserve and offer nothing of ours can throw; a VirtualMachineError there (a stack
+        // overflow entering offer, an OOM while GROW's queue allocates a chunk) would leave a place
+        // counted that never arrives, and close() (also close(Duration) giving up, which collects
+        // the queue) would wait for it forever. Not repaired: JCTools' offer may already have
+        // claimed its slot (its consumer then spins on that slot too), so un-counting could not
+        // make the queue whole. Known limit, in the README: after a VirtualMachineError on a
+        // writer thread the buffer may not close.
         long after = room.reserve(places);
         if (after < 0) {
             if (after == Room.REFUSED) {

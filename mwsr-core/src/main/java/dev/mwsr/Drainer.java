@@ -309,6 +309,13 @@ final class Drainer<T> implements Runnable {
         boolean ok;
         try {
             ok = call(batch);
+        } catch (Throwable t) {
+            // Not the flusher's (stats.call catches those) but ours or a logger's, e.g. a stack
+            // overflow while logging: fail with the batch kept, never drop it with the view.
+            ok = false;
+            if (!abandoned && progress.failureCause() == null) {
+                fail(t, held);
+            }
         } finally {
             hold(null); // before the view is cleared: close(Duration) may be copying it
             if (big == null) {

@@ -63,10 +63,11 @@ import java.util.function.Consumer;
  * the drainer thread (a stray flag is cleared around each call), and the buffer never interrupts
  * it, not even when {@link #close(Duration)} gives up.
  *
- * <p><b>Close it.</b> An {@code AsyncBuffer} that is never closed is never collected and its
- * items are never delivered: its parked drainer thread keeps it reachable (through the queue's
- * wait hook) and there is no finalizer or {@code Cleaner}. Use try-with-resources or close it on
- * shutdown.
+ * <p><b>Close it.</b> Always close the buffer (try-with-resources, or on shutdown). As a safety
+ * net only, the drainer does not keep its buffer reachable: once an unclosed {@code AsyncBuffer}
+ * has been garbage collected, its drainer notices within about a second of idling, delivers
+ * everything accepted and ends (a failure then reaches no caller and is logged as a warning). When
+ * that happens depends on the collector, and items still pending when the JVM exits are lost.
  *
  * <p><b>Metrics</b> are estimates for monitoring, read without locks and cheap enough to poll
  * often; they are exact when the buffer is quiescent (after {@code flush()} with no writer running,
@@ -226,12 +227,13 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
         this.mode = b.mode;
         int maxBatch = b.maxBatch > 0 ? b.maxBatch : b.capacity;
         System.Logger logger = b.logger != null ? b.logger : System.getLogger(AsyncBuffer.class.getName());
-        this.room = new Room(capacity, b.overflow, logger, this::beforeWait);
+        this.room = new Room(capacity, b.overflow, logger);
         long interval = b.interval == null ? 0 : b.interval.toNanos();
         long backoff = b.maxBackoff == null ? -1 : b.maxBackoff.toNanos();
         long giveUp = b.giveUpAfter == null ? -1 : b.giveUpAfter.toNanos();
         FailurePolicy<T> policy = new FailurePolicy<>(backoff, giveUp, b.deadLetter, logger);
-        this.drainer = new Drainer<>(room, b.flusher, mode, maxBatch, interval, b.earlyFlush, policy);
+        this.drainer = new Drainer<>(room, b.flusher, mode, maxBatch, interval, b.earlyFlush, policy, this);
+        room.beforeWait(drainer::beforeWriterWaits); // not this::..., see Room.beforeWait
         Thread t = b.threadFactory.newThread(drainer);
         if (t == null) {
             throw new IllegalStateException("threadFactory returned null; it must return an unstarted thread");
@@ -359,17 +361,6 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
             drainer.wake();
         }
         return true;
-    }
-
-    /** Run by a writer before each wait for room (BLOCK), once it counts as a waiter. */
-    private void beforeWait() {
-        if (Thread.currentThread() == drainer.thread()) {
-            throw new IllegalStateException("the flusher must not write to its own buffer when that has to"
-                    + " wait for room: the wait would never end");
-        }
-        if (mode == Mode.MANUAL) {
-            drainer.wake(); // a MANUAL drainer delivers while writers wait (Room.hasSpaceWaiters)
-        }
     }
 
     /**

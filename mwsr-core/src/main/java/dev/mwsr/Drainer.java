@@ -2,6 +2,7 @@ package dev.mwsr;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
@@ -40,6 +41,11 @@ final class Drainer<T> implements Runnable {
     private final long intervalNanos;
     private final boolean earlyFlush;
     private final FailurePolicy<T> policy;
+    /** The AsyncBuffer, weakly: once it is collected unclosed, the drainer closes it (see sleep). */
+    private final WeakReference<Object> owner;
+    /** Set by the drainer when it closed the buffer because it was collected unclosed. */
+    private boolean orphaned;
+
     private final BatchView<T> view;
     /** Writers whose reservation brings the count to this wake a sleeping drainer. */
     final long wakeAt;
@@ -79,7 +85,8 @@ final class Drainer<T> implements Runnable {
             int maxBatch,
             long intervalNanos,
             boolean earlyFlush,
-            FailurePolicy<T> policy) {
+            FailurePolicy<T> policy,
+            Object owner) {
         this.room = room;
         this.flusher = flusher;
         this.mode = mode;
@@ -87,6 +94,7 @@ final class Drainer<T> implements Runnable {
         this.intervalNanos = intervalNanos;
         this.earlyFlush = earlyFlush;
         this.policy = policy;
+        this.owner = new WeakReference<>(owner);
         this.view = new BatchView<>(maxBatch);
         this.wakeAt = switch (mode) {
             case TRIGGER -> 1;
@@ -118,6 +126,12 @@ final class Drainer<T> implements Runnable {
                 fail(t, List.of());
             }
         } finally {
+            if (orphaned && progress.failureCause() != null) {
+                policy.warn(
+                        "an AsyncBuffer collected without close() failed while its drainer delivered what it"
+                                + " held; " + progress.undelivered().size() + " items were not delivered",
+                        progress.failureCause());
+            }
             policy.drainerEnds();
             progress.terminated();
         }
@@ -196,9 +210,26 @@ final class Drainer<T> implements Runnable {
                 if (left > 0) {
                     LockSupport.parkNanos(this, Math.min(left, IDLE_PARK_NANOS));
                 }
+                if (owner.refersTo(null) && !orphaned) {
+                    // Collected without close(): nobody can write, flush or close it any more, so
+                    // close it here, delivering everything accepted, and end the thread.
+                    orphaned = true;
+                    room.refuse(Room.CLOSED);
+                }
             }
         } finally {
             sleeping = 0;
+        }
+    }
+
+    /** Run by a BLOCK writer before each wait for room, once it counts as a waiter. */
+    void beforeWriterWaits() {
+        if (Thread.currentThread() == thread) {
+            throw new IllegalStateException("the flusher must not write to its own buffer when that has to"
+                    + " wait for room: the wait would never end");
+        }
+        if (mode == AsyncBuffer.Mode.MANUAL) {
+            wake(); // a MANUAL drainer delivers while writers wait (Room.hasSpaceWaiters)
         }
     }
 

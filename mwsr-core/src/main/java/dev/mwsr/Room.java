@@ -56,8 +56,12 @@ final class Room {
     private final int capacity;
     private final AsyncBuffer.OverflowPolicy policy;
     private final DropWarning warning;
-    /** Run by a BLOCK writer before each wait: refuses the drainer thread, wakes a MANUAL drainer. */
-    private final Runnable beforeWait;
+    /**
+     * Run by a BLOCK writer before each wait: refuses the drainer thread, wakes a MANUAL drainer.
+     * Set once by AsyncBuffer's constructor (published with the buffer's final fields); it must
+     * not reach the AsyncBuffer, or the parked drainer would keep an unclosed buffer reachable.
+     */
+    private Runnable beforeWait;
 
     /** writeV holders: taken by writers, given back by whoever polled them. */
     final GroupPool groups;
@@ -75,11 +79,10 @@ final class Room {
     /** Changed only under consumerLock. */
     private volatile long droppedQueued;
 
-    Room(int capacity, AsyncBuffer.OverflowPolicy policy, System.Logger logger, Runnable beforeWait) {
+    Room(int capacity, AsyncBuffer.OverflowPolicy policy, System.Logger logger) {
         this.capacity = capacity;
         this.groups = new GroupPool(capacity);
         this.policy = policy;
-        this.beforeWait = beforeWait;
         this.warning = policy == AsyncBuffer.OverflowPolicy.WARN ? new DropWarning(logger, capacity) : null;
         if (policy == AsyncBuffer.OverflowPolicy.GROW) {
             var q = new MpscUnboundedXaddArrayQueue<Object>(Math.max(2, Math.min(capacity, 4096)));
@@ -90,6 +93,10 @@ final class Room {
             this.queue = q;
             this.indices = q;
         }
+    }
+
+    void beforeWait(Runnable hook) {
+        this.beforeWait = hook;
     }
 
     // ---------------------------------------------------------------------------------------

@@ -71,7 +71,8 @@
  * delivered; so does a writer still waiting for room), then delivers everything accepted, then
  * returns; it is idempotent and rethrows the failure of a failed buffer on every call. An
  * {@code AsyncBuffer}'s {@code close()} joins its thread, so no thread outlives it; always close an
- * {@code AsyncBuffer} (an unclosed one is never collected and never delivers its last items).
+ * {@code AsyncBuffer} (as a safety net only, one collected unclosed is closed by its own drainer,
+ * at a time the collector chooses).
  * {@code close(Duration)} ({@code AsyncBuffer}, {@code Buffer}) bounds the wait for a flusher call
  * in progress: when it gives up, the buffer fails (cause a
  * {@link java.util.concurrent.TimeoutException}), the items never handed to the flusher are in

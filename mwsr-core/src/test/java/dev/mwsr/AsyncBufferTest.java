@@ -181,6 +181,37 @@ class AsyncBufferTest {
     }
 
     @Test
+    void unclosedBuffer_onceCollected_isClosedByItsDrainer_deliveringEverything() throws Exception {
+        Recorder<Integer> rec = new Recorder<>(8);
+        AtomicReference<Thread> drainer = new AtomicReference<>();
+        java.lang.ref.WeakReference<AsyncBuffer<Integer>> ref = startWriteAndForget(rec, drainer);
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (drainer.get().isAlive()) {
+            assertTrue(System.nanoTime() < end, "the drainer kept an unclosed buffer (or itself) alive");
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertEquals(null, ref.get());
+        assertEquals(List.of(1, 2, 3), rec.items(), "an unclosed buffer's items are delivered once it is collected");
+    }
+
+    /** A MANUAL buffer with items pending, and no strong reference left to it. */
+    private static java.lang.ref.WeakReference<AsyncBuffer<Integer>> startWriteAndForget(
+            Recorder<Integer> rec, AtomicReference<Thread> drainer) {
+        AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec)
+                .capacity(8)
+                .mode(Mode.MANUAL)
+                .threadFactory(r -> {
+                    Thread t = Thread.ofVirtual().unstarted(r);
+                    drainer.set(t);
+                    return t;
+                })
+                .build();
+        buffer.writeV(1, 2, 3);
+        return new java.lang.ref.WeakReference<>(buffer);
+    }
+
+    @Test
     void threadFactory_choosesTheDrainerThread() {
         AtomicReference<Thread> drainer = new AtomicReference<>();
         AsyncBuffer<String> buffer = AsyncBuffer.<String>builder(batch -> drainer.set(Thread.currentThread()))

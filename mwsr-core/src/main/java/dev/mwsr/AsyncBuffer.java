@@ -270,6 +270,57 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
     }
 
     /**
+     * Writes one item if room comes within {@code timeout}: as {@link #write}, but a writer that
+     * finds the queue full waits at most {@code timeout} for room, whatever the overflow policy,
+     * and then returns {@code false} with nothing written (not counted in
+     * {@link Metrics#dropped()}: the caller decides what to do with the item). With
+     * {@link OverflowPolicy#GROW} there is always room.
+     *
+     * @param item the item, not null
+     * @param timeout the longest wait for room; zero or negative: do not wait
+     * @return true if the item was accepted (it will be delivered exactly once, as for {@code write})
+     * @throws NullPointerException if {@code item} or {@code timeout} is null; nothing is written
+     * @throws IllegalStateException if the buffer is closed, or if called from inside the flusher
+     *     when it would have to wait
+     * @throws FlushFailedException if the buffer failed
+     * @throws CancellationException if interrupted while waiting; nothing is written, flag set again
+     */
+    public boolean offer(T item, Duration timeout) {
+        Objects.requireNonNull(item, "item");
+        long nanos = Math.max(0, Objects.requireNonNull(timeout, "timeout").toNanos());
+        return enqueueWithin(item, nanos);
+    }
+
+    /**
+     * Writes one item if there is room now; never waits: {@code offer(item, Duration.ZERO)}.
+     *
+     * @param item the item, not null
+     * @return true if the item was accepted; false if the queue was full (nothing written)
+     * @throws NullPointerException if {@code item} is null
+     * @throws IllegalStateException if the buffer is closed
+     * @throws FlushFailedException if the buffer failed
+     */
+    public boolean tryWrite(T item) {
+        Objects.requireNonNull(item, "item");
+        return enqueueWithin(item, 0);
+    }
+
+    private boolean enqueueWithin(Object item, long nanos) {
+        long after = room.reserveWithin(1, nanos);
+        if (after < 0) {
+            if (after == Room.REFUSED) {
+                throw refused();
+            }
+            return false;
+        }
+        room.offer(item);
+        if (after >= drainer.wakeAt) {
+            drainer.wake();
+        }
+        return true;
+    }
+
+    /**
      * Writes a group atomically: its items arrive contiguous, in order, in one flusher call, with
      * no other writer's item between them. The group takes as many places as it has items; one
      * larger than {@code capacity} is accepted alone once the queue is empty (or dropped whole, by

@@ -669,6 +669,83 @@ class AsyncBufferTest {
     }
 
     @Test
+    void tryWrite_neverWaits_andOfferWaitsAtMostItsTimeout_bothReturnFalseWithNothingWritten() throws Exception {
+        for (OverflowPolicy policy :
+                List.of(OverflowPolicy.BLOCK, OverflowPolicy.DROP_NEWEST, OverflowPolicy.DROP_OLDEST)) {
+            Gate gate = new Gate();
+            Recorder<Integer> rec = new Recorder<>(2);
+            rec.then = batch -> gate.await();
+            AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec)
+                    .capacity(2)
+                    .overflow(policy)
+                    .logger(new Log())
+                    .build();
+            buffer.write(0);
+            gate.awaitEntered(); // 0 is in the flusher
+            assertTrue(buffer.tryWrite(1));
+            assertTrue(buffer.offer(2, Duration.ofSeconds(10)));
+            long start = System.nanoTime();
+            assertFalse(buffer.tryWrite(3), policy + ": the queue is full");
+            assertFalse(buffer.offer(4, Duration.ofMillis(50)), policy + ": no room came in time");
+            assertFalse(buffer.offer(5, Duration.ZERO));
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "a bounded write did not give up");
+            assertEquals(
+                    new Metrics(3, 0, 0, 3, 0, 0), buffer.metrics(), policy + ": nothing written, nothing dropped");
+            AtomicBoolean accepted = new AtomicBoolean();
+            Thread waiter = Thread.ofPlatform().start(() -> accepted.set(buffer.offer(6, Duration.ofSeconds(30))));
+            awaitBlocked(waiter);
+            gate.open(); // room comes: the waiting offer gets in
+            waiter.join(10_000);
+            assertTrue(accepted.get(), policy + ": room came within the timeout");
+            buffer.close();
+            assertEquals(List.of(0, 1, 2, 6), rec.items(), policy.toString());
+        }
+    }
+
+    @Test
+    void offerAndTryWrite_badInputAndClosedBuffer_throwEarly_andWriteNothing() throws Exception {
+        Recorder<Integer> rec = new Recorder<>(4);
+        AsyncBuffer<Integer> buffer = new AsyncBuffer<>(4, rec);
+        assertThrows(NullPointerException.class, () -> buffer.tryWrite(null));
+        assertThrows(NullPointerException.class, () -> buffer.offer(null, Duration.ofSeconds(1)));
+        assertThrows(NullPointerException.class, () -> buffer.offer(1, null));
+        buffer.close();
+        assertThrows(IllegalStateException.class, () -> buffer.tryWrite(2));
+        assertThrows(IllegalStateException.class, () -> buffer.offer(3, Duration.ofSeconds(1)));
+        assertEquals(List.of(), rec.items());
+    }
+
+    @Test
+    void offer_interruptedWhileWaiting_throwsCancellation_restoresFlag_writesNothing() throws Exception {
+        Gate gate = new Gate();
+        Recorder<Integer> rec = new Recorder<>(1);
+        rec.then = batch -> gate.await();
+        AsyncBuffer<Integer> buffer =
+                AsyncBuffer.<Integer>builder(rec).capacity(1).build();
+        buffer.write(0);
+        gate.awaitEntered();
+        buffer.write(1);
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        AtomicBoolean flag = new AtomicBoolean();
+        Thread waiter = Thread.ofPlatform().start(() -> {
+            try {
+                buffer.offer(2, Duration.ofSeconds(30));
+            } catch (Throwable t) {
+                thrown.set(t);
+                flag.set(Thread.currentThread().isInterrupted());
+            }
+        });
+        awaitBlocked(waiter);
+        waiter.interrupt();
+        waiter.join(10_000);
+        assertInstanceOf(CancellationException.class, thrown.get());
+        assertTrue(flag.get(), "the interrupt flag is set again");
+        gate.open();
+        buffer.close();
+        assertEquals(List.of(0, 1), rec.items());
+    }
+
+    @Test
     void grow_neverBlocksNorDrops() throws Exception {
         Gate gate = new Gate();
         Recorder<Integer> rec = new Recorder<>(4);

@@ -508,10 +508,12 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
                 if (left <= 0) {
                     givenUp = drainer.abandon(new java.util.concurrent.TimeoutException(
                             "close(" + timeout + ") gave up: the flusher did not deliver everything in time"));
-                    if (givenUp == 0) {
-                        continue; // nothing was left: the drainer is ending by itself
+                    if (givenUp != 0) {
+                        break;
                     }
-                    break;
+                    // Nothing was left to give up on: the drainer is ending by itself; join it.
+                    end = System.nanoTime() + 100_000_000L;
+                    continue;
                 }
                 try {
                     t.join(Duration.ofNanos(left));

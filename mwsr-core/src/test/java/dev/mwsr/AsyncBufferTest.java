@@ -1060,6 +1060,42 @@ class AsyncBufferTest {
     }
 
     @Test
+    void boundedRetry_underBlock_writersWaitingForADeadSink_getInOnceTheBatchIsGivenUp() throws Exception {
+        AtomicBoolean down = new AtomicBoolean(true);
+        List<Integer> dead = Collections.synchronizedList(new ArrayList<>());
+        List<Integer> delivered = Collections.synchronizedList(new ArrayList<>());
+        Recorder<Integer> rec = new Recorder<>(2);
+        rec.then = batch -> {
+            if (down.get()) {
+                throw new IllegalStateException("disk full");
+            }
+            delivered.addAll(batch);
+        };
+        try (AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec)
+                .capacity(2)
+                .retryFailedBatches(Duration.ofMillis(5), Duration.ofMillis(100), dead::addAll)
+                .logger(new Log())
+                .build()) {
+            // With retryFailedBatches(Duration) alone these writers would wait as long as the sink is down.
+            Thread writers = Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 10; i++) {
+                    buffer.write(i);
+                }
+            });
+            writers.join(30_000);
+            assertFalse(writers.isAlive(), "BLOCK writers hung behind a dead sink");
+            down.set(false); // the sink recovers
+            buffer.write(10);
+            buffer.flush();
+        }
+        assertTrue(delivered.contains(10), "the buffer recovered with the sink");
+        List<Integer> all = new ArrayList<>(dead);
+        all.addAll(delivered);
+        all.sort(null);
+        assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10), all, "each item dead-lettered or delivered, once");
+    }
+
+    @Test
     void boundedRetry_withoutDeadLetter_dropsCountsAndWarns() {
         AtomicBoolean down = new AtomicBoolean(true);
         Recorder<Integer> rec = new Recorder<>(8);

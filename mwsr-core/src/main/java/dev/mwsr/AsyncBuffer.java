@@ -46,15 +46,28 @@ import java.util.function.Consumer;
  * {@link FlushFailedException#undelivered()} holds the failed batch followed by every item accepted
  * and not delivered (complete when thrown). With {@link Builder#retryFailedBatches(Duration)} the
  * drainer instead keeps the batch and calls the flusher again after a pause that doubles from
- * 1 ms up to the given maximum, logging each failure through {@link System.Logger}; writers
- * meanwhile fill the queue and then wait, drop or grow as the overflow policy says, and
- * {@code flush()}/{@code close()} wait for the retries to succeed ({@link #close(Duration)} bounds
- * that wait). Every flusher call that threw is counted in {@link Metrics#failures()}.
+ * 1 ms up to the given maximum (the first failure logged with its trace, then a count at most once
+ * a second, through {@link System.Logger}); writers meanwhile fill the queue and then wait, drop or
+ * grow as the overflow policy says, and {@code flush()}/{@code close()} wait for the retries to
+ * succeed ({@link #close(Duration)} bounds that wait). The bounded policy,
+ * {@link Builder#retryFailedBatches(Duration, Duration, Consumer)}, retries one batch for at most a
+ * given time and then hands it to a dead-letter handler (or drops it, counted and logged) and goes
+ * on. Under every policy a {@link VirtualMachineError} from the flusher fails the buffer at once
+ * (never retried; it is the cause, as itself), and a {@link PartialFlushException}'s durable
+ * prefix counts as written. Every flusher call that threw is counted in {@link Metrics#failures()}.
  *
  * <p><b>Interrupts.</b> A writer interrupted while it waits for room ({@code BLOCK}) throws
  * {@link CancellationException} with the {@link InterruptedException} as cause, its interrupt flag
  * set again, and none of its items written. {@code flush()} and {@code close()} wait without regard
- * to interrupts (the flag stays set).
+ * to interrupts (the flag stays set). The flusher is never called with an interrupt flag set on
+ * the drainer thread (a stray flag is cleared around each call), and the buffer never interrupts
+ * it, not even when {@link #close(Duration)} gives up.
+ *
+ * <p><b>Close it.</b> Always close the buffer (try-with-resources, or on shutdown). As a safety
+ * net only, the drainer does not keep its buffer reachable: once an unclosed {@code AsyncBuffer}
+ * has been garbage collected, its drainer notices within about a second of idling, delivers
+ * everything accepted and ends (a failure then reaches no caller and is logged as a warning). When
+ * that happens depends on the collector, and items still pending when the JVM exits are lost.
  *
  * <p><b>Metrics</b> are estimates for monitoring, read without locks and cheap enough to poll
  * often; they are exact when the buffer is quiescent (after {@code flush()} with no writer running,
@@ -139,9 +152,13 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
      * instructions, no blocking call between them): the drainer cutting while count > 0 and the
      * queue is empty, and a DROP_OLDEST writer in the same situation. They Thread.yield().
      *
-     * close(Duration). After the timeout `abandoned` stops the drainer at its next check (before
-     * every flusher call and retry), and the thread is interrupted to end a pause or an
-     * interruptible flusher; the items still counted, and the batch in flight, are reported.
+     * close(Duration). After the timeout the closing thread takes consumerLock (so no cut is half
+     * done) and sets `abandoned`; the drainer checks it under the same lock before every flusher
+     * or dead-letter call (enterCall), so after that no call starts. The batch the drainer holds
+     * is reported in doubt if a call on it is running (inCall), else undelivered, followed by
+     * everything still queued; then the failure (a TimeoutException) is published like a
+     * fail-fast failure. The drainer is unparked, never interrupted: an interrupt would close the
+     * user's interruptible channel in the middle of a write.
      */
 
     /** When the drainer delivers. */
@@ -210,10 +227,13 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
         this.mode = b.mode;
         int maxBatch = b.maxBatch > 0 ? b.maxBatch : b.capacity;
         System.Logger logger = b.logger != null ? b.logger : System.getLogger(AsyncBuffer.class.getName());
-        this.room = new Room(capacity, b.overflow, logger, this::beforeWait);
+        this.room = new Room(capacity, b.overflow, logger);
         long interval = b.interval == null ? 0 : b.interval.toNanos();
         long backoff = b.maxBackoff == null ? -1 : b.maxBackoff.toNanos();
-        this.drainer = new Drainer<>(room, b.flusher, mode, maxBatch, interval, b.earlyFlush, backoff, logger);
+        long giveUp = b.giveUpAfter == null ? -1 : b.giveUpAfter.toNanos();
+        FailurePolicy<T> policy = new FailurePolicy<>(backoff, giveUp, b.deadLetter, logger);
+        this.drainer = new Drainer<>(room, b.flusher, mode, maxBatch, interval, b.earlyFlush, policy, this);
+        room.beforeWait(drainer::beforeWriterWaits); // not this::..., see Room.beforeWait
         Thread t = b.threadFactory.newThread(drainer);
         if (t == null) {
             throw new IllegalStateException("threadFactory returned null; it must return an unstarted thread");
@@ -247,6 +267,57 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
     public void write(T item) {
         Objects.requireNonNull(item, "item");
         enqueue(item, 1);
+    }
+
+    /**
+     * Writes one item if room comes within {@code timeout}: as {@link #write}, but a writer that
+     * finds the queue full waits at most {@code timeout} for room, whatever the overflow policy,
+     * and then returns {@code false} with nothing written (not counted in
+     * {@link Metrics#dropped()}: the caller decides what to do with the item). With
+     * {@link OverflowPolicy#GROW} there is always room.
+     *
+     * @param item the item, not null
+     * @param timeout the longest wait for room; zero or negative: do not wait
+     * @return true if the item was accepted (it will be delivered exactly once, as for {@code write})
+     * @throws NullPointerException if {@code item} or {@code timeout} is null; nothing is written
+     * @throws IllegalStateException if the buffer is closed, or if called from inside the flusher
+     *     when it would have to wait
+     * @throws FlushFailedException if the buffer failed
+     * @throws CancellationException if interrupted while waiting; nothing is written, flag set again
+     */
+    public boolean offer(T item, Duration timeout) {
+        Objects.requireNonNull(item, "item");
+        long nanos = Math.max(0, Objects.requireNonNull(timeout, "timeout").toNanos());
+        return enqueueWithin(item, nanos);
+    }
+
+    /**
+     * Writes one item if there is room now; never waits: {@code offer(item, Duration.ZERO)}.
+     *
+     * @param item the item, not null
+     * @return true if the item was accepted; false if the queue was full (nothing written)
+     * @throws NullPointerException if {@code item} is null
+     * @throws IllegalStateException if the buffer is closed
+     * @throws FlushFailedException if the buffer failed
+     */
+    public boolean tryWrite(T item) {
+        Objects.requireNonNull(item, "item");
+        return enqueueWithin(item, 0);
+    }
+
+    private boolean enqueueWithin(Object item, long nanos) {
+        long after = room.reserveWithin(1, nanos);
+        if (after < 0) {
+            if (after == Room.REFUSED) {
+                throw refused();
+            }
+            return false;
+        }
+        room.offer(item);
+        if (after >= drainer.wakeAt) {
+            drainer.wake();
+        }
+        return true;
     }
 
     /**
@@ -322,6 +393,13 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
 
     /** @return true if queued; false if the overflow policy dropped it (and counted it) */
     private boolean enqueue(Object element, int places) {
+        // Between reserve and offer nothing of ours can throw; a VirtualMachineError there (a stack
+        // overflow entering offer, an OOM while GROW's queue allocates a chunk) would leave a place
+        // counted that never arrives, and close() (also close(Duration) giving up, which collects
+        // the queue) would wait for it forever. Not repaired: JCTools' offer may already have
+        // claimed its slot (its consumer then spins on that slot too), so un-counting could not
+        // make the queue whole. Known limit, in the README: after a VirtualMachineError on a
+        // writer thread the buffer may not close.
         long after = room.reserve(places);
         if (after < 0) {
             if (after == Room.REFUSED) {
@@ -334,17 +412,6 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
             drainer.wake();
         }
         return true;
-    }
-
-    /** Run by a writer before each wait for room (BLOCK), once it counts as a waiter. */
-    private void beforeWait() {
-        if (Thread.currentThread() == drainer.thread()) {
-            throw new IllegalStateException("the flusher must not write to its own buffer when that has to"
-                    + " wait for room: the wait would never end");
-        }
-        if (mode == Mode.MANUAL) {
-            drainer.wake(); // a MANUAL drainer delivers while writers wait (Room.hasSpaceWaiters)
-        }
     }
 
     /**
@@ -409,22 +476,28 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
     }
 
     /**
-     * As {@link #close()}, but gives up after {@code timeout}: then the drainer is told to stop
-     * (it is interrupted, calls the flusher no more, and ends as soon as a flusher call in
-     * progress returns) and this returns the number of accepted items not delivered, the batch in
-     * the flusher included. Only a flusher call that never returns keeps the drainer thread alive
-     * after this. Later {@code close()} calls return at once.
+     * As {@link #close()}, but gives up after {@code timeout}. Giving up means: the flusher is
+     * called no more; a flusher call still running is left alone (never interrupted: an
+     * interruptible channel would close itself) and the drainer thread ends when it returns; the
+     * buffer fails, so every later {@code write}, {@code writeV}, {@code flush} and {@code close}
+     * throws a {@link FlushFailedException} (cause: a {@link java.util.concurrent.TimeoutException})
+     * whose {@link FlushFailedException#undelivered()} holds the accepted items never handed to
+     * the flusher (or whose call had already thrown) and whose {@link FlushFailedException#inDoubt()}
+     * holds the items of the call still running, which may yet reach the sink. Only a flusher call
+     * that never returns keeps the drainer thread alive after this.
      *
      * @param timeout how long to wait for delivery
-     * @return 0 if everything accepted was delivered and the drainer ended; otherwise the items
-     *     given up on (if the flusher call in progress later returns normally, its items did arrive)
-     * @throws FlushFailedException if the buffer failed, now or before
+     * @return 0 if everything accepted was delivered and the drainer ended; otherwise the number of
+     *     items given up on, undelivered and in doubt together (a later call's exception lists them)
+     * @throws FlushFailedException if the buffer failed, now or before (also after an earlier
+     *     {@code close(Duration)} gave up)
      * @throws IllegalStateException if called from inside this buffer's flusher
      * @throws NullPointerException if {@code timeout} is null
      */
     public long close(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
         checkNotDrainer("close");
+        long givenUp = 0;
         if (!drainer.abandoned()) {
             startClose();
             long end = System.nanoTime() + Math.max(0, timeout.toNanos());
@@ -433,8 +506,14 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
             while (t.isAlive()) {
                 long left = end - System.nanoTime();
                 if (left <= 0) {
-                    drainer.abandon();
-                    break;
+                    givenUp = drainer.abandon(new java.util.concurrent.TimeoutException(
+                            "close(" + timeout + ") gave up: the flusher did not deliver everything in time"));
+                    if (givenUp != 0) {
+                        break;
+                    }
+                    // Nothing was left to give up on: the drainer is ending by itself; join it.
+                    end = System.nanoTime() + 100_000_000L;
+                    continue;
                 }
                 try {
                     t.join(Duration.ofNanos(left));
@@ -446,10 +525,13 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
                 Thread.currentThread().interrupt();
             }
         }
+        if (givenUp > 0) {
+            return givenUp;
+        }
         if (drainer.progress.failureCause() != null) {
             throw failure();
         }
-        return drainer.abandoned() ? (room.word() & Room.COUNT) + drainer.inFlight() : 0L;
+        return 0L;
     }
 
     private void startClose() {
@@ -481,15 +563,22 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
         long failures = drainer.failures();
         long pending = (room.word() & Room.COUNT)
                 + drainer.inFlight()
-                + drainer.progress.undelivered().size();
-        long droppedQueued = room.droppedQueued();
+                + drainer.progress.undelivered().size()
+                + drainer.progress.inDoubt().size();
+        long droppedQueued = room.droppedQueued() + drainer.droppedFailed();
         long dropped = droppedQueued + room.droppedIncoming();
-        return new Metrics(written + pending + droppedQueued, written, dropped, pending, batches, failures);
+        long enqueued = written + pending + droppedQueued + drainer.deadLettered();
+        return new Metrics(enqueued, written, dropped, pending, batches, failures);
     }
 
     /** Tests: the drainer, for its thread and wake-up count. */
     Drainer<T> drainer() {
         return drainer;
+    }
+
+    /** Tests: the queue, to queue an item without the writer's wake-up. */
+    Room room() {
+        return room;
     }
 
     @Override
@@ -511,11 +600,16 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
     private FlushFailedException failure() {
         drainer.progress.await(() -> drainer.progress.failureCause() != null);
         List<Object> lost = drainer.progress.undelivered();
+        List<Object> doubt = drainer.progress.inDoubt();
+        String why = drainer.abandoned()
+                ? "close(Duration) gave up, so the buffer failed and refuses further writes; inDoubt() holds the "
+                        + doubt.size() + " items of the flusher call still running, and"
+                : "the flusher threw, so the buffer failed and refuses further writes;";
         return new FlushFailedException(
-                "the flusher threw, so the buffer failed and refuses further writes;" + " undelivered() holds the "
-                        + lost.size() + " items it accepted but did not deliver",
+                why + " undelivered() holds the " + lost.size() + " items it accepted but did not deliver",
                 drainer.progress.failureCause(),
-                lost);
+                lost,
+                doubt);
     }
 
     private void checkNotDrainer(String what) {
@@ -543,6 +637,8 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
         private OverflowPolicy overflow = OverflowPolicy.BLOCK;
         private ThreadFactory threadFactory = VIRTUAL;
         private Duration maxBackoff;
+        private Duration giveUpAfter;
+        private Consumer<? super List<T>> deadLetter;
         private System.Logger logger;
 
         private Builder(Consumer<? super List<T>> flusher) {
@@ -639,19 +735,55 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
 
         /**
          * Chooses the retrying failure policy instead of fail-fast: a batch whose flusher call
-         * threw is kept and retried after a pause that starts at 1 ms and doubles up to
-         * {@code maxBackoff}; each failure is logged and counted in {@link Metrics#failures()}.
+         * threw is kept and retried, forever, after a pause that starts at 1 ms and doubles up to
+         * {@code maxBackoff}. Each failure is counted in {@link Metrics#failures()}; the first of a
+         * run of failures is logged with its stack trace, then a count at most once a second
+         * ({@link System.Logger} {@code dev.mwsr.AsyncBuffer}). A {@link PartialFlushException}'s
+         * durable items are not retried; a {@link VirtualMachineError} is never retried (the
+         * buffer fails at once). Replaces an earlier failure policy choice.
          *
          * @param maxBackoff the longest pause between attempts, positive
          * @return this builder
          */
         public Builder<T> retryFailedBatches(Duration maxBackoff) {
-            Objects.requireNonNull(maxBackoff, "maxBackoff");
-            if (maxBackoff.isNegative() || maxBackoff.isZero()) {
-                throw new IllegalArgumentException("maxBackoff must be positive, was " + maxBackoff);
-            }
-            this.maxBackoff = maxBackoff;
+            this.maxBackoff = positive(maxBackoff, "maxBackoff");
+            this.giveUpAfter = null;
+            this.deadLetter = null;
             return this;
+        }
+
+        /**
+         * Chooses the bounded failure policy: as {@link #retryFailedBatches(Duration)}, until one
+         * batch has been failing for {@code giveUpAfter} (measured from its first failure). Then
+         * the drainer gives that batch up and goes on with the next one, so the buffer neither
+         * stops for good nor blocks its writers forever, and recovers when the sink does:
+         * {@code deadLetter} receives a copy of the batch's items (those not reported durable by a
+         * {@link PartialFlushException}), on the drainer thread; or, when {@code deadLetter} is
+         * null, they are dropped, counted in {@link Metrics#dropped()} and logged as a warning
+         * (never silently; at most one line per second, with the count). If the handler throws,
+         * the buffer fails at once (fail-fast), with the batch among
+         * {@link FlushFailedException#undelivered()}. A {@link VirtualMachineError} from the
+         * flusher is never retried: the buffer fails at once.
+         *
+         * @param maxBackoff the longest pause between attempts, positive
+         * @param giveUpAfter how long one batch may keep failing before it is given up, positive
+         * @param deadLetter receives each batch given up on (a copy it may keep); null to drop
+         * @return this builder
+         */
+        public Builder<T> retryFailedBatches(
+                Duration maxBackoff, Duration giveUpAfter, Consumer<? super List<T>> deadLetter) {
+            this.maxBackoff = positive(maxBackoff, "maxBackoff");
+            this.giveUpAfter = positive(giveUpAfter, "giveUpAfter");
+            this.deadLetter = deadLetter;
+            return this;
+        }
+
+        private static Duration positive(Duration d, String name) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive, was " + d);
+            }
+            return d;
         }
 
         /** Tests: where WARN and retry messages go. */

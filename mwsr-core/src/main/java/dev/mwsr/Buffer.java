@@ -2,13 +2,14 @@ package dev.mwsr;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
-import java.util.RandomAccess;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.Consumer;
@@ -38,19 +39,30 @@ import java.util.function.Consumer;
  * call: its array is reused for later batches, so a flusher that keeps items copies them. The
  * flusher must not call {@link #flush()} or {@link #close()} on its own buffer: these throw
  * {@link IllegalStateException} rather than wait for themselves. A {@code write} from inside the
- * flusher is accepted while it fits in the half being filled; one that finds that half full (and
- * so would have to flush, or wait for the flush in progress) throws {@link IllegalStateException}.
+ * flusher is accepted only when it needs no wait: it fits in the half being filled and no other
+ * thread holds that half for a cut at that moment (a writer that found both halves full, or a
+ * {@code flush()}/{@code close()} on another thread, holds it while it waits for this very flusher
+ * call). Otherwise it throws {@link IllegalStateException} and writes nothing, rather than wait
+ * for itself. So a flusher cannot count on writing to its own buffer.
  *
  * <p><b>Failures.</b> If the flusher throws, the buffer fails fast: the call that ran the flush
  * throws {@link FlushFailedException} (its cause is the flusher's exception), and so does every
  * later {@code write}, {@code writeV}, {@code flush} and {@code close}. Nothing accepted is lost
  * silently: {@link FlushFailedException#undelivered()} holds the failed batch and every item still
- * pending, and {@link Metrics#failures()} counts the failed call.
+ * pending, and {@link Metrics#failures()} counts the failed call. A flusher that throws
+ * {@link PartialFlushException} has its first {@code durable()} items counted as written; only the
+ * rest is undelivered. A {@link VirtualMachineError} (out of memory, stack overflow) from the
+ * flusher is rethrown as itself, not wrapped, to the call that ran the flush (so a
+ * {@code catch (RuntimeException)} cannot swallow it); the buffer has failed all the same, and
+ * every later call's {@link FlushFailedException} has the error as cause and lists the items.
  *
  * <p><b>Interrupts.</b> A writer interrupted while it waits for room (both halves full) throws
  * {@link CancellationException} with the {@link InterruptedException} as cause, its interrupt flag
- * set again, and none of its items written. {@code flush()} and {@code close()} wait without
- * regard to interrupts (the flag stays set).
+ * set again, and none of its items written; a lock that is free is taken regardless of the flag,
+ * so only a real wait is interrupted. {@code flush()} and {@code close()} wait without regard to
+ * interrupts. An interrupt never costs data: the flusher is never called with the calling thread's
+ * interrupt flag set (it is cleared around the call and set again after it, so an interruptible
+ * channel does not close itself), and the flag is still set when the call returns.
  *
  * <p><b>Metrics</b> are estimates for monitoring, read without locks; they are exact when the
  * buffer is quiescent. {@link Metrics#dropped()} is always 0: a {@code Buffer} never drops.
@@ -101,6 +113,16 @@ public final class Buffer<T> implements BatchBuffer<T> {
      * failed batch, every later cut, and the remains of `current` (failureException() drains it
      * under both locks before any exception is built), so each FlushFailedException is complete.
      *
+     * close(Duration) (class GiveUp). Every wait for flushLock polls GiveUp.started every 20 ms,
+     * so once the closing thread gives up, the threads that wait for the stuck flush while holding
+     * the write lock let go of it (writers are refused, flush()/close() throw). The closing thread
+     * then takes the write lock and collects `current` (undelivered) and the batch the flushing
+     * thread holds (GiveUp.hold from the cut until delivered or parked, under its own small lock,
+     * so it is copied before the flusher's thread clears it): in doubt. It publishes both, then
+     * sets FAILED; failureException() of a buffer given up on needs no lock but waits for that
+     * publication. FAILED is also set by the thread whose flusher call threw, *before* it parks
+     * the batch (the park allocates; if it throws, writers are refused all the same).
+     *
      * Counters (FlushStats) change only under flushLock and are volatile for metrics(). Writers touch no counter: enqueued is derived, not counted.
      */
 
@@ -147,6 +169,8 @@ public final class Buffer<T> implements BatchBuffer<T> {
 
     private volatile long undeliveredCount;
     private final FlushStats stats = new FlushStats();
+    /** close(Duration): the batch in the flusher, and giving up on it. */
+    private final GiveUp giveUp = new GiveUp();
 
     /**
      * Creates a buffer of two halves of {@code capacity} slots each.
@@ -222,8 +246,10 @@ public final class Buffer<T> implements BatchBuffer<T> {
     }
 
     /**
-     * Writes a group atomically; see {@link #writeV(Object[])}. The list must not change during
-     * the call.
+     * Writes a group atomically; see {@link #writeV(Object[])}. The list is read once, by its
+     * {@code toArray()}, before any slot is claimed: a list that changes or throws under the
+     * caller writes either all of the items it returned or nothing (so no half group and no null
+     * ever reaches the flusher). That copy is one array allocation per call.
      *
      * @param items the items, none null
      * @throws NullPointerException if the list or any item is null; nothing is written
@@ -233,16 +259,7 @@ public final class Buffer<T> implements BatchBuffer<T> {
      */
     @Override
     public void writeV(List<? extends T> items) {
-        Objects.requireNonNull(items, "items");
-        if (!(items instanceof RandomAccess)) {
-            writeArray(items.toArray());
-            return;
-        }
-        int n = items.size();
-        for (int i = 0; i < n; i++) {
-            Objects.requireNonNull(items.get(i), NULL_IN_GROUP);
-        }
-        writeGroup(null, items, n);
+        writeArray(Objects.requireNonNull(items, "items").toArray());
     }
 
     private void writeArray(Object[] items) {
@@ -305,7 +322,7 @@ public final class Buffer<T> implements BatchBuffer<T> {
                 s = lockFlushThenRecheck();
                 if (s == OPEN) {
                     cutSize = filled;
-                    cut = cutLocked();
+                    cut = cutLocked(cutSize);
                     store(one, array, list, n, current.items, 0);
                     position = n;
                 }
@@ -333,7 +350,7 @@ public final class Buffer<T> implements BatchBuffer<T> {
                 if (s == OPEN) {
                     cutSize = filled();
                     if (cutSize > 0) {
-                        cut = cutLocked();
+                        cut = cutLocked(cutSize);
                     }
                 }
             }
@@ -349,7 +366,12 @@ public final class Buffer<T> implements BatchBuffer<T> {
             @SuppressWarnings("unchecked")
             List<T> group = (List<T>) Collections.unmodifiableList(array != null ? Arrays.asList(array) : list);
             if (ok) {
-                ok = call(group);
+                giveUp.hold(group);
+                try {
+                    ok = call(group);
+                } finally {
+                    giveUp.release();
+                }
             } else {
                 park(group);
             }
@@ -375,25 +397,25 @@ public final class Buffer<T> implements BatchBuffer<T> {
         BatchView<T> cut = null;
         int cutSize = 0;
         int s;
+        boolean locked = false;
         long stamp = lock.writeLock();
         try {
             s = state;
             if ((s & FAILED) == 0) {
                 cutSize = filled();
-                if (cutSize > 0) {
-                    flushLock.lock();
-                    cut = cutLocked();
+                if (cutSize > 0 && (locked = giveUp.lockFlush(flushLock, false))) {
+                    cut = cutLocked(cutSize);
                 }
             }
         } finally {
             lock.unlockWrite(stamp);
         }
-        if ((s & FAILED) != 0) {
+        if ((s & FAILED) != 0 || (cutSize > 0 && !locked)) {
             throw failureException();
         }
-        if (cut == null) {
-            // Nothing here; a batch cut earlier may still be in the flusher, and it holds flushLock.
-            flushLock.lock();
+        // Nothing here; a batch cut earlier may still be in the flusher, and it holds flushLock.
+        if (cut == null && !giveUp.lockFlush(flushLock, false)) {
+            throw failureException();
         }
         deliverAndUnlock(cut, cutSize);
         if ((state & FAILED) != 0) {
@@ -419,20 +441,98 @@ public final class Buffer<T> implements BatchBuffer<T> {
         int cutSize = 0;
         // Refuse first, then wait: writers still waiting for room see CLOSED when they get in.
         STATE.getAndBitwiseOr(this, CLOSED);
+        boolean locked;
         long stamp = lock.writeLock();
         try {
-            flushLock.lock();
-            cutSize = filled();
-            if (cutSize > 0) {
-                cut = cutLocked();
+            locked = giveUp.lockFlush(flushLock, false);
+            if (locked) {
+                cutSize = filled();
+                if (cutSize > 0) {
+                    cut = cutLocked(cutSize);
+                }
             }
         } finally {
             lock.unlockWrite(stamp);
+        }
+        if (!locked) {
+            throw failureException(); // close(Duration) gave up meanwhile
         }
         deliverAndUnlock(cut, cutSize);
         if ((state & FAILED) != 0) {
             throw failureException();
         }
+    }
+
+    /**
+     * As {@link #close()}, but gives up on a flusher call that does not return within
+     * {@code timeout}. The bound is on waiting for a flush in progress on another thread; the
+     * final flush this call makes itself, on its own thread, is not bounded (mwsr never interrupts
+     * or abandons a call it runs on the caller's thread).
+     *
+     * <p>Giving up: the flusher call in progress is left alone (never interrupted), no flusher call
+     * starts any more, and the buffer fails, so every later {@code write}, {@code writeV},
+     * {@code flush} and {@code close} throws a {@link FlushFailedException} (cause: a
+     * {@link java.util.concurrent.TimeoutException}) whose {@link FlushFailedException#undelivered()}
+     * holds the accepted items never handed to the flusher and whose
+     * {@link FlushFailedException#inDoubt()} holds the batch of the call still running (it may yet
+     * reach the sink). Threads waiting for that flush (writers waiting for room, {@code flush()})
+     * stop waiting: writers are refused, {@code flush()} throws.
+     *
+     * @param timeout how long to wait for a flush in progress
+     * @return 0 if everything accepted was delivered; otherwise the number of items given up on,
+     *     undelivered and in doubt together (a later call's exception lists them)
+     * @throws FlushFailedException if the buffer failed, now or before (also after an earlier
+     *     {@code close(Duration)} gave up)
+     * @throws IllegalStateException if called from inside this buffer's flusher
+     * @throws NullPointerException if {@code timeout} is null
+     */
+    public long close(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        Waits.checkNotInsideFlusher(flushLock, "close");
+        if (giveUp.started()) {
+            throw giveUp.exception();
+        }
+        STATE.getAndBitwiseOr(this, CLOSED);
+        long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
+        long stamp = GiveUp.writeLockUntil(lock, deadline);
+        if (stamp != 0L && GiveUp.lockUntil(flushLock, deadline)) {
+            BatchView<T> cut = null;
+            int cutSize;
+            try {
+                cutSize = filled();
+                if (cutSize > 0) {
+                    cut = cutLocked(cutSize);
+                }
+            } finally {
+                lock.unlockWrite(stamp);
+            }
+            deliverAndUnlock(cut, cutSize);
+            if ((state & FAILED) != 0) {
+                throw failureException();
+            }
+            return 0L;
+        }
+        // Give up: waiters for the stuck flush let go of the write lock, then collect under it.
+        giveUp.start();
+        if (stamp == 0L) {
+            stamp = lock.writeLock();
+        }
+        try {
+            int filled = filled();
+            List<Object> lost = new ArrayList<>(current.open(filled));
+            current.clear(filled);
+            position = 0;
+            List<Object> doubt = giveUp.heldCopy();
+            giveUp.publish(
+                    new TimeoutException("close(" + timeout + ") gave up: a flusher call did not return in time"),
+                    lost,
+                    doubt);
+            undeliveredCount = giveUp.undeliveredCount();
+            STATE.getAndBitwiseOr(this, FAILED);
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+        return giveUp.undeliveredCount();
     }
 
     /**
@@ -482,9 +582,10 @@ public final class Buffer<T> implements BatchBuffer<T> {
      * Swaps the halves. Caller holds the write lock and flushLock; the returned half is owned by
      * the caller until {@link #deliver} gives it back as the spare.
      */
-    private BatchView<T> cutLocked() {
+    private BatchView<T> cutLocked(int size) {
         assert flushLock.isHeldByCurrentThread() && spare != null : "cut without flushLock or spare";
         BatchView<T> full = current;
+        giveUp.hold(full.open(size));
         current = spare;
         spare = null;
         position = 0;
@@ -526,19 +627,38 @@ public final class Buffer<T> implements BatchBuffer<T> {
             }
             return call(batch);
         } finally {
+            giveUp.release();
             cut.clear(size);
             spare = cut;
         }
     }
 
-    /** One flusher call; on failure parks the batch and fails the buffer. Caller holds flushLock. */
+    /**
+     * One flusher call; on failure fails the buffer, then parks what is not durable. Caller holds
+     * flushLock. FAILED is set before anything that could throw (the park allocates), so a buffer
+     * whose batch could not be parked still refuses writes. A {@link VirtualMachineError} is
+     * rethrown as itself to the caller that ran the flush (after parking, so the items stay
+     * reachable through every later call's {@link FlushFailedException}): wrapped in an
+     * {@code IllegalStateException} it could be swallowed by a {@code catch (RuntimeException)}.
+     */
     private boolean call(List<T> batch) {
-        if (stats.call(flusher, batch, batch.size())) {
+        if (giveUp.started()) {
+            return false; // close(Duration) gave up: no call starts; the batch is reported in doubt
+        }
+        int size = batch.size();
+        int left = stats.call(flusher, batch, size);
+        if (left == 0) {
             return true;
         }
-        park(batch);
-        stats.holding(0);
         STATE.getAndBitwiseOr(this, FAILED);
+        try {
+            park(batch.subList(size - left, size));
+        } finally {
+            stats.holding(0);
+        }
+        if (FlushStats.fatal(stats.failure())) {
+            throw (VirtualMachineError) stats.failure();
+        }
         return false;
     }
 
@@ -557,28 +677,32 @@ public final class Buffer<T> implements BatchBuffer<T> {
      * delivered. Caller holds no lock.
      */
     private FlushFailedException failureException() {
-        long stamp = lock.writeLock();
-        try {
-            flushLock.lock();
+        if (!giveUp.started()) {
+            long stamp = lock.writeLock();
             try {
-                int filled = filled();
-                if (filled > 0) {
-                    park(current.open(filled));
-                    current.clear(filled);
-                    position = 0;
+                if (giveUp.lockFlush(flushLock, false)) {
+                    try {
+                        int filled = filled();
+                        if (filled > 0) {
+                            park(current.open(filled));
+                            current.clear(filled);
+                            position = 0;
+                        }
+                        return new FlushFailedException(
+                                "the flusher threw, so the buffer failed and refuses"
+                                        + " further writes; undelivered() holds the " + undelivered.size()
+                                        + " items it accepted but did not deliver",
+                                stats.failure(),
+                                undelivered);
+                    } finally {
+                        flushLock.unlock();
+                    }
                 }
-                return new FlushFailedException(
-                        "the flusher threw, so the buffer failed and refuses"
-                                + " further writes; undelivered() holds the " + undelivered.size()
-                                + " items it accepted but did not deliver",
-                        stats.failure(),
-                        undelivered);
             } finally {
-                flushLock.unlock();
+                lock.unlockWrite(stamp);
             }
-        } finally {
-            lock.unlockWrite(stamp);
         }
+        return giveUp.exception(); // close(Duration) gave up: its report, once published
     }
 
     private RuntimeException stateException(int s) {
@@ -599,7 +723,9 @@ public final class Buffer<T> implements BatchBuffer<T> {
      * @return the state; flushLock is held if and only if it is OPEN
      */
     private int lockFlushThenRecheck() {
-        Waits.flushLock(flushLock);
+        if (!giveUp.lockFlush(flushLock, true)) {
+            return state | CLOSED; // close(Duration) gave up on the flush this writer waited for
+        }
         int s = state;
         if (s != OPEN) {
             flushLock.unlock();

@@ -49,23 +49,30 @@ import java.util.function.Consumer;
  * flusher that keeps bytes copies them. The flusher may move the view's position (a channel write
  * does). It must not call {@link #flush()} or {@link #close()} on its own buffer: these throw
  * {@link IllegalStateException} rather than wait for themselves. A write from inside the flusher
- * is accepted while it fits in the region being filled; one that finds that region full (and so
- * would have to flush, or wait for the flush in progress), or is larger than the capacity, throws
- * {@link IllegalStateException}.
+ * is accepted only when it needs no wait: it fits in the region being filled and no other thread
+ * holds that region for a cut at that moment (a writer that found both regions full, or a
+ * {@code flush()}/{@code close()} on another thread, holds it while it waits for this very flusher
+ * call). Otherwise, and for a write larger than the capacity, it throws
+ * {@link IllegalStateException} and writes nothing, rather than wait for itself.
  *
  * <p><b>Failures.</b> If the flusher throws, the buffer fails fast: the call that ran the flush
  * throws {@link FlushFailedException} (its cause is the flusher's exception), and so does every
  * later write, {@code flush} and {@code close}. Nothing accepted is lost silently:
  * {@link FlushFailedException#undelivered()} holds read-only heap {@code ByteBuffer}s whose
  * concatenation, in list order, is every byte accepted but not delivered, the failed batch first
- * and in full (however far the flusher got). The exceptions of this class are unchecked, also
+ * and in full (however far the flusher got), except for the first {@code durable()} bytes a
+ * {@link PartialFlushException} reports (counted as written). A {@link VirtualMachineError} from
+ * the flusher is rethrown as itself to the call that ran the flush, the buffer failed all the same
+ * (as {@link Buffer} does). The exceptions of this class are unchecked, also
  * through {@link #asOutputStream()} and the channel methods, so a {@code PrintStream} on top does
  * not turn a failure into a silent {@code checkError()}.
  *
  * <p><b>Interrupts.</b> A writer interrupted while it waits for room throws
  * {@link CancellationException} with the {@link InterruptedException} as cause, its interrupt
- * flag set again, and none of its bytes written. {@code flush()} and {@code close()} wait without
- * regard to interrupts (the flag stays set).
+ * flag set again, and none of its bytes written; only a real wait is interrupted. {@code flush()}
+ * and {@code close()} wait without regard to interrupts. The flusher is never called with the
+ * calling thread's interrupt flag set (cleared around the call, set again after it), so an
+ * interrupted thread's flush reaches a file channel as usual and still has its flag afterwards.
  *
  * <p><b>Channel.</b> This class is a {@link WritableByteChannel}, so {@code Channels.newWriter},
  * {@code Channels.newOutputStream} and friends sit on top, with two differences from a file
@@ -199,7 +206,8 @@ public final class ByteBatchBuffer implements WritableByteChannel {
         Objects.requireNonNull(flusher, "flusher");
         this.capacity = capacity;
         this.current = new ByteHalf(capacity, direct);
-        this.delivery = new ByteDelivery(flusher, new ByteHalf(capacity, direct));
+        this.delivery =
+                new ByteDelivery(flusher, new ByteHalf(capacity, direct), () -> STATE.getAndBitwiseOr(this, FAILED));
         this.flushLock = delivery.lock;
     }
 

@@ -17,6 +17,8 @@ final class ByteDelivery {
     final ReentrantLock lock = new ReentrantLock();
 
     private final Consumer<? super ByteBuffer> flusher;
+    /** Fails the buffer (its FAILED state bit); run before anything that could throw. */
+    private final Runnable markFailed;
     /** The idle half; null from a cut until that half has been delivered. */
     private ByteHalf spare;
 
@@ -27,9 +29,10 @@ final class ByteDelivery {
     private final FlushStats stats = new FlushStats();
     private volatile long undeliveredCount;
 
-    ByteDelivery(Consumer<? super ByteBuffer> flusher, ByteHalf spare) {
+    ByteDelivery(Consumer<? super ByteBuffer> flusher, ByteHalf spare, Runnable markFailed) {
         this.flusher = flusher;
         this.spare = spare;
+        this.markFailed = markFailed;
     }
 
     /** Hands out the spare half for a cut. Caller holds the buffer's write lock and {@link #lock}. */
@@ -70,24 +73,39 @@ final class ByteDelivery {
     }
 
     /**
-     * One flusher call on {@code view}; on failure parks the first {@code size} bytes of
-     * {@code base}, which the flusher never had, so however far it consumed the view the whole
-     * batch is kept.
+     * One flusher call on {@code view}; on failure fails the buffer first, then parks the bytes of
+     * {@code base} that are not durable ({@link PartialFlushException}), read from {@code base},
+     * which the flusher never had, so however far it consumed the view they are all kept. A
+     * {@link VirtualMachineError} is rethrown as itself once the bytes are parked (see
+     * {@link Buffer}'s {@code call}).
      */
     private boolean call(ByteBuffer view, ByteBuffer base, int size) {
-        if (stats.call(flusher, view, size)) {
+        int left = stats.call(flusher, view, size);
+        if (left == 0) {
             return true;
         }
         failed = true;
-        park(base, size);
-        stats.holding(0);
+        markFailed.run();
+        try {
+            park(base, size - left, left);
+        } finally {
+            stats.holding(0);
+        }
+        if (FlushStats.fatal(stats.failure())) {
+            throw (VirtualMachineError) stats.failure();
+        }
         return false;
     }
 
     /** Keeps a heap copy of the first {@code size} bytes of {@code bytes}. Caller holds lock. */
     void park(ByteBuffer bytes, int size) {
-        undelivered.add(ByteSources.copyOf(bytes, 0, size));
-        undeliveredCount += size;
+        park(bytes, 0, size);
+    }
+
+    /** Keeps a heap copy of {@code n} bytes of {@code bytes} from {@code from}. Caller holds lock. */
+    private void park(ByteBuffer bytes, int from, int n) {
+        undelivered.add(ByteSources.copyOf(bytes, from, n));
+        undeliveredCount += n;
     }
 
     /**

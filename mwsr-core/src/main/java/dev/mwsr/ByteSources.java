@@ -66,7 +66,14 @@ final class ByteSources {
         return ByteBuffer.allocate(n).put(0, src, from, n);
     }
 
-    /** The total remaining bytes of a group; null checks first, so a bad group writes nothing. */
+    /**
+     * The total remaining bytes of a group; null checks first, so a bad group writes nothing.
+     *
+     * <p>Unlike {@code Buffer.writeV(List)}, the group is not copied before its bytes are claimed:
+     * {@code ByteBuffer} cannot be subclassed outside the JDK, so its reads cannot throw or change
+     * under the calling thread; only another thread changing the array or a buffer's position during
+     * the call (a data race the javadoc forbids) could make the later copy differ from these counts.
+     */
     static int remaining(ByteBuffer[] group) {
         Objects.requireNonNull(group, "srcs");
         long total = 0;

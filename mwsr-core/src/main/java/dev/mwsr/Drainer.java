@@ -1,8 +1,8 @@
 package dev.mwsr;
 
-import java.lang.System.Logger.Level;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
@@ -17,7 +17,11 @@ final class Drainer<T> implements Runnable {
     private static final VarHandle SLEEPING;
     private static final VarHandle REQUESTED;
     private static final VarHandle WAKE_UPS;
-    private static final long FIRST_BACKOFF_NANOS = 1_000_000L;
+    /**
+     * The longest idle park: the drainer does not depend on one unpark arriving (a writer's unpark
+     * can be lost, e.g. to a stack overflow inside it), so a lost wake-up costs at most this delay.
+     */
+    static final long IDLE_PARK_NANOS = 1_000_000_000L;
 
     static {
         try {
@@ -36,10 +40,12 @@ final class Drainer<T> implements Runnable {
     private final int maxBatch;
     private final long intervalNanos;
     private final boolean earlyFlush;
-    /** Negative: fail fast. Otherwise the retry policy's largest pause. */
-    private final long maxBackoffNanos;
+    private final FailurePolicy<T> policy;
+    /** The AsyncBuffer, weakly: once it is collected unclosed, the drainer closes it (see sleep). */
+    private final WeakReference<Object> owner;
+    /** Set by the drainer when it closed the buffer because it was collected unclosed. */
+    private boolean orphaned;
 
-    private final System.Logger logger;
     private final BatchView<T> view;
     /** Writers whose reservation brings the count to this wake a sleeping drainer. */
     final long wakeAt;
@@ -53,6 +59,18 @@ final class Drainer<T> implements Runnable {
     private volatile long requested;
 
     private volatile boolean abandoned;
+    /**
+     * Guarded by room.consumerLock (so close(Duration) giving up sees a consistent pair): the
+     * batch the drainer holds, from its cut until it is done with it (delivered, given up on or
+     * failed), and whether a user call (flusher or dead-letter handler) on it is running.
+     */
+    private List<T> held;
+
+    private boolean inCall;
+    /** Items of batches given up on: handed to the dead-letter handler, or dropped. */
+    private volatile long deadLettered;
+
+    private volatile long droppedFailed;
     private volatile long wakeUps;
     /** What flush(), close() and failure observers wait for. */
     final Progress progress = new Progress();
@@ -67,16 +85,16 @@ final class Drainer<T> implements Runnable {
             int maxBatch,
             long intervalNanos,
             boolean earlyFlush,
-            long maxBackoffNanos,
-            System.Logger logger) {
+            FailurePolicy<T> policy,
+            Object owner) {
         this.room = room;
         this.flusher = flusher;
         this.mode = mode;
         this.maxBatch = maxBatch;
         this.intervalNanos = intervalNanos;
         this.earlyFlush = earlyFlush;
-        this.maxBackoffNanos = maxBackoffNanos;
-        this.logger = logger;
+        this.policy = policy;
+        this.owner = new WeakReference<>(owner);
         this.view = new BatchView<>(maxBatch);
         this.wakeAt = switch (mode) {
             case TRIGGER -> 1;
@@ -108,6 +126,13 @@ final class Drainer<T> implements Runnable {
                 fail(t, List.of());
             }
         } finally {
+            if (orphaned && progress.failureCause() != null) {
+                policy.warn(
+                        "an AsyncBuffer collected without close() failed while its drainer delivered what it"
+                                + " held; " + progress.undelivered().size() + " items were not delivered",
+                        progress.failureCause());
+            }
+            policy.drainerEnds();
             progress.terminated();
         }
     }
@@ -180,17 +205,31 @@ final class Drainer<T> implements Runnable {
         SLEEPING.setVolatile(this, 1);
         try {
             if (!hasWork()) {
-                if (mode == AsyncBuffer.Mode.LOOP) {
-                    long left = restEnd - System.nanoTime();
-                    if (left > 0) {
-                        LockSupport.parkNanos(this, left);
-                    }
-                } else {
-                    LockSupport.park(this);
+                // Bounded even when only a wake-up can end it (TRIGGER, MANUAL): see IDLE_PARK_NANOS.
+                long left = mode == AsyncBuffer.Mode.LOOP ? restEnd - System.nanoTime() : IDLE_PARK_NANOS;
+                if (left > 0) {
+                    LockSupport.parkNanos(this, Math.min(left, IDLE_PARK_NANOS));
+                }
+                if (owner.refersTo(null) && !orphaned) {
+                    // Collected without close(): nobody can write, flush or close it any more, so
+                    // close it here, delivering everything accepted, and end the thread.
+                    orphaned = true;
+                    room.refuse(Room.CLOSED);
                 }
             }
         } finally {
             sleeping = 0;
+        }
+    }
+
+    /** Run by a BLOCK writer before each wait for room, once it counts as a waiter. */
+    void beforeWriterWaits() {
+        if (Thread.currentThread() == thread) {
+            throw new IllegalStateException("the flusher must not write to its own buffer when that has to"
+                    + " wait for room: the wait would never end");
+        }
+        if (mode == AsyncBuffer.Mode.MANUAL) {
+            wake(); // a MANUAL drainer delivers while writers wait (Room.hasSpaceWaiters)
         }
     }
 
@@ -285,6 +324,7 @@ final class Drainer<T> implements Runnable {
             if (taken > 0) {
                 stats.holding(taken);
                 countAfter = room.take(taken);
+                held = big != null ? big.asList() : view.open(size);
             }
             cutIndex = room.consumerIndex();
         } finally {
@@ -295,12 +335,20 @@ final class Drainer<T> implements Runnable {
             return 0;
         }
         room.signalSpace(countAfter);
-        List<T> batch = big != null ? big.asList() : view.open(size);
+        List<T> batch = held; // written by this thread
         int taken = batch.size();
         boolean ok;
         try {
             ok = call(batch);
+        } catch (Throwable t) {
+            // Not the flusher's (stats.call catches those) but ours or a logger's, e.g. a stack
+            // overflow while logging: fail with the batch kept, never drop it with the view.
+            ok = false;
+            if (!abandoned && progress.failureCause() == null) {
+                fail(t, held);
+            }
         } finally {
+            hold(null); // before the view is cleared: close(Duration) may be copying it
             if (big == null) {
                 view.clear(size);
             } else if (!abandoned) {
@@ -315,45 +363,124 @@ final class Drainer<T> implements Runnable {
     }
 
     /**
-     * One batch through the flusher, with the failure policy: fail fast, or retry with backoff.
+     * One batch through the flusher, with the failure policy: fail fast, retry with backoff, or
+     * retry until the batch has been failing for the limit and then give it up (dead letter or
+     * drop). A {@link PartialFlushException}'s durable prefix is done with: only the rest is
+     * retried, given up on or failed. A {@link VirtualMachineError} fails the buffer at once.
      *
-     * @return true once the flusher returned normally; false if the buffer failed or was abandoned
+     * @return true once the batch is done with (delivered, durable, or given up on); false if the
+     *     buffer failed or was abandoned
      */
     private boolean call(List<T> batch) {
-        int size = batch.size();
+        List<T> rest = batch;
+        long firstFailure = 0;
         for (int attempt = 1; ; attempt++) {
-            if (abandoned) {
+            if (!enterCall()) {
                 return false;
             }
-            if (stats.call(flusher, batch, size)) {
-                return true;
+            int left = stats.call(flusher, rest, rest.size());
+            if (left == 0) {
+                policy.recovered();
+                return true; // inCall is reset by hold(null), with the rest of the batch's state
             }
             Throwable thrown = stats.failure();
+            if (left < rest.size()) {
+                rest = rest.subList(rest.size() - left, rest.size());
+            }
+            leaveCall(rest);
             if (abandoned) {
-                logger.log(
-                        Level.WARNING,
-                        "AsyncBuffer flusher threw after close(Duration) gave up;" + " its " + size
-                                + " items were reported undelivered",
+                policy.warn(
+                        "AsyncBuffer flusher threw after close(Duration) gave up; its " + rest.size()
+                                + " items were reported in doubt",
                         thrown);
                 return false;
             }
-            if (maxBackoffNanos < 0) {
-                fail(thrown, batch);
+            if (!policy.retries() || FlushStats.fatal(thrown)) {
+                fail(thrown, rest);
                 return false;
             }
-            long pause = backoffNanos(attempt);
-            logger.log(
-                    Level.WARNING,
-                    "AsyncBuffer flusher threw on attempt " + attempt + " for a batch of " + size
-                            + " items; retrying in " + pause / 1_000_000 + " ms",
-                    thrown);
-            pause(pause);
+            long now = System.nanoTime();
+            if (attempt == 1) {
+                firstFailure = now;
+            }
+            if (policy.givesUp(firstFailure, now)) {
+                return giveUp(rest, thrown, now - firstFailure);
+            }
+            policy.failed(rest.size(), thrown);
+            pause(policy.backoffNanos(attempt));
         }
     }
 
-    private long backoffNanos(int attempt) {
-        long pause = FIRST_BACKOFF_NANOS << Math.min(attempt - 1, 40);
-        return Math.min(pause, maxBackoffNanos);
+    /**
+     * The bounded policy's end for one batch: a copy to the dead-letter handler, or a counted and
+     * logged drop; then the drainer goes on. A handler that throws fails the buffer with the batch
+     * among the undelivered items.
+     */
+    private boolean giveUp(List<T> rest, Throwable thrown, long failingNanos) {
+        Consumer<? super List<T>> deadLetter = policy.deadLetter();
+        int n = rest.size();
+        if (deadLetter == null) {
+            droppedFailed += n;
+            stats.holding(0);
+            policy.gaveUp(n, failingNanos, thrown, true);
+            return true;
+        }
+        if (!enterCall()) {
+            return false;
+        }
+        boolean interrupted = Thread.interrupted(); // as for a flusher call: no stray flag
+        try {
+            deadLetter.accept(List.copyOf(rest));
+        } catch (Throwable handlerFailure) {
+            leaveCall(rest);
+            if (!abandoned) {
+                fail(handlerFailure, rest);
+            }
+            return false;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        deadLettered += n;
+        stats.holding(0);
+        policy.gaveUp(n, failingNanos, thrown, false);
+        return true;
+    }
+
+    /** Before a user call: false if close(Duration) gave up (then no call is made). */
+    private boolean enterCall() {
+        room.consumerLock.lock();
+        try {
+            if (abandoned) {
+                return false;
+            }
+            inCall = true;
+            return true;
+        } finally {
+            room.consumerLock.unlock();
+        }
+    }
+
+    /** After a user call that threw: {@code rest} is what the drainer still holds. */
+    private void leaveCall(List<T> rest) {
+        room.consumerLock.lock();
+        try {
+            inCall = false;
+            held = rest;
+        } finally {
+            room.consumerLock.unlock();
+        }
+    }
+
+    private void hold(List<T> batch) {
+        room.consumerLock.lock();
+        try {
+            inCall = false;
+            held = batch;
+        } finally {
+            room.consumerLock.unlock();
+        }
     }
 
     private void pause(long nanos) {
@@ -370,36 +497,77 @@ final class Drainer<T> implements Runnable {
      * published, so every exception built from it is complete.
      */
     private void fail(Throwable cause, List<T> batch) {
-        List<Object> lost = new ArrayList<>(batch);
         room.refuse(Room.FAILED);
         room.consumerLock.lock();
         try {
-            for (; ; ) {
-                Object e = room.poll();
-                if (e != null) {
-                    Group.addTo(e, lost);
-                    room.take(Group.placesOf(e));
-                } else if ((room.word() & Room.COUNT) == 0) {
-                    break;
-                } else {
-                    Thread.yield();
-                }
+            if (abandoned) {
+                return; // close(Duration) gave up first and reported the batch with everything else
             }
+            List<Object> lost = new ArrayList<>(batch);
+            drainQueueInto(lost);
+            stats.holding(0);
+            progress.failed(cause, lost, List.of());
         } finally {
             room.consumerLock.unlock();
         }
-        stats.holding(0);
-        progress.failed(cause, lost);
+    }
+
+    /**
+     * Polls every accepted element into {@code out}, waiting for reserved places whose writers
+     * are still offering. Caller holds consumerLock and has set a flag that refuses writers.
+     */
+    private void drainQueueInto(List<Object> out) {
+        for (; ; ) {
+            Object e = room.poll();
+            if (e != null) {
+                Group.addTo(e, out);
+                room.take(Group.placesOf(e));
+            } else if ((room.word() & Room.COUNT) == 0) {
+                return;
+            } else {
+                Thread.yield();
+            }
+        }
     }
 
     // ---------------------------------------------------------------------------------------
 
-    /** close(Duration) gave up: deliver nothing more, leave the flusher call in progress. */
-    void abandon() {
-        abandoned = true;
-        thread.interrupt();
-        LockSupport.unpark(thread);
-        progress.signal();
+    /**
+     * close(Duration) gave up: no flusher call is made any more, the one in progress (if any) is
+     * left alone (never interrupted) and its items reported in doubt; the held batch not in a call
+     * and everything queued are reported undelivered, and the buffer fails with {@code cause}.
+     * Called by the closing thread; CLOSED is set, so no writer gets in any more.
+     *
+     * @return the items given up on (undelivered plus in doubt); 0 if there was nothing left (the
+     *     drainer is ending by itself); -1 if the buffer had failed already
+     */
+    long abandon(Throwable cause) {
+        List<Object> lost = new ArrayList<>();
+        List<Object> doubt = List.of();
+        room.consumerLock.lock();
+        try {
+            if (progress.failureCause() != null) {
+                return -1;
+            }
+            if (held == null && (room.word() & Room.COUNT) == 0) {
+                return 0;
+            }
+            abandoned = true;
+            room.refuse(Room.FAILED);
+            if (held != null) {
+                if (inCall) {
+                    doubt = new ArrayList<>(held);
+                } else {
+                    lost.addAll(held);
+                }
+            }
+            drainQueueInto(lost);
+            progress.failed(cause, lost, doubt);
+        } finally {
+            room.consumerLock.unlock();
+        }
+        LockSupport.unpark(thread); // ends a retry pause or an idle park; no interrupt
+        return lost.size() + doubt.size();
     }
 
     /** The drainer must look at the flags now (close): unparks it whether it sleeps or not. */
@@ -424,6 +592,14 @@ final class Drainer<T> implements Runnable {
     }
 
     long inFlight() {
-        return stats.inFlight();
+        return abandoned ? 0 : stats.inFlight();
+    }
+
+    long deadLettered() {
+        return deadLettered;
+    }
+
+    long droppedFailed() {
+        return droppedFailed;
     }
 }

@@ -17,17 +17,31 @@ import java.util.List;
  *
  * <p>A {@code write}/{@code writeV} that itself ran the failing flush had already accepted its own
  * items, so they are among {@link #undelivered()}; a call that finds the buffer already failed
- * accepts nothing.
+ * accepts nothing. When the flusher threw a {@link PartialFlushException}, its durable prefix is
+ * delivered and not listed.
+ *
+ * <p>When {@code close(Duration)} gave up on a flusher call that did not return in time (the cause
+ * is then a {@link java.util.concurrent.TimeoutException}), the items of that call are listed
+ * apart in {@link #inDoubt()}: the call may still complete, so they may or may not reach the sink.
+ * {@link #undelivered()} then holds only items never handed to the flusher (or whose call had
+ * already thrown). Each accepted item is in exactly one of: delivered, {@code undelivered()},
+ * {@code inDoubt()}.
  */
 public final class FlushFailedException extends IllegalStateException {
     @Serial
     private static final long serialVersionUID = 1L;
 
     private final transient List<?> undelivered;
+    private final transient List<?> inDoubt;
 
     FlushFailedException(String message, Throwable cause, List<?> undelivered) {
+        this(message, cause, undelivered, List.of());
+    }
+
+    FlushFailedException(String message, Throwable cause, List<?> undelivered, List<?> inDoubt) {
         super(message, cause);
         this.undelivered = List.copyOf(undelivered);
+        this.inDoubt = List.copyOf(inDoubt);
     }
 
     /**
@@ -38,5 +52,16 @@ public final class FlushFailedException extends IllegalStateException {
      */
     public List<?> undelivered() {
         return undelivered == null ? List.of() : undelivered;
+    }
+
+    /**
+     * The items of a flusher call that was still running when {@code close(Duration)} gave up: it
+     * may yet return, so they may or may not have reached the sink. Empty for a flusher that threw.
+     * Unmodifiable; empty after deserialization.
+     *
+     * @return the items in doubt
+     */
+    public List<?> inDoubt() {
+        return inDoubt == null ? List.of() : inDoubt;
     }
 }

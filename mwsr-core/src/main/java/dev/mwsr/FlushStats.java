@@ -19,43 +19,70 @@ final class FlushStats {
 
     /**
      * Calls {@code flusher} with {@code batch} of {@code size} units (items, or bytes), counting
-     * them in flight. After a normal return they count as written; after a throw they stay in
-     * flight until the caller parks them or gives up retrying ({@link #holding(long) holding(0)}).
+     * them in flight; every flusher call of every buffer goes through here.
      *
-     * @return true if it returned normally; false if it threw, which {@link #failure()} then holds
+     * <p>The call never runs with an interrupt flag the calling thread brought in: the flag is
+     * cleared before the call and set again after it (an interruptible channel would otherwise
+     * close itself at its first write). A flag the flusher itself leaves set stays set.
+     *
+     * <p>After a normal return the units count as written. A {@link PartialFlushException} counts
+     * its {@code durable()} first units as written (at most {@code size}); the rest, and the whole
+     * batch after any other throw, stay in flight until the caller parks them, retries them, or
+     * gives them up ({@link #holding(long)}). Everything, the JFR event included, is inside the
+     * {@code try}: whatever goes wrong here is a failed call, never a batch that vanishes.
+     *
+     * @return the units not delivered: 0 if it returned normally (or a partial failure said the
+     *     whole batch was durable); otherwise {@link #failure()} holds what it threw, and the
+     *     undelivered units are the last ones of the batch
      */
-    <B> boolean call(Consumer<? super B> flusher, B batch, int size) {
-        // The first JFR event of a JVM costs hundreds of milliseconds (event registration), which
-        // would be paid inside the first flush, with writers waiting. With no Flight Recorder
-        // initialized no recording can want the event, so skip it; a recording started later
-        // (jcmd JFR.start, -XX:StartFlightRecording) initializes it and events follow.
-        FlushEvent event = FlightRecorder.isInitialized() ? new FlushEvent() : null;
-        if (event != null) {
-            event.begin();
-        }
+    <B> int call(Consumer<? super B> flusher, B batch, int size) {
+        boolean interrupted = Thread.interrupted();
+        FlushEvent event = null;
         inFlight = size;
         try {
+            // The first JFR event of a JVM costs hundreds of milliseconds (event registration), which
+            // would be paid inside the first flush, with writers waiting. With no Flight Recorder
+            // initialized no recording can want the event, so skip it; a recording started later
+            // (jcmd JFR.start, -XX:StartFlightRecording) initializes it and events follow.
+            if (FlightRecorder.isInitialized()) {
+                event = new FlushEvent();
+                event.begin();
+            }
             flusher.accept(batch);
             written += size;
             batches++;
             inFlight = 0;
-            return true;
+            return 0;
         } catch (Throwable t) {
             failures++;
             failure = t;
             if (event != null) {
                 event.failed = true;
             }
-            return false;
+            int durable = t instanceof PartialFlushException p ? Math.min(p.durable(), size) : 0;
+            written += durable;
+            inFlight = size - durable;
+            return size - durable;
         } finally {
-            if (event != null) {
-                event.end();
-                if (event.shouldCommit()) {
-                    event.batchSize = size;
-                    event.commit();
+            try {
+                if (event != null) {
+                    event.end();
+                    if (event.shouldCommit()) {
+                        event.batchSize = size;
+                        event.commit();
+                    }
+                }
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
                 }
             }
         }
+    }
+
+    /** Whether a failure must fail the buffer at once, whatever the policy: the JVM itself is in trouble. */
+    static boolean fatal(Throwable t) {
+        return t instanceof VirtualMachineError;
     }
 
     Throwable failure() {

@@ -30,6 +30,8 @@ final class Progress {
     private volatile Throwable failureCause;
 
     private volatile List<Object> undelivered = List.of();
+    /** close(Duration) gave up: the items of the flusher call that was still running. */
+    private volatile List<Object> inDoubt = List.of();
 
     void delivered(long index) {
         delivered = index;
@@ -38,8 +40,9 @@ final class Progress {
         }
     }
 
-    void failed(Throwable cause, List<Object> lost) {
+    void failed(Throwable cause, List<Object> lost, List<Object> doubt) {
         undelivered = List.copyOf(lost);
+        inDoubt = List.copyOf(doubt);
         failureCause = cause;
         signal();
     }
@@ -90,5 +93,9 @@ final class Progress {
 
     List<Object> undelivered() {
         return undelivered;
+    }
+
+    List<Object> inDoubt() {
+        return inDoubt;
     }
 }

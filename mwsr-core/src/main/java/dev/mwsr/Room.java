@@ -37,6 +37,8 @@ final class Room {
     static final long DROPPED = -1L;
 
     static final long REFUSED = -2L;
+    /** {@link #reserveWithin} found no room in time. */
+    static final long FULL = -3L;
 
     private static final VarHandle WORD;
     private static final VarHandle DROPPED_INCOMING;
@@ -56,8 +58,12 @@ final class Room {
     private final int capacity;
     private final AsyncBuffer.OverflowPolicy policy;
     private final DropWarning warning;
-    /** Run by a BLOCK writer before each wait: refuses the drainer thread, wakes a MANUAL drainer. */
-    private final Runnable beforeWait;
+    /**
+     * Run by a BLOCK writer before each wait: refuses the drainer thread, wakes a MANUAL drainer.
+     * Set once by AsyncBuffer's constructor (published with the buffer's final fields); it must
+     * not reach the AsyncBuffer, or the parked drainer would keep an unclosed buffer reachable.
+     */
+    private Runnable beforeWait;
 
     /** writeV holders: taken by writers, given back by whoever polled them. */
     final GroupPool groups;
@@ -75,11 +81,10 @@ final class Room {
     /** Changed only under consumerLock. */
     private volatile long droppedQueued;
 
-    Room(int capacity, AsyncBuffer.OverflowPolicy policy, System.Logger logger, Runnable beforeWait) {
+    Room(int capacity, AsyncBuffer.OverflowPolicy policy, System.Logger logger) {
         this.capacity = capacity;
         this.groups = new GroupPool(capacity);
         this.policy = policy;
-        this.beforeWait = beforeWait;
         this.warning = policy == AsyncBuffer.OverflowPolicy.WARN ? new DropWarning(logger, capacity) : null;
         if (policy == AsyncBuffer.OverflowPolicy.GROW) {
             var q = new MpscUnboundedXaddArrayQueue<Object>(Math.max(2, Math.min(capacity, 4096)));
@@ -90,6 +95,10 @@ final class Room {
             this.queue = q;
             this.indices = q;
         }
+    }
+
+    void beforeWait(Runnable hook) {
+        this.beforeWait = hook;
     }
 
     // ---------------------------------------------------------------------------------------
@@ -130,6 +139,34 @@ final class Room {
         }
     }
 
+    /**
+     * As {@link #reserve}, but whatever the overflow policy, a writer that does not fit waits at
+     * most {@code nanos} for room (0: not at all) and then gets {@link #FULL}; nothing is dropped.
+     *
+     * @throws CancellationException if interrupted while waiting; nothing was reserved
+     */
+    long reserveWithin(int n, long nanos) {
+        long deadline = System.nanoTime() + nanos;
+        for (; ; ) {
+            long w = word;
+            if ((w & (CLOSED | FAILED)) != 0) {
+                return REFUSED;
+            }
+            long count = w & COUNT;
+            if (policy == AsyncBuffer.OverflowPolicy.GROW || fits(count, n)) {
+                if (WORD.compareAndSet(this, w, w + n)) {
+                    return count + n;
+                }
+                continue;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return FULL;
+            }
+            awaitSpace(n, left);
+        }
+    }
+
     /** Adds a reserved element; never fails, because the reservation guaranteed a slot. */
     void offer(Object element) {
         boolean added = queue.offer(element);
@@ -141,20 +178,32 @@ final class Room {
     }
 
     private void awaitSpace(int n) {
+        awaitSpace(n, Long.MAX_VALUE);
+    }
+
+    /** Waits until {@code n} places fit, a flag is set, or {@code nanos} passed (MAX_VALUE: no bound). */
+    private void awaitSpace(int n, long nanos) {
         try {
             spaceLock.lockInterruptibly();
             try {
                 spaceWaiters++;
                 try {
-                    for (; ; ) {
+                    for (long left = nanos; ; ) {
                         long w = word;
                         if ((w & (CLOSED | FAILED)) != 0 || fits(w & COUNT, n)) {
+                            return;
+                        }
+                        if (left <= 0) {
                             return;
                         }
                         // Before every wait: the count may have risen since the last one, and a
                         // MANUAL drainer only delivers for waiters it knows of.
                         beforeWait.run();
-                        space.await();
+                        if (nanos == Long.MAX_VALUE) {
+                            space.await();
+                        } else {
+                            left = space.awaitNanos(left);
+                        }
                     }
                 } finally {
                     spaceWaiters--;

@@ -8,7 +8,8 @@ import java.util.concurrent.locks.StampedLock;
  * The waits of the double-buffered buffers ({@link Buffer}, {@link ByteBatchBuffer}): a
  * {@link StampedLock} whose read lock writers share and whose write lock cuts a half, and a
  * {@code flushLock} held for each flusher call. An interrupted wait becomes the documented
- * {@link CancellationException} (interrupt flag restored, nothing written), and a wait the
+ * {@link CancellationException} (interrupt flag restored, nothing written); a lock that is free is
+ * taken without regard to the flag, so only a real wait is interruptible. A wait the
  * flusher's own thread would make on itself becomes an {@link IllegalStateException}.
  */
 final class Waits {
@@ -29,7 +30,16 @@ final class Waits {
         }
     }
 
+    /**
+     * The write lock, to cut. Only a real wait is interruptible: a caller that brought an
+     * interrupt flag in and finds the lock free goes on (an inline flush from an interrupted
+     * thread delivers as usual, and the flusher call runs with the flag cleared).
+     */
     static long writeLock(StampedLock lock) {
+        long stamp = lock.tryWriteLock();
+        if (stamp != 0L) {
+            return stamp;
+        }
         try {
             return lock.writeLockInterruptibly();
         } catch (InterruptedException e) {
@@ -39,6 +49,9 @@ final class Waits {
 
     /** Waits for the flush in progress: the "both halves full" wait. */
     static void flushLock(ReentrantLock flushLock) {
+        if (flushLock.tryLock()) {
+            return; // no flush in progress: no wait, so an interrupt flag does not matter
+        }
         try {
             flushLock.lockInterruptibly();
         } catch (InterruptedException e) {

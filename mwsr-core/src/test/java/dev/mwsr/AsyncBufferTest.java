@@ -63,6 +63,8 @@ class AsyncBufferTest {
     /** A System.Logger that keeps the formatted messages. */
     static final class Log implements System.Logger {
         final List<String> messages = Collections.synchronizedList(new ArrayList<>());
+        /** The throwable of each message, or null; same order as {@link #messages}. */
+        final List<Throwable> thrown = Collections.synchronizedList(new ArrayList<>());
 
         @Override
         public String getName() {
@@ -75,13 +77,15 @@ class AsyncBufferTest {
         }
 
         @Override
-        public void log(Level level, ResourceBundle bundle, String msg, Throwable thrown) {
+        public synchronized void log(Level level, ResourceBundle bundle, String msg, Throwable thrown) {
             messages.add(msg);
+            this.thrown.add(thrown);
         }
 
         @Override
-        public void log(Level level, ResourceBundle bundle, String format, Object... params) {
-            messages.add(java.text.MessageFormat.format(format, params));
+        public synchronized void log(Level level, ResourceBundle bundle, String format, Object... params) {
+            messages.add(params == null ? format : java.text.MessageFormat.format(format, params));
+            thrown.add(null);
         }
     }
 
@@ -94,7 +98,9 @@ class AsyncBufferTest {
     }
 
     private static void awaitBlocked(Thread t) throws InterruptedException {
-        awaitTrue(() -> t.getState() == Thread.State.WAITING, t.getName() + " waits (parked, not spinning)");
+        awaitTrue(
+                () -> t.getState() == Thread.State.WAITING || t.getState() == Thread.State.TIMED_WAITING,
+                t.getName() + " waits (parked, not spinning)");
     }
 
     // --- threads and order ---------------------------------------------------------------
@@ -172,6 +178,37 @@ class AsyncBufferTest {
         awaitBlocked(t); // idle: parked, not spinning
         buffer.close();
         assertFalse(t.isAlive(), "the drainer outlived close()");
+    }
+
+    @Test
+    void unclosedBuffer_onceCollected_isClosedByItsDrainer_deliveringEverything() throws Exception {
+        Recorder<Integer> rec = new Recorder<>(8);
+        AtomicReference<Thread> drainer = new AtomicReference<>();
+        java.lang.ref.WeakReference<AsyncBuffer<Integer>> ref = startWriteAndForget(rec, drainer);
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (drainer.get().isAlive()) {
+            assertTrue(System.nanoTime() < end, "the drainer kept an unclosed buffer (or itself) alive");
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertEquals(null, ref.get());
+        assertEquals(List.of(1, 2, 3), rec.items(), "an unclosed buffer's items are delivered once it is collected");
+    }
+
+    /** A MANUAL buffer with items pending, and no strong reference left to it. */
+    private static java.lang.ref.WeakReference<AsyncBuffer<Integer>> startWriteAndForget(
+            Recorder<Integer> rec, AtomicReference<Thread> drainer) {
+        AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec)
+                .capacity(8)
+                .mode(Mode.MANUAL)
+                .threadFactory(r -> {
+                    Thread t = Thread.ofVirtual().unstarted(r);
+                    drainer.set(t);
+                    return t;
+                })
+                .build();
+        buffer.writeV(1, 2, 3);
+        return new java.lang.ref.WeakReference<>(buffer);
     }
 
     @Test
@@ -632,6 +669,83 @@ class AsyncBufferTest {
     }
 
     @Test
+    void tryWrite_neverWaits_andOfferWaitsAtMostItsTimeout_bothReturnFalseWithNothingWritten() throws Exception {
+        for (OverflowPolicy policy :
+                List.of(OverflowPolicy.BLOCK, OverflowPolicy.DROP_NEWEST, OverflowPolicy.DROP_OLDEST)) {
+            Gate gate = new Gate();
+            Recorder<Integer> rec = new Recorder<>(2);
+            rec.then = batch -> gate.await();
+            AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec)
+                    .capacity(2)
+                    .overflow(policy)
+                    .logger(new Log())
+                    .build();
+            buffer.write(0);
+            gate.awaitEntered(); // 0 is in the flusher
+            assertTrue(buffer.tryWrite(1));
+            assertTrue(buffer.offer(2, Duration.ofSeconds(10)));
+            long start = System.nanoTime();
+            assertFalse(buffer.tryWrite(3), policy + ": the queue is full");
+            assertFalse(buffer.offer(4, Duration.ofMillis(50)), policy + ": no room came in time");
+            assertFalse(buffer.offer(5, Duration.ZERO));
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "a bounded write did not give up");
+            assertEquals(
+                    new Metrics(3, 0, 0, 3, 0, 0), buffer.metrics(), policy + ": nothing written, nothing dropped");
+            AtomicBoolean accepted = new AtomicBoolean();
+            Thread waiter = Thread.ofPlatform().start(() -> accepted.set(buffer.offer(6, Duration.ofSeconds(30))));
+            awaitBlocked(waiter);
+            gate.open(); // room comes: the waiting offer gets in
+            waiter.join(10_000);
+            assertTrue(accepted.get(), policy + ": room came within the timeout");
+            buffer.close();
+            assertEquals(List.of(0, 1, 2, 6), rec.items(), policy.toString());
+        }
+    }
+
+    @Test
+    void offerAndTryWrite_badInputAndClosedBuffer_throwEarly_andWriteNothing() throws Exception {
+        Recorder<Integer> rec = new Recorder<>(4);
+        AsyncBuffer<Integer> buffer = new AsyncBuffer<>(4, rec);
+        assertThrows(NullPointerException.class, () -> buffer.tryWrite(null));
+        assertThrows(NullPointerException.class, () -> buffer.offer(null, Duration.ofSeconds(1)));
+        assertThrows(NullPointerException.class, () -> buffer.offer(1, null));
+        buffer.close();
+        assertThrows(IllegalStateException.class, () -> buffer.tryWrite(2));
+        assertThrows(IllegalStateException.class, () -> buffer.offer(3, Duration.ofSeconds(1)));
+        assertEquals(List.of(), rec.items());
+    }
+
+    @Test
+    void offer_interruptedWhileWaiting_throwsCancellation_restoresFlag_writesNothing() throws Exception {
+        Gate gate = new Gate();
+        Recorder<Integer> rec = new Recorder<>(1);
+        rec.then = batch -> gate.await();
+        AsyncBuffer<Integer> buffer =
+                AsyncBuffer.<Integer>builder(rec).capacity(1).build();
+        buffer.write(0);
+        gate.awaitEntered();
+        buffer.write(1);
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        AtomicBoolean flag = new AtomicBoolean();
+        Thread waiter = Thread.ofPlatform().start(() -> {
+            try {
+                buffer.offer(2, Duration.ofSeconds(30));
+            } catch (Throwable t) {
+                thrown.set(t);
+                flag.set(Thread.currentThread().isInterrupted());
+            }
+        });
+        awaitBlocked(waiter);
+        waiter.interrupt();
+        waiter.join(10_000);
+        assertInstanceOf(CancellationException.class, thrown.get());
+        assertTrue(flag.get(), "the interrupt flag is set again");
+        gate.open();
+        buffer.close();
+        assertEquals(List.of(0, 1), rec.items());
+    }
+
+    @Test
     void grow_neverBlocksNorDrops() throws Exception {
         Gate gate = new Gate();
         Recorder<Integer> rec = new Recorder<>(4);
@@ -726,7 +840,7 @@ class AsyncBufferTest {
     }
 
     @Test
-    void closeWithTimeout_givesUpOnAStuckFlusher_andSaysHowManyItemsWereNotDelivered() throws Exception {
+    void closeWithTimeout_givesUpOnAStuckFlusher_itemsReachable_stuckBatchInDoubt_laterCallsThrow() throws Exception {
         Gate gate = new Gate();
         Recorder<Integer> rec = new Recorder<>(4);
         rec.then = batch -> gate.await();
@@ -745,12 +859,55 @@ class AsyncBufferTest {
         long start = System.nanoTime();
         assertEquals(4, buffer.close(Duration.ofMillis(100)));
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "close(Duration) did not give up");
-        buffer.close(); // returns at once
-        assertThrows(IllegalStateException.class, () -> buffer.write(4));
+        FlushFailedException onFlush = assertThrows(FlushFailedException.class, buffer::flush);
+        assertEquals(List.of(1, 2, 3), onFlush.undelivered(), "never handed to the flusher");
+        assertEquals(List.of(0), onFlush.inDoubt(), "inside the stuck flusher call");
+        assertInstanceOf(java.util.concurrent.TimeoutException.class, onFlush.getCause());
+        FlushFailedException onWrite = assertThrows(FlushFailedException.class, () -> buffer.write(4));
+        assertEquals(List.of(1, 2, 3), onWrite.undelivered());
+        assertThrows(FlushFailedException.class, buffer::close);
+        assertThrows(FlushFailedException.class, () -> buffer.close(Duration.ofSeconds(1)));
         gate.open();
         drainer.get().join(10_000);
         assertFalse(drainer.get().isAlive(), "the drainer kept running after its flusher call returned");
         assertEquals(List.of(List.of(0)), rec.calls(), "the flusher was called after close(Duration) gave up");
+    }
+
+    @Test
+    void closeWithTimeout_neverInterruptsTheFlusherCall(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path path = dir.resolve("items");
+        Gate gate = new Gate();
+        try (BatchBufferFaultTest.LongFile file = new BatchBufferFaultTest.LongFile(path)) {
+            AtomicReference<Thread> drainer = new AtomicReference<>();
+            AsyncBuffer<Long> buffer = AsyncBuffer.<Long>builder(batch -> {
+                        drainer.set(Thread.currentThread());
+                        gate.await();
+                        file.accept(batch); // a FileChannel closes itself if this thread was interrupted
+                    })
+                    .capacity(4)
+                    .build();
+            buffer.write(7L);
+            gate.awaitEntered();
+            assertEquals(1, buffer.close(Duration.ofMillis(50)));
+            gate.open();
+            drainer.get().join(10_000);
+            assertTrue(file.channel.isOpen(), "close(Duration) interrupted the flusher call");
+        }
+        assertEquals(List.of(7L), BatchBufferFaultTest.LongFile.read(path), "the in-doubt batch was written");
+    }
+
+    @Test
+    void idleDrainer_aLostWakeUpCostsADelay_neverAHang() throws Exception {
+        Recorder<Integer> rec = new Recorder<>(4);
+        try (AsyncBuffer<Integer> buffer = new AsyncBuffer<>(4, rec)) {
+            awaitBlocked(buffer.drainer().thread());
+            // An item queued without the writer's wake-up, as an unpark lost in the JDK would leave it.
+            Room room = buffer.room();
+            assertTrue(room.reserve(1) > 0);
+            room.offer(1);
+            awaitTrue(() -> rec.itemCount() == 1, "the parked drainer finds the item by itself");
+        }
     }
 
     // --- failures ------------------------------------------------------------------------
@@ -808,14 +965,16 @@ class AsyncBufferTest {
         buffer.writeV(1, 2, 3);
         buffer.flush(); // waits through the retries
         assertEquals(List.of(List.of(1, 2, 3), List.of(1, 2, 3), List.of(1, 2, 3), List.of(1, 2, 3)), rec.calls());
-        assertEquals(3, log.messages.size(), "each failure is reported");
+        assertEquals(2, log.messages.size(), "the first failure, then the recovery with the count: " + log.messages);
+        assertInstanceOf(IllegalStateException.class, log.thrown.get(0));
+        assertTrue(log.messages.get(1).contains("3 failed attempts"), log.messages.get(1));
         buffer.write(4);
         buffer.close();
         assertEquals(new Metrics(4, 4, 0, 0, 2, 3), buffer.metrics());
     }
 
     @Test
-    void retry_closeWithTimeout_givesUpOnAFlusherThatKeepsFailing() throws Exception {
+    void retry_closeWithTimeout_givesUpOnAFlusherThatKeepsFailing_andTheItemsAreReachable() throws Exception {
         AtomicReference<Thread> drainer = new AtomicReference<>();
         AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(batch -> {
                     drainer.set(Thread.currentThread());
@@ -832,6 +991,241 @@ class AsyncBufferTest {
         assertFalse(drainer.get().isAlive());
         assertTrue(buffer.metrics().failures() >= 2, "retried: " + buffer.metrics());
         assertEquals(0, buffer.metrics().written());
+        FlushFailedException f = assertThrows(FlushFailedException.class, buffer::flush);
+        List<Object> all = new ArrayList<>(f.undelivered());
+        all.addAll(f.inDoubt());
+        assertEquals(
+                Set.of(1, 2, 3, 4),
+                Set.copyOf(all),
+                "every accepted item, once: " + f.undelivered() + " " + f.inDoubt());
+        assertEquals(4, all.size());
+    }
+
+    @Test
+    void retry_logsTheFirstFailureWithItsTrace_thenACountAtMostOncePerSecond() {
+        AtomicInteger attempts = new AtomicInteger();
+        Recorder<Integer> rec = new Recorder<>(8);
+        rec.then = batch -> {
+            if (attempts.incrementAndGet() <= 40) {
+                throw new IllegalStateException("transient " + attempts.get());
+            }
+        };
+        Log log = new Log();
+        long start = System.nanoTime();
+        try (AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec)
+                .capacity(8)
+                .retryFailedBatches(Duration.ofMillis(1))
+                .logger(log)
+                .build()) {
+            buffer.write(1);
+            buffer.flush();
+        }
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+        List<Throwable> thrown = new ArrayList<>(log.thrown);
+        assertTrue(thrown.get(0) instanceof IllegalStateException, "the first failure has its trace: " + log.messages);
+        for (int i = 1; i < thrown.size(); i++) {
+            assertEquals(null, thrown.get(i), "only the first failure carries a trace: " + log.messages);
+        }
+        assertTrue(thrown.size() <= seconds + 3, thrown.size() + " messages in " + seconds + " s: " + log.messages);
+        String all = String.join("\n", log.messages);
+        assertTrue(all.contains("40"), "the count of failures is reported: " + log.messages);
+    }
+
+    @Test
+    void boundedRetry_givesUpOnABatch_handsItToTheDeadLetter_andGoesOn() throws Exception {
+        List<List<Integer>> dead = Collections.synchronizedList(new ArrayList<>());
+        Recorder<Integer> rec = new Recorder<>(8);
+        rec.then = batch -> {
+            if (batch.contains(13)) {
+                throw new IllegalStateException("poison");
+            }
+        };
+        try (AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec)
+                .capacity(8)
+                .mode(Mode.MANUAL)
+                .retryFailedBatches(Duration.ofMillis(5), Duration.ofMillis(100), dead::add)
+                .logger(new Log())
+                .build()) {
+            buffer.writeV(12, 13);
+            buffer.flush();
+            assertEquals(List.of(List.of(12, 13)), dead);
+            buffer.write(14);
+            buffer.flush();
+            Metrics m = buffer.metrics();
+            assertEquals(1, m.written());
+            assertEquals(0, m.dropped(), "a dead-lettered batch is not dropped");
+            assertEquals(0, m.pending());
+        }
+        assertEquals(List.of(14), rec.calls().get(rec.calls().size() - 1));
+    }
+
+    @Test
+    void boundedRetry_underBlock_writersWaitingForADeadSink_getInOnceTheBatchIsGivenUp() throws Exception {
+        AtomicBoolean down = new AtomicBoolean(true);
+        List<Integer> dead = Collections.synchronizedList(new ArrayList<>());
+        List<Integer> delivered = Collections.synchronizedList(new ArrayList<>());
+        Recorder<Integer> rec = new Recorder<>(2);
+        rec.then = batch -> {
+            if (down.get()) {
+                throw new IllegalStateException("disk full");
+            }
+            delivered.addAll(batch);
+        };
+        try (AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec)
+                .capacity(2)
+                .retryFailedBatches(Duration.ofMillis(5), Duration.ofMillis(100), dead::addAll)
+                .logger(new Log())
+                .build()) {
+            // With retryFailedBatches(Duration) alone these writers would wait as long as the sink is down.
+            Thread writers = Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 10; i++) {
+                    buffer.write(i);
+                }
+            });
+            writers.join(30_000);
+            assertFalse(writers.isAlive(), "BLOCK writers hung behind a dead sink");
+            down.set(false); // the sink recovers
+            buffer.write(10);
+            buffer.flush();
+        }
+        assertTrue(delivered.contains(10), "the buffer recovered with the sink");
+        List<Integer> all = new ArrayList<>(dead);
+        all.addAll(delivered);
+        all.sort(null);
+        assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10), all, "each item dead-lettered or delivered, once");
+    }
+
+    @Test
+    void boundedRetry_withoutDeadLetter_dropsCountsAndWarns() {
+        AtomicBoolean down = new AtomicBoolean(true);
+        Recorder<Integer> rec = new Recorder<>(8);
+        rec.then = batch -> {
+            if (down.get()) {
+                throw new IllegalStateException("disk full");
+            }
+        };
+        Log log = new Log();
+        try (AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec)
+                .capacity(8)
+                .mode(Mode.MANUAL)
+                .retryFailedBatches(Duration.ofMillis(5), Duration.ofMillis(50), null)
+                .logger(log)
+                .build()) {
+            buffer.writeV(1, 2, 3);
+            buffer.flush();
+            assertEquals(3, buffer.metrics().dropped());
+            assertTrue(
+                    log.messages.stream().anyMatch(m -> m.contains("dropped") && m.contains("3")),
+                    "a drop is never silent: " + log.messages);
+            down.set(false); // the sink recovers
+            buffer.write(4);
+            buffer.flush();
+            assertEquals(1, buffer.metrics().written());
+        }
+        assertEquals(List.of(4), rec.calls().get(rec.calls().size() - 1));
+    }
+
+    @Test
+    void boundedRetry_aThrowingDeadLetter_failsTheBuffer_withTheItemsReachable() {
+        RuntimeException handlerBug = new RuntimeException("dead letter handler bug");
+        try (AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(batch -> {
+                    throw new IllegalStateException("down");
+                })
+                .capacity(8)
+                .mode(Mode.MANUAL)
+                .retryFailedBatches(Duration.ofMillis(2), Duration.ofMillis(20), batch -> {
+                    throw handlerBug;
+                })
+                .logger(new Log())
+                .build()) {
+            buffer.writeV(1, 2);
+            FlushFailedException f = assertThrows(FlushFailedException.class, buffer::flush);
+            assertSame(handlerBug, f.getCause());
+            assertEquals(List.of(1, 2), f.undelivered());
+            assertThrows(FlushFailedException.class, () -> buffer.write(3));
+            assertThrows(FlushFailedException.class, buffer::close);
+        } catch (FlushFailedException closing) {
+            // try-with-resources' close() rethrows the failure, as promised
+        }
+    }
+
+    @Test
+    void boundedRetry_badArguments_throwEarly() {
+        AsyncBuffer.Builder<Integer> b = AsyncBuffer.builder(batch -> {});
+        assertThrows(NullPointerException.class, () -> b.retryFailedBatches(Duration.ofMillis(1), null, x -> {}));
+        assertThrows(NullPointerException.class, () -> b.retryFailedBatches(null, Duration.ofMillis(1), x -> {}));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> b.retryFailedBatches(Duration.ofMillis(1), Duration.ZERO, x -> {}));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> b.retryFailedBatches(Duration.ZERO, Duration.ofMillis(1), x -> {}));
+    }
+
+    @Test
+    void retry_partialFlush_retriesOnlyTheNonDurableRest() {
+        AtomicInteger attempts = new AtomicInteger();
+        Recorder<Integer> rec = new Recorder<>(8);
+        rec.then = batch -> {
+            if (attempts.incrementAndGet() == 1) {
+                throw new PartialFlushException("half way", 2, new IllegalStateException("sink"));
+            }
+        };
+        try (AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec)
+                .capacity(8)
+                .mode(Mode.MANUAL)
+                .retryFailedBatches(Duration.ofMillis(2))
+                .logger(new Log())
+                .build()) {
+            buffer.writeV(1, 2, 3, 4);
+            buffer.flush();
+            assertEquals(new Metrics(4, 4, 0, 0, 1, 1), buffer.metrics());
+        }
+        assertEquals(List.of(List.of(1, 2, 3, 4), List.of(3, 4)), rec.calls());
+    }
+
+    @Test
+    void boundedRetry_partialFlush_deadLettersOnlyTheNonDurableRest() {
+        List<List<Integer>> dead = Collections.synchronizedList(new ArrayList<>());
+        Recorder<Integer> rec = new Recorder<>(8);
+        rec.then = batch -> {
+            throw new PartialFlushException("half way", batch.size() > 2 ? 1 : 0, new IllegalStateException("sink"));
+        };
+        try (AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec)
+                .capacity(8)
+                .mode(Mode.MANUAL)
+                .retryFailedBatches(Duration.ofMillis(2), Duration.ofMillis(30), dead::add)
+                .logger(new Log())
+                .build()) {
+            buffer.writeV(1, 2, 3, 4);
+            buffer.flush();
+            assertEquals(2, buffer.metrics().written(), "1 and 2 were durable, one per attempt");
+            assertEquals(0, buffer.metrics().pending());
+        }
+        assertEquals(List.of(List.of(3, 4)), dead);
+        assertEquals(
+                List.of(List.of(1, 2, 3, 4), List.of(2, 3, 4), List.of(3, 4)),
+                rec.calls().subList(0, 3));
+    }
+
+    @Test
+    void virtualMachineError_isNotRetried_evenUnderTheRetryPolicy() {
+        OutOfMemoryError error = new OutOfMemoryError("flusher heap");
+        Recorder<Long> rec = new Recorder<>(4);
+        rec.then = batch -> {
+            throw error;
+        };
+        AsyncBuffer<Long> buffer = AsyncBuffer.<Long>builder(rec)
+                .capacity(4)
+                .retryFailedBatches(Duration.ofMillis(1), Duration.ofSeconds(1), null)
+                .logger(new Log())
+                .build();
+        buffer.write(1L);
+        FlushFailedException f = assertThrows(FlushFailedException.class, buffer::flush);
+        assertSame(error, f.getCause());
+        assertEquals(List.of(1L), f.undelivered());
+        assertEquals(1, buffer.metrics().failures());
+        assertEquals(1, rec.calls().size());
     }
 
     @Test

@@ -430,7 +430,7 @@ class BufferTest {
             assertTrue(inFlusher.await(10, TimeUnit.SECONDS));
             Future<?> waiting = pool.submit(() -> buffer.write(3)); // both halves full: waits
             Thread.sleep(100);
-            Future<?> closing = pool.submit(buffer::close);
+            Future<?> closing = pool.submit(() -> buffer.close());
             Thread.sleep(100);
             release.countDown();
             flushing.get(10, TimeUnit.SECONDS);
@@ -567,6 +567,141 @@ class BufferTest {
         assertTrue(
                 seen.get(0).getMessage().contains("flusher must not"),
                 seen.get(0).getMessage());
+    }
+
+    @Test
+    void flusherWriting_isAcceptedOnlyWhenItNeedsNoWait_otherwiseIllegalStateAndNothingWritten() throws Exception {
+        AtomicReference<Buffer<Integer>> self = new AtomicReference<>();
+        List<Object> outcomes = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch go = new CountDownLatch(1);
+        List<List<Integer>> calls = Collections.synchronizedList(new ArrayList<>());
+        Buffer<Integer> buffer = new Buffer<>(2, batch -> {
+            calls.add(List.copyOf(batch));
+            if (batch.get(0) == 1) {
+                // Fits in the half being filled, nobody else cutting: accepted.
+                self.get().writeV(10, 11);
+                // The half is full now: would have to flush or wait for this very call.
+                outcomes.add(attempt(() -> self.get().write(12)));
+            } else if (batch.get(0) == 20) {
+                entered.countDown();
+                await(go);
+                // Another thread's flush() holds the cut while it waits for this call: refused.
+                outcomes.add(attempt(() -> self.get().write(21)));
+            }
+        });
+        self.set(buffer);
+        buffer.writeV(1, 2);
+        buffer.flush(); // the flusher adds 10, 11 and then tries 12
+        assertEquals(1, outcomes.size());
+        assertInstanceOf(IllegalStateException.class, outcomes.get(0));
+        buffer.flush();
+        assertEquals(List.of(List.of(1, 2), List.of(10, 11)), calls, "10, 11 accepted and delivered, 12 not written");
+
+        buffer.write(20);
+        Thread first = Thread.ofPlatform().start(buffer::flush);
+        assertTrue(entered.await(10, TimeUnit.SECONDS));
+        buffer.write(22); // so that the second flush() has a half to cut, and waits holding it
+        Thread second = Thread.ofPlatform().start(buffer::flush);
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (second.getState() != Thread.State.TIMED_WAITING) { // polls the flush lock (close(Duration))
+            assertTrue(System.nanoTime() < end, "second flush() never waited");
+            Thread.sleep(1);
+        }
+        go.countDown();
+        first.join(10_000);
+        second.join(10_000);
+        assertInstanceOf(IllegalStateException.class, outcomes.get(1));
+        buffer.close();
+        assertEquals(List.of(List.of(1, 2), List.of(10, 11), List.of(20), List.of(22)), calls, "21 was not written");
+    }
+
+    private static Object attempt(Runnable r) {
+        try {
+            r.run();
+            return "accepted";
+        } catch (RuntimeException e) {
+            return e;
+        }
+    }
+
+    @Test
+    void closeWithTimeout_deliversAndReturnsZero_whenNothingIsStuck() {
+        Recorder<Integer> rec = new Recorder<>(4);
+        Buffer<Integer> buffer = new Buffer<>(4, rec);
+        buffer.writeV(1, 2, 3);
+        assertEquals(0, buffer.close(java.time.Duration.ofSeconds(10)));
+        assertEquals(List.of(1, 2, 3), rec.all());
+        buffer.close(); // idempotent
+        assertThrows(IllegalStateException.class, () -> buffer.write(4));
+    }
+
+    @Test
+    void closeWithTimeout_givesUpOnAStuckFlusher_releasesItsWaiters_reportsUndeliveredAndInDoubt() throws Exception {
+        CountDownLatch inFlusher = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        List<List<Integer>> calls = Collections.synchronizedList(new ArrayList<>());
+        Buffer<Integer> buffer = new Buffer<>(1, batch -> {
+            calls.add(List.copyOf(batch));
+            inFlusher.countDown();
+            await(release);
+        });
+        AtomicReference<Throwable> flusherThread = new AtomicReference<>();
+        Thread stuck = Thread.ofPlatform().start(() -> {
+            try {
+                buffer.write(0);
+                buffer.write(1); // cuts [0] and flushes it inline: stuck; 1 is in the new half
+            } catch (Throwable t) {
+                flusherThread.set(t);
+            }
+        });
+        assertTrue(inFlusher.await(10, TimeUnit.SECONDS));
+        AtomicReference<Throwable> waiter = new AtomicReference<>();
+        Thread bothHalvesFull = Thread.ofPlatform().start(() -> {
+            try {
+                buffer.write(2); // must cut [1], so waits for the stuck flush
+            } catch (Throwable t) {
+                waiter.set(t);
+            }
+        });
+        AtomicReference<Throwable> flusher2 = new AtomicReference<>();
+        awaitState(bothHalvesFull, Thread.State.TIMED_WAITING);
+        Thread flushing = Thread.ofPlatform().start(() -> {
+            try {
+                buffer.flush();
+            } catch (Throwable t) {
+                flusher2.set(t);
+            }
+        });
+        long start = System.nanoTime();
+        assertEquals(2, buffer.close(java.time.Duration.ofMillis(100)));
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "close(Duration) did not give up");
+        bothHalvesFull.join(10_000);
+        flushing.join(10_000);
+        assertFalse(bothHalvesFull.isAlive() || flushing.isAlive(), "waiters for the stuck flush were not released");
+        assertInstanceOf(IllegalStateException.class, waiter.get(), "the waiting writer is refused");
+        FlushFailedException onFlush = assertInstanceOf(FlushFailedException.class, flusher2.get());
+        assertEquals(List.of(1), onFlush.undelivered(), "accepted, never handed to the flusher");
+        assertEquals(List.of(0), onFlush.inDoubt(), "inside the stuck flusher call");
+        assertInstanceOf(java.util.concurrent.TimeoutException.class, onFlush.getCause());
+        FlushFailedException onWrite = assertThrows(FlushFailedException.class, () -> buffer.write(3));
+        assertEquals(List.of(1), onWrite.undelivered());
+        assertThrows(FlushFailedException.class, buffer::flush);
+        assertThrows(FlushFailedException.class, buffer::close);
+        assertThrows(FlushFailedException.class, () -> buffer.close(java.time.Duration.ofSeconds(1)));
+        release.countDown();
+        stuck.join(10_000);
+        assertFalse(stuck.isAlive());
+        assertEquals(null, flusherThread.get(), "the stuck write returns normally once its flusher call does");
+        assertEquals(List.of(List.of(0)), calls, "no flusher call after close(Duration) gave up");
+    }
+
+    private static void awaitState(Thread t, Thread.State state) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (t.getState() != state) {
+            assertTrue(System.nanoTime() < end, t + " never reached " + state);
+            Thread.sleep(1);
+        }
     }
 
     // --------------------------------------------------------------------------------------

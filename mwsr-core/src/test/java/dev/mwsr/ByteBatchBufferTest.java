@@ -589,6 +589,70 @@ class ByteBatchBufferTest {
     }
 
     @Test
+    void interruptedCaller_flushAndCloseDeliverThroughAFileChannel_andKeepTheFlag(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path path = dir.resolve("bytes");
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(
+                path, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
+            ByteBatchBuffer buffer = new ByteBatchBuffer(4, batch -> {
+                try {
+                    while (batch.hasRemaining()) {
+                        channel.write(batch);
+                    }
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            Thread.currentThread().interrupt();
+            try {
+                buffer.write(bytes(3, 0));
+                buffer.write(bytes(3, 3)); // cuts the first 3 bytes and flushes them inline
+                buffer.flush();
+                assertTrue(Thread.currentThread().isInterrupted(), "flush() must leave the flag set");
+                buffer.write(bytes(2, 6));
+                buffer.close();
+                assertTrue(Thread.currentThread().isInterrupted(), "close() must leave the flag set");
+            } finally {
+                Thread.interrupted();
+            }
+            assertTrue(channel.isOpen(), "the flusher ran with the caller's interrupt flag set");
+        }
+        assertArrayEquals(bytes(8, 0), java.nio.file.Files.readAllBytes(path));
+    }
+
+    @Test
+    void virtualMachineError_isRethrownAsItself_andTheBufferFailsWithTheBytesReachable() {
+        OutOfMemoryError error = new OutOfMemoryError("flusher heap");
+        AtomicInteger calls = new AtomicInteger();
+        ByteBatchBuffer buffer = new ByteBatchBuffer(4, batch -> {
+            calls.incrementAndGet();
+            throw error;
+        });
+        buffer.write(bytes(3, 0));
+        assertSame(error, assertThrows(OutOfMemoryError.class, buffer::flush));
+        assertFalse(buffer.isOpen(), "the buffer failed at once");
+        FlushFailedException later = assertThrows(FlushFailedException.class, () -> buffer.write(bytes(1, 9)));
+        assertSame(error, later.getCause());
+        assertArrayEquals(bytes(3, 0), concat(later.undelivered()));
+        assertThrows(FlushFailedException.class, buffer::close);
+        assertEquals(1, calls.get());
+    }
+
+    @Test
+    void partialFlush_theDurableBytesCountAsWritten_onlyTheRestIsUndelivered() {
+        ByteBatchBuffer buffer = new ByteBatchBuffer(8, batch -> {
+            throw new PartialFlushException("disk half way", 3, new java.io.IOException("no space"));
+        });
+        buffer.write(bytes(5, 0));
+        FlushFailedException f = assertThrows(FlushFailedException.class, buffer::flush);
+        assertInstanceOf(PartialFlushException.class, f.getCause());
+        byte[] rest = concat(f.undelivered());
+        assertArrayEquals(Arrays.copyOfRange(bytes(5, 0), 3, 5), rest);
+        assertEquals(3, buffer.metrics().written());
+        assertEquals(2, buffer.metrics().pending());
+    }
+
+    @Test
     void outputStreamFace_mapsWritesFlushAndClose() throws Exception {
         Recorder recorder = new Recorder(16, true);
         ByteBatchBuffer buffer = new ByteBatchBuffer(16, recorder);

@@ -62,6 +62,7 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
     private FileChannel channel;
     private final int windowSize;
     private final MappedSink sink = new MappedSink();
+    /** Null for a file that is not a regular file. */
     private final EndMarker marker;
 
     /** The current window, or null before the first item, after a rewind and after close. */
@@ -88,10 +89,13 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
                         StandardOpenOption.TRUNCATE_EXISTING);
         try {
             this.allocated = channel.size();
-            long crashedAt = options.append() ? EndMarker.recover(EndMarker.of(path)) : -1;
+            long crashedAt = options.append() ? EndMarker.recover(EndMarker.of(path), allocated) : -1;
             this.windowStart = crashedAt >= 0 ? Math.min(crashedAt, allocated) : options.append() ? allocated : 0;
             checkTornLine(windowStart);
-            this.marker = EndMarker.create(EndMarker.of(path), windowStart);
+            // A device or pipe has no data to recover, and its directory is not ours to write in.
+            this.marker = java.nio.file.Files.isRegularFile(path)
+                    ? EndMarker.create(EndMarker.of(path), windowStart, allocated)
+                    : null;
         } catch (IOException | RuntimeException e) {
             Io.closeQuietly(channel, e);
             throw e instanceof IOException io ? Io.failed("open", path, io) : (RuntimeException) e;
@@ -111,7 +115,9 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
             forceWindow();
             Io.force(channel, path);
         }
-        marker.store(end(), fsync);
+        if (marker != null) {
+            marker.store(end(), fsync);
+        }
     }
 
     @Override
@@ -215,6 +221,9 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
 
     /** Grows the file to {@code size} by writing zeros, so its blocks really exist. */
     private void allocate(long size) throws IOException {
+        if (size > allocated && marker != null) {
+            marker.limit(size);
+        }
         ByteBuffer zeros = ZEROS.duplicate();
         while (allocated < size) {
             zeros.clear().limit((int) Math.min(zeros.capacity(), size - allocated));
@@ -244,7 +253,9 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
             failure = new IOException("cannot close " + path + " (truncate to " + size + " bytes): " + e, e);
         }
         try {
-            marker.close(failure == null);
+            if (marker != null) {
+                marker.close(failure == null);
+            }
         } catch (IOException e) {
             IOException named = new IOException("cannot remove " + EndMarker.of(path) + ": " + e, e);
             if (failure == null) {

@@ -97,6 +97,28 @@ class MappedFlusherTest {
         assertEquals(expected.size(), lines.size(), "every acknowledged batch, then the new line on its own");
     }
 
+    @Test
+    void aCrashedFileThatAnotherFlusherAppendedTo_isTakenWhole_theStaleMarkerIgnored() throws Exception {
+        Path file = dir.resolve("stale.txt");
+        Path marker = EndMarker.of(file);
+        try (FileFlusher<CharSequence> f = FileFlusher.mmap(file, WINDOW_64K)) {
+            f.accept(List.of("a"));
+            Files.copy(file, dir.resolve("image"));
+            Files.copy(marker, dir.resolve("image.mmap-end"));
+        }
+        Path image = dir.resolve("image");
+        try (FileFlusher<CharSequence> f = FileFlusher.block(image)) { // knows nothing of the marker
+            f.accept(List.of("b"));
+        }
+        try (FileFlusher<CharSequence> f = FileFlusher.mmap(image, WINDOW_64K)) {
+            f.accept(List.of("c"));
+        }
+        List<String> lines = Files.readAllLines(image);
+        assertEquals("a", lines.get(0));
+        assertEquals(List.of("b", "c"), lines.subList(lines.size() - 2, lines.size()), "b is kept");
+        assertTrue(Files.notExists(dir.resolve("image.mmap-end")), "a clean close removes the marker");
+    }
+
     private static String location(Class<?> c) throws Exception {
         return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI())
                 .toString();

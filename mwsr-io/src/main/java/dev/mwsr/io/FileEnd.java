@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -34,7 +35,8 @@ final class FileEnd {
      * would need to take it too), so that window stays, a few microseconds wide.
      *
      * Interrupts: an interrupt arriving during a call closes the FileChannel (it is an
-     * interruptible channel). The flag is cleared, the file reopened, the batch cut back as above
+     * interruptible channel), and the operation in progress or the next one throws. The flag is
+     * cleared, the file reopened, the batch cut back as above
      * and written again from its first item; the flag is set again before the call returns.
      * Each retry needs a new interrupt, so the loop ends.
      */
@@ -114,10 +116,17 @@ final class FileEnd {
         }
     }
 
-    /** Whether {@code e} comes from an interrupt that closed a channel. */
+    /**
+     * Whether {@code e} comes from an interrupt that closed a channel: a
+     * ClosedByInterruptException, or a ClosedChannelException while the flag is set. (The JDK
+     * sets the flag first and closes the channel after: if the thread's operation ends in
+     * between, it returns normally and the next operation finds the channel closed.)
+     */
     static boolean byInterrupt(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ClosedByInterruptException) {
+            if (t instanceof ClosedByInterruptException
+                    || t instanceof ClosedChannelException
+                            && Thread.currentThread().isInterrupted()) {
                 return true;
             }
         }

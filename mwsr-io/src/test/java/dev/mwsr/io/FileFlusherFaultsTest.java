@@ -255,6 +255,41 @@ class FileFlusherFaultsTest {
         assertEquals(expected, Files.readAllLines(file));
     }
 
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void interruptsAtRandomMoments_everyBatchIsInTheFileExactlyOnce(Kind kind) throws Exception {
+        Path file = dir.resolve("random.txt");
+        java.util.Random random = new java.util.Random(42);
+        List<String> expected = new ArrayList<>();
+        try (FileFlusher<CharSequence> f = kind.open(file, FileFlusher.Options.DEFAULT.withBufferSize(64 * 1024))) {
+            for (int b = 0; b < 150; b++) {
+                List<String> batch = new ArrayList<>();
+                for (int j = 0; j < 20; j++) {
+                    String head = "b" + b + "-" + j + "-";
+                    batch.add(head + "y".repeat(8000 - head.length())); // writes long enough to be hit inside
+                }
+                expected.addAll(batch);
+                AtomicReference<Throwable> thrown = new AtomicReference<>();
+                Thread t = Thread.ofPlatform().start(() -> {
+                    try {
+                        f.accept(batch);
+                    } catch (Throwable e) {
+                        thrown.set(e);
+                    }
+                });
+                java.util.concurrent.locks.LockSupport.parkNanos(random.nextInt(400_000));
+                t.interrupt();
+                t.join();
+                assertNull(thrown.get(), () -> "batch failed: " + thrown.get());
+            }
+        }
+        List<String> lines = Files.readAllLines(file);
+        for (int i = 0; i < Math.min(lines.size(), expected.size()); i++) {
+            assertEquals(expected.get(i), lines.get(i), "line " + i);
+        }
+        assertEquals(expected.size(), lines.size());
+    }
+
     static byte[] concat(byte[] a, byte[] b) {
         byte[] both = new byte[a.length + b.length];
         System.arraycopy(a, 0, both, 0, a.length);

@@ -20,51 +20,66 @@ final class AppendCloseFlusher<T> extends AbstractFileFlusher<T> {
      * The file is opened once at creation (CREATE, and TRUNCATE_EXISTING unless appending) and
      * closed again, so a bad path fails at the factory, not at the first batch. The buffer grows
      * by doubling to hold the largest batch seen and is reused; the encoding happens before the
-     * file is opened, so the open window is as short as possible. A failed write or close leaves
-     * the bytes written so far in the file (append mode cannot take them back).
+     * file is opened, so the open window is as short as possible. A failed write, force or close
+     * is cut back through FileEnd (which opens the file again for that).
      */
 
+    private final FileEnd end;
     private final ChannelSink sink;
 
     AppendCloseFlusher(Path path, Encoder<? super T> encoder, FileFlusher.Options options) {
         super(path, encoder, options);
-        this.sink = new ChannelSink(path, options.bufferSizeOr(BlockFlusher.DEFAULT_BUFFER), true);
         FileChannel created = Io.open(
                 path,
                 StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE,
                 options.append() ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
+        try {
+            checkTornLine(created.size());
+        } catch (IOException e) {
+            Io.closeQuietly(created, e);
+            throw Io.failed("open", path, e);
+        }
         Io.closeUnchecked(created, path);
+        this.end = new FileEnd(
+                path, null, false, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        this.sink = new ChannelSink(end, options.bufferSizeOr(BlockFlusher.DEFAULT_BUFFER), true);
     }
 
     @Override
-    void writeBatch(List<? extends T> batch) {
+    public void writeOnce(List<? extends T> batch) {
+        end.reset();
+        sink.discard();
+        encodeAll(batch, sink);
+        FileChannel channel = end.channel();
         try {
-            encodeAll(batch, sink);
-        } catch (RuntimeException | Error e) {
-            sink.discard();
-            throw e;
+            end.begin(channel.size());
+        } catch (IOException e) {
+            throw Io.failed("write", path, e);
         }
-        FileChannel channel =
-                Io.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        sink.drain();
+        if (fsync) {
+            Io.force(channel, path);
+        }
+        end.closeChannel();
+    }
+
+    @Override
+    public RuntimeException undo(Throwable failure) {
         try {
-            sink.channel = channel;
-            sink.drain();
-            if (fsync) {
-                Io.force(channel, path);
-            }
-        } catch (RuntimeException | Error e) {
-            try {
-                channel.close();
-            } catch (IOException closing) {
-                e.addSuppressed(closing);
-            }
-            throw e;
+            return cutBack(end, sink, failure);
         } finally {
-            sink.channel = null;
-            sink.discard();
+            try {
+                end.closeChannel();
+            } catch (RuntimeException closing) {
+                failure.addSuppressed(closing);
+            }
         }
-        Io.closeUnchecked(channel, path);
+    }
+
+    @Override
+    void afterItem() {
+        end.itemEnded(sink.batchBytes());
     }
 
     @Override

@@ -5,7 +5,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * {@link FileFlusher#block}: items are encoded into one direct buffer, written out when it is
@@ -19,49 +18,63 @@ class BlockFlusher<T> extends AbstractFileFlusher<T> {
      * Implementation notes.
      *
      * One FileChannel, opened with APPEND (the kernel positions every write at the end of the
-     * file, so a file that others append to is not overwritten) or TRUNCATE_EXISTING. Partial
-     * writes are looped in ChannelSink.writeFully. After a failed batch the buffer is cleared,
-     * so a retried batch does not carry the failed one's unwritten bytes.
+     * file, so a file that others append to is not overwritten) or TRUNCATE_EXISTING. A batch
+     * begins by reading the file's size (FileEnd: where the batch starts, so that a failed batch
+     * can be cut back); partial writes are looped in FileEnd.write. After a failed batch the
+     * buffer is cleared, so a retried batch does not carry the failed one's unwritten bytes.
      */
 
     static final int DEFAULT_BUFFER = 64 * 1024;
 
-    private final FileChannel channel;
+    final FileEnd end;
     final ChannelSink sink;
 
     BlockFlusher(Path path, Encoder<? super T> encoder, FileFlusher.Options options) {
         super(path, encoder, options);
-        this.sink = new ChannelSink(path, options.bufferSizeOr(DEFAULT_BUFFER), false);
-        this.channel = Io.open(
+        FileChannel channel = Io.open(
                 path,
                 StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE,
                 options.append() ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
-        sink.channel = channel;
-    }
-
-    @Override
-    final void writeBatch(List<? extends T> batch) {
+        this.end = new FileEnd(path, channel, false, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        this.sink = new ChannelSink(end, options.bufferSizeOr(DEFAULT_BUFFER), false);
         try {
-            for (int i = 0, n = batch.size(); i < n; i++) {
-                encoder.encode(Objects.requireNonNull(batch.get(i), "null item in batch"), sink);
-                afterItem();
-            }
-            sink.drain();
-            if (fsync) {
-                Io.force(channel, path);
-            }
-        } catch (RuntimeException | Error e) {
-            sink.discard();
-            throw e;
+            checkTornLine(channel.size());
+        } catch (IOException e) {
+            Io.closeQuietly(channel, e);
+            throw Io.failed("open", path, e);
         }
     }
 
-    /** Called after each item is encoded; the line flusher writes it out here. */
-    void afterItem() {}
+    @Override
+    public final void writeOnce(List<? extends T> batch) {
+        end.reset();
+        FileChannel channel = end.channel();
+        try {
+            end.begin(channel.size());
+        } catch (IOException e) {
+            throw Io.failed("write", path, e);
+        }
+        encodeAll(batch, sink);
+        sink.drain();
+        if (fsync) {
+            Io.force(channel, path);
+        }
+    }
+
+    @Override
+    public final RuntimeException undo(Throwable failure) {
+        return cutBack(end, sink, failure);
+    }
+
+    @Override
+    void afterItem() {
+        end.itemEnded(sink.batchBytes());
+    }
 
     @Override
     final void release() throws IOException {
+        FileChannel channel = end.channel();
         IOException failure = null;
         if (fsync) {
             try {

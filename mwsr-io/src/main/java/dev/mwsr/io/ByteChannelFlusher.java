@@ -1,5 +1,6 @@
 package dev.mwsr.io;
 
+import dev.mwsr.PartialFlushException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -36,8 +37,18 @@ import java.util.function.Consumer;
  *
  * <p><b>Errors</b> are never swallowed: an I/O error is thrown from {@code accept} as an
  * {@link UncheckedIOException} whose message names the file (or the channel), so it reaches the
- * buffer's failure path, which keeps the undelivered bytes. How much of the failed batch reached
- * the channel is unknown (the buffer's exception holds the whole batch).
+ * buffer's failure path, which keeps the undelivered bytes. A file ({@link #toFile}) keeps no part
+ * of a failed batch: what of it was written is cut back off, as long as the file still ends where
+ * this flusher's writes left it. If another process appended meanwhile, its bytes are kept and
+ * {@link PartialFlushException} says how many bytes of the batch stayed in the file; a channel
+ * ({@link #to}) cannot be cut back, so a batch that failed after some of it was written throws
+ * {@link PartialFlushException} with the bytes the channel took.
+ *
+ * <p><b>Interrupts.</b> An interrupt that reaches the thread inside {@code accept} closes a
+ * {@link FileChannel}; a file is then reopened, the batch cut back and written again, once, and
+ * the interrupt flag is left set. A channel given to {@link #to} cannot be reopened: the batch
+ * fails (with the bytes it took as durable; a write the interrupt cut short may have delivered
+ * more).
  */
 public final class ByteChannelFlusher implements Consumer<ByteBuffer>, Closeable {
     /*
@@ -60,12 +71,19 @@ public final class ByteChannelFlusher implements Consumer<ByteBuffer>, Closeable
     private final WritableByteChannel channel;
     private final String name;
     private final boolean fsync;
+    /** For a file: counted writes and the cut back; null for other channels. */
+    private final FileEnd file;
+
+    private final Writes writes = new Writes();
     private volatile boolean closed;
 
-    private ByteChannelFlusher(WritableByteChannel channel, String name, boolean fsync) {
+    private ByteChannelFlusher(WritableByteChannel channel, String name, boolean fsync, Path path) {
         this.channel = channel;
         this.name = name;
         this.fsync = fsync;
+        this.file = path == null
+                ? null
+                : new FileEnd(path, (FileChannel) channel, true, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
     }
 
     /**
@@ -94,7 +112,7 @@ public final class ByteChannelFlusher implements Consumer<ByteBuffer>, Closeable
         } catch (IOException e) {
             throw new IOException("cannot open " + path + " for writing: " + e.getMessage(), e);
         }
-        return new ByteChannelFlusher(file, path.toString(), set.contains(Option.FSYNC));
+        return new ByteChannelFlusher(file, path.toString(), set.contains(Option.FSYNC), path);
     }
 
     /**
@@ -107,7 +125,7 @@ public final class ByteChannelFlusher implements Consumer<ByteBuffer>, Closeable
      */
     public static ByteChannelFlusher to(WritableByteChannel channel) {
         Objects.requireNonNull(channel, "channel");
-        return new ByteChannelFlusher(channel, channel.toString(), false);
+        return new ByteChannelFlusher(channel, channel.toString(), false, null);
     }
 
     /**
@@ -123,17 +141,64 @@ public final class ByteChannelFlusher implements Consumer<ByteBuffer>, Closeable
         if (closed) {
             throw new IllegalStateException("flusher for " + name + " is closed: close the buffer before its flusher");
         }
-        try {
-            while (batch.hasRemaining()) {
-                if (channel.write(batch) == 0) {
-                    Thread.yield();
+        writes.from = batch.position();
+        FileEnd.writeExactlyOnce(batch, writes);
+    }
+
+    /** One attempt at a batch, and its undo (FileEnd explains both). */
+    private final class Writes implements FileEnd.Attempt<ByteBuffer> {
+        int from;
+        long written;
+
+        @Override
+        public void writeOnce(ByteBuffer batch) {
+            batch.position(from);
+            if (file != null) {
+                file.reset();
+                FileChannel f = file.channel();
+                try {
+                    file.begin(f.size());
+                    file.write(batch);
+                    if (fsync) {
+                        f.force(true);
+                    }
+                } catch (IOException e) {
+                    throw failed(e);
+                } catch (UncheckedIOException e) {
+                    throw failed(e.getCause());
                 }
+                return;
             }
-            if (fsync) {
-                ((FileChannel) channel).force(true);
+            written = 0;
+            try {
+                while (batch.hasRemaining()) {
+                    int n = channel.write(batch);
+                    written += n;
+                    if (n == 0) {
+                        Thread.yield();
+                    }
+                }
+            } catch (IOException e) {
+                throw failed(e);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("writing to " + name + " failed: " + e.getMessage(), e);
+        }
+
+        private UncheckedIOException failed(IOException e) {
+            return new UncheckedIOException("writing to " + name + " failed: " + e.getMessage(), e);
+        }
+
+        @Override
+        public RuntimeException undo(Throwable failure) {
+            if (file != null) {
+                return file.cutBack(failure);
+            }
+            return written == 0
+                    ? null
+                    : new PartialFlushException(
+                            "writing to " + name + " failed after " + written + " bytes of the batch (" + failure
+                                    + "); a channel cannot take them back",
+                            (int) written,
+                            failure);
         }
     }
 
@@ -149,8 +214,8 @@ public final class ByteChannelFlusher implements Consumer<ByteBuffer>, Closeable
         }
         closed = true;
         try {
-            channel.close();
-        } catch (IOException e) {
+            (file != null ? file.channel() : channel).close();
+        } catch (IOException | UncheckedIOException e) {
             throw new IOException("closing " + name + " failed: " + e.getMessage(), e);
         }
     }

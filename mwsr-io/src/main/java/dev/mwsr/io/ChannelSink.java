@@ -1,25 +1,28 @@
 package dev.mwsr.io;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Path;
 
 /**
- * A sink over a direct buffer that is written to a {@link FileChannel}: when full it is written
- * out ({@code grow == false}) or replaced by one twice as large ({@code grow == true}, the
- * one-write-per-batch mode of {@code appendClose}). A request larger than the buffer always gets
- * a larger buffer, which is kept for later items.
+ * A sink over a direct buffer that is written to a file through its {@link FileEnd}: when full
+ * it is written out ({@code grow == false}) or replaced by one twice as large
+ * ({@code grow == true}, the one-write-per-batch mode of {@code appendClose}). A request larger
+ * than the buffer always gets a larger buffer, which is kept for later items.
  */
 final class ChannelSink extends ByteSink {
     private final boolean grow;
-    /** Where {@link #drain()} writes; may be replaced per batch. */
-    FileChannel channel;
+    /** Where {@link #drain()} writes, counting the batch's bytes. */
+    private final FileEnd end;
 
-    ChannelSink(Path path, int capacity, boolean grow) {
-        super(path);
+    ChannelSink(FileEnd end, int capacity, boolean grow) {
+        super(end.path);
+        this.end = end;
         this.grow = grow;
         this.buffer = ByteBuffer.allocateDirect(capacity);
+    }
+
+    /** Bytes of the current batch so far: written out plus buffered. */
+    long batchBytes() {
+        return end.written() + buffer.position();
     }
 
     @Override
@@ -48,7 +51,7 @@ final class ChannelSink extends ByteSink {
     void drain() {
         ByteBuffer b = buffer.flip();
         try {
-            writeFully(channel, b, path);
+            end.write(b);
         } finally {
             b.clear();
         }
@@ -57,15 +60,5 @@ final class ChannelSink extends ByteSink {
     /** Forgets what is buffered (after a failed batch, so a retry does not write it twice). */
     void discard() {
         buffer.clear();
-    }
-
-    static void writeFully(FileChannel channel, ByteBuffer bytes, Path path) {
-        try {
-            while (bytes.hasRemaining()) {
-                channel.write(bytes);
-            }
-        } catch (IOException e) {
-            throw Io.failed("write", path, e);
-        }
     }
 }

@@ -29,9 +29,31 @@ import java.util.function.Consumer;
  *
  * <p><b>Failures.</b> An I/O error is thrown from {@code accept} as an
  * {@link java.io.UncheckedIOException} whose message names the file, so it reaches the buffer's
- * failure path; nothing is swallowed. A batch whose call threw may have been written in part (the
- * bytes before the error stay in the file). Opening the file fails the same way, from the factory.
- * After {@code close()}, {@code accept} throws {@link IllegalStateException}.
+ * failure path; nothing is swallowed. <b>A batch whose call threw leaves no part of itself in the
+ * file</b> (whatever the failure: a full disk, a failed fsync, an encoder that threw): what it
+ * wrote is cut back off before {@code accept} throws, so the file plus the buffer's
+ * {@code undelivered()} hold every item once, and a retried batch is written once, with no torn
+ * line. The files are opened for append, so another process may write to them too: a flusher cuts
+ * back only while the file still ends where its own writes left it. If the file changed otherwise
+ * (another writer appended) or the cut itself failed, nothing of anyone else is removed and
+ * {@code accept} throws {@link dev.mwsr.PartialFlushException} instead, naming the file, whose
+ * {@code durable()} items at the start of the batch are whole in the file (part of the next one
+ * may follow them). Opening the file fails the same way, from the factory. After {@code close()},
+ * {@code accept} throws {@link IllegalStateException}.
+ *
+ * <p><b>Interrupts.</b> An interrupt that reaches the thread while it is inside {@code accept}
+ * (a {@code Future.cancel(true)}, a scope shutting down) closes the {@link
+ * java.nio.channels.FileChannel}, as it closes any interruptible channel. The flusher then opens
+ * the file again, cuts the batch back as above, writes it again (once) and returns normally with
+ * the interrupt flag set again for the caller.
+ *
+ * <p><b>Reopening for append.</b> Bytes a clean {@code close()} left are never removed. After a
+ * crash: with the text encoder ({@link Encoder#utf8Lines()}), a file whose last byte is not
+ * {@code '\n'} (a line torn by the crash, or the zero tail of a crashed {@code mmap} file that has
+ * no end marker) gets a {@code '\n'} before the first new line, so new lines always start on a
+ * line of their own; the torn bytes are kept. With any other encoder the existing bytes are never
+ * looked at (binary content is not guessed at) and new items follow them. {@code mmap} knows
+ * where its data ends exactly, see {@link #mmap(Path)}.
  *
  * <p><b>Text flushers</b> ({@link #line(Path)}, {@link #block(Path)}, {@link #mmap(Path)},
  * {@link #appendClose(Path)}) write each item as UTF-8 plus {@code '\n'} (see
@@ -53,7 +75,11 @@ public interface FileFlusher<T> extends Consumer<List<? extends T>>, Closeable {
      * Writes one batch to the file (see the class comment for what "written" means).
      *
      * @param batch the items, in order; not kept after the call
-     * @throws java.io.UncheckedIOException if the file could not be written; the message names it
+     * @throws java.io.UncheckedIOException if the file could not be written; the message names it,
+     *     and no part of the batch is left in the file
+     * @throws dev.mwsr.PartialFlushException if the batch failed and could not be cut back (the
+     *     file changed under this flusher, or the cut failed); its first {@code durable()} items
+     *     are in the file
      * @throws IllegalStateException if this flusher was closed
      * @throws NullPointerException if {@code batch} or an item is null
      */
@@ -226,11 +252,24 @@ public interface FileFlusher<T> extends Consumer<List<? extends T>>, Closeable {
      * A text flusher that stores items into a shared memory mapping of the file, 32 MiB at a
      * time. Each window's disk space is allocated by really writing it (zeros) before it is
      * mapped, so a full disk is an {@link java.io.UncheckedIOException} rather than a
-     * {@code SIGBUS} crash. On {@link #close()} the file is truncated to exactly the bytes
-     * written and the mapping is released. Opening for append after a crash (which leaves the
-     * last window's zero tail in the file) continues after the last non-zero byte: trailing zero
-     * bytes are treated as unwritten, so use {@code mmap} with append only for encodings whose
-     * items never end in a zero byte (text never does).
+     * {@code SIGBUS} crash; when the disk cannot give a whole window, a smaller one is mapped
+     * (as large as the disk gave, if the item fits), so a nearly full disk still takes data. A
+     * file truncated by someone else under the live mapping fails the batch with an
+     * {@link java.io.UncheckedIOException} naming the file. On {@link #close()} the file is
+     * truncated to exactly the bytes written and the mapping is released. One {@code mmap}
+     * flusher per file.
+     *
+     * <p><b>End marker.</b> While the flusher is open, a side file {@code <file>.mmap-end} holds
+     * where the last batch that returned normally ended (one 8-byte store per batch into a
+     * mapping, no system call); a clean close truncates the file and then deletes the marker.
+     * Opening for append: without a marker the file was closed cleanly and all of it is data
+     * (trailing zero bytes included, so binary items may end in zeros); with a marker the writer
+     * died (kill -9, a crash of the machine), and writing continues exactly where the marker says:
+     * the bytes after it (a batch that never returned, the rest of the last window) are
+     * overwritten and cut off at the next close. So every batch that returned is kept, binary or
+     * text, and text continues on a line of its own. Without {@code fsync} the marker survives the
+     * death of the process but, like the data, not necessarily a crash of the machine; with it the
+     * data is forced before the marker.
      *
      * <p>The mapping is released at {@code close()} on Java 22 and later; on Java 21 it is
      * released when the garbage collector finds it unreachable (see {@code Mapping} in the
@@ -261,7 +300,7 @@ public interface FileFlusher<T> extends Consumer<List<? extends T>>, Closeable {
      * see {@link #mmap(Path)}.
      *
      * @param path the file, created if missing
-     * @param encoder turns one item into bytes; with append, items should not end in zero bytes
+     * @param encoder turns one item into bytes
      * @param options window size ({@code bufferSize}), fsync, append
      * @param <T> the item type
      * @return the flusher
@@ -352,8 +391,10 @@ public interface FileFlusher<T> extends Consumer<List<? extends T>>, Closeable {
      * fails, naming its offset.
      *
      * <p>The flusher writes at its own file position: one flusher (in one process) per file.
-     * Interrupting the thread that runs a batch closes the channel, as for any
-     * {@link java.nio.channels.FileChannel}; later batches then fail.
+     * A failed batch is cut back before {@code accept} throws, as for the text flushers; if the
+     * cut itself fails, a {@link dev.mwsr.PartialFlushException} says how many records are whole
+     * in the file and the torn rest is cut before the next batch and at close. An interrupt that
+     * closes the channel during a batch is survived as for the text flushers.
      *
      * <p>Options: {@link Options#append()} keeps the existing records and adds after them (the
      * default) or truncates the file first; {@link Options#fsync()} forces every batch to the

@@ -64,4 +64,13 @@ final class Io {
             throw failed("close", path, e);
         }
     }
+
+    /** Closes {@code channel} after {@code failure}, which gets a close failure as suppressed. */
+    static void closeQuietly(FileChannel channel, Throwable failure) {
+        try {
+            channel.close();
+        } catch (IOException closing) {
+            failure.addSuppressed(closing);
+        }
+    }
 }

@@ -17,5 +17,6 @@ final class LineFlusher<T> extends BlockFlusher<T> {
     @Override
     void afterItem() {
         sink.drain();
+        super.afterItem();
     }
 }

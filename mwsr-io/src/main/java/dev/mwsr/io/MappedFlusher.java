@@ -17,43 +17,55 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
     /*
      * Implementation notes.
      *
-     * `end` is the file offset of the next byte to write: window start + buffer position. When
+     * `end()` is the file offset of the next byte to write: window start + buffer position. When
      * an item does not fit in the rest of the window, the next window is mapped starting at
-     * `end` (FileChannel.map aligns to pages itself), max(bufferSize, requested) bytes long, and
+     * end() (FileChannel.map aligns to pages itself), max(bufferSize, requested) bytes long, and
      * the old one is released (Mapping explains how deterministically).
      *
      * No sparse mappings. Storing into a mapped page whose file block cannot be allocated (disk
      * full, quota) raises SIGBUS, which kills the JVM. So before a window is mapped, every byte
      * of it beyond the current file size is really written (zeros, positional writes from a
      * shared read-only zero buffer): the file system allocates the blocks then, and a full disk
-     * is an ordinary IOException from write. Checking FileStore.getUsableSpace instead would be
-     * a race with every other writer on the disk; fallocate is not reachable from Java without
-     * native access. The cost is one extra copy of each window through the page cache, which
-     * the later stores overwrite before write-back in the common case. (File systems that store
-     * zero blocks as holes, e.g. with compression, defeat this; do not use mmap there.)
+     * is an ordinary IOException from write. When the disk cannot give a whole window, the
+     * window is what it gave, if the item fits in that; a full window is tried again at the
+     * next remap. (File systems that store zero blocks as holes defeat this; do not use mmap
+     * there.) A file truncated by someone else under the mapping makes the JVM turn the SIGBUS
+     * of the next store into an InternalError; that is reported as an I/O error naming the file.
      *
-     * Close: release the window, truncate the file to `end` (no zero tail), force if asked,
-     * close the channel; every step runs even if an earlier one failed.
+     * Failed batch: end() goes back to where the batch began. If that lies before the current
+     * window (the batch crossed a remap), the window is dropped and the next item maps one at the
+     * batch's start. The failed bytes stay in the mapping until overwritten; close truncates
+     * them off, and after a crash the marker (below) excludes them.
      *
-     * Crash: the file is left at the size of the last allocated window, zero-filled after `end`.
-     * Opening for append sets `end` to just past the last non-zero byte (scanning back in 64 KiB
-     * reads), so writing continues where the data stopped; the zero tail is overwritten and cut
-     * at the next close.
+     * Clean close versus crash (EndMarker): while open, `<file>.mmap-end` holds the end of the
+     * last whole batch, stored after each batch. Close: release the window, truncate the file
+     * to end() (no zero tail), force if asked, close, delete the marker; every step runs even if
+     * an earlier one failed, and the marker is kept if the truncate failed. Opening for append:
+     * no marker means a clean close, so the data is the whole file; a marker means a crash, so
+     * the data ends where the marker says and the rest (a torn batch, the zero tail) is
+     * overwritten and cut at the next close. Either way nothing is guessed from the content.
      *
      * fsync: the dirty range of a window is forced before the window is released and at the end
-     * of a batch, then FileChannel.force(true) covers the file size. (FileChannel.force alone is
-     * not specified to cover stores through a mapping.)
+     * of a batch, then FileChannel.force(true) covers the file size, then the marker is forced.
+     * (FileChannel.force alone is not specified to cover stores through a mapping.)
+     *
+     * Interrupts: only the channel operations (allocating, mapping, force, truncate) can be
+     * closed by an interrupt; the channel is reopened and the batch rewound and written again
+     * (FileEnd.writeExactlyOnce).
      */
 
     static final int DEFAULT_WINDOW = 32 * 1024 * 1024;
     private static final ByteBuffer ZEROS =
             ByteBuffer.allocateDirect(256 * 1024).asReadOnlyBuffer();
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
-    private final FileChannel channel;
+    private FileChannel channel;
     private final int windowSize;
     private final MappedSink sink = new MappedSink();
+    /** Null for a file that is not a regular file. */
+    private final EndMarker marker;
 
-    /** The current window, or null before the first item and after close. */
+    /** The current window, or null before the first item, after a rewind and after close. */
     private Mapping window;
     /** File offset of {@code window}'s byte 0. */
     private long windowStart;
@@ -61,6 +73,8 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
     private int dirtyFrom;
     /** Bytes of the file that are really allocated (written), the file's size. */
     private long allocated;
+    /** Where the batch being written began. */
+    private long batchStart;
 
     MappedFlusher(Path path, Encoder<? super T> encoder, FileFlusher.Options options) {
         super(path, encoder, options);
@@ -75,57 +89,82 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
                         StandardOpenOption.TRUNCATE_EXISTING);
         try {
             this.allocated = channel.size();
-            this.windowStart = options.append() ? dataEnd(channel) : 0;
-        } catch (IOException e) {
-            try {
-                channel.close();
-            } catch (IOException closing) {
-                e.addSuppressed(closing);
-            }
-            throw Io.failed("open", path, e);
+            long crashedAt = options.append() ? EndMarker.recover(EndMarker.of(path), allocated) : -1;
+            this.windowStart = crashedAt >= 0 ? Math.min(crashedAt, allocated) : options.append() ? allocated : 0;
+            checkTornLine(windowStart);
+            // A device or pipe has no data to recover, and its directory is not ours to write in.
+            this.marker = java.nio.file.Files.isRegularFile(path)
+                    ? EndMarker.create(EndMarker.of(path), windowStart, allocated)
+                    : null;
+        } catch (IOException | RuntimeException e) {
+            Io.closeQuietly(channel, e);
+            throw e instanceof IOException io ? Io.failed("open", path, io) : (RuntimeException) e;
         }
-        sink.buffer = ByteBuffer.allocate(0);
-    }
-
-    /** The offset just past the last non-zero byte of the file: where valid data ends. */
-    static long dataEnd(FileChannel channel) throws IOException {
-        ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
-        long end = channel.size();
-        while (end > 0) {
-            int n = (int) Math.min(chunk.capacity(), end);
-            long from = end - n;
-            chunk.clear().limit(n);
-            while (chunk.hasRemaining()) {
-                if (channel.read(chunk, from + chunk.position()) < 0) {
-                    throw new IOException("file shrank while its end was searched");
-                }
-            }
-            for (int i = n - 1; i >= 0; i--) {
-                if (chunk.get(i) != 0) {
-                    return from + i + 1;
-                }
-            }
-            end = from;
-        }
-        return 0;
+        sink.buffer = EMPTY;
     }
 
     @Override
-    void writeBatch(List<? extends T> batch) {
-        long batchStart = end();
+    public void writeOnce(List<? extends T> batch) {
+        batchStart = end();
         try {
             encodeAll(batch, sink);
-            if (fsync) {
-                forceWindow();
-                Io.force(channel, path);
+        } catch (InternalError e) {
+            throw truncatedUnderTheMapping(e);
+        }
+        if (fsync) {
+            forceWindow();
+            Io.force(channel, path);
+        }
+        if (marker != null) {
+            marker.store(end(), fsync);
+        }
+    }
+
+    @Override
+    public RuntimeException undo(Throwable failure) {
+        try {
+            if (!channel.isOpen()) {
+                channel = Io.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
             }
-        } catch (RuntimeException | Error e) {
-            // Forget the failed batch: the next one overwrites it (and close cuts it off).
-            if (window != null && batchStart >= windowStart) {
-                sink.buffer.position((int) (batchStart - windowStart));
-            }
+            allocated = channel.size();
+        } catch (IOException e) {
+            throw Io.failed("reopen", path, e);
+        }
+        rewind(Math.min(batchStart, allocated));
+        return null;
+    }
+
+    /** An InternalError from a store is SIGBUS: the file was cut under the mapping, if it shrank. */
+    private RuntimeException truncatedUnderTheMapping(InternalError e) {
+        long size;
+        try {
+            size = channel.size();
+        } catch (IOException unknown) {
+            e.addSuppressed(unknown);
             throw e;
         }
+        if (size >= windowStart + sink.buffer.capacity()) {
+            throw e; // not a fault of this file
+        }
+        IOException cut = new IOException("the file was truncated to " + size
+                + " bytes by someone else while it was mapped (write " + path + " with one flusher only)");
+        cut.addSuppressed(e);
+        return Io.failed("write", path, cut);
+    }
+
+    /** Moves end() back to {@code to}, keeping the window only if it still covers that. */
+    private void rewind(long to) {
+        if (window != null
+                && to >= windowStart
+                && to - windowStart <= sink.buffer.capacity()
+                && windowStart + sink.buffer.capacity() <= allocated) {
+            sink.buffer.position((int) (to - windowStart));
+            dirtyFrom = Math.min(dirtyFrom, sink.buffer.position());
+            return;
+        }
+        releaseWindow();
+        windowStart = to;
+        dirtyFrom = 0;
     }
 
     /** File offset of the next byte to write. */
@@ -146,15 +185,18 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
         long start = end();
         int size = Math.max(windowSize, bytes);
         try {
-            allocate(start + size);
-            if (window != null) {
-                if (fsync) {
-                    forceWindow();
+            try {
+                allocate(start + size);
+            } catch (IOException full) {
+                if (allocated - start < bytes) {
+                    throw full;
                 }
-                Mapping old = window;
-                window = null;
-                old.release();
+                size = (int) (allocated - start); // what the disk could give still holds the item
             }
+            if (fsync) {
+                forceWindow();
+            }
+            releaseWindow();
             window = Mapping.map(channel, start, size);
         } catch (IOException e) {
             throw Io.failed("map", path, e);
@@ -165,8 +207,23 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
         return sink.buffer;
     }
 
+    /** Releases the window; end() stays where it was. */
+    private void releaseWindow() {
+        long at = end();
+        Mapping old = window;
+        window = null;
+        sink.buffer = EMPTY;
+        windowStart = at;
+        if (old != null) {
+            old.release();
+        }
+    }
+
     /** Grows the file to {@code size} by writing zeros, so its blocks really exist. */
     private void allocate(long size) throws IOException {
+        if (size > allocated && marker != null) {
+            marker.limit(size);
+        }
         ByteBuffer zeros = ZEROS.duplicate();
         while (allocated < size) {
             zeros.clear().limit((int) Math.min(zeros.capacity(), size - allocated));
@@ -181,21 +238,31 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
         IOException failure = null;
         long size = end();
         try {
-            if (window != null) {
-                if (fsync) {
-                    forceWindow();
-                }
-                Mapping old = window;
-                window = null;
-                old.release();
+            if (fsync) {
+                forceWindow();
             }
-            sink.buffer = ByteBuffer.allocate(0);
+            releaseWindow();
+            if (!channel.isOpen()) {
+                channel = Io.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            }
             channel.truncate(size);
             if (fsync) {
                 channel.force(true);
             }
         } catch (IOException | RuntimeException e) {
             failure = new IOException("cannot close " + path + " (truncate to " + size + " bytes): " + e, e);
+        }
+        try {
+            if (marker != null) {
+                marker.close(failure == null);
+            }
+        } catch (IOException e) {
+            IOException named = new IOException("cannot remove " + EndMarker.of(path) + ": " + e, e);
+            if (failure == null) {
+                failure = named;
+            } else {
+                failure.addSuppressed(named);
+            }
         }
         Io.close(channel, path, failure);
     }

@@ -19,7 +19,7 @@ import java.util.zip.CRC32C;
  * The flusher behind {@link FileFlusher#records(Path, FileFlusher.Options)}: writes each batch of
  * ByteBuffers as TFRecord records. Called by one thread at a time.
  */
-final class RecordFileFlusher implements FileFlusher<ByteBuffer> {
+final class RecordFileFlusher implements FileFlusher<ByteBuffer>, FileEnd.Attempt<List<? extends ByteBuffer>> {
     /*
      * Implementation notes.
      *
@@ -35,15 +35,18 @@ final class RecordFileFlusher implements FileFlusher<ByteBuffer> {
      * gathering write sends [pending bytes + header, payload]; its footer starts the next fill.
      *
      * Failure: `committed` is the file length after the last batch that was written completely.
-     * If a batch fails midway, whatever of it reached the file is cut off before the next batch
-     * (and at close), so a retried batch is not duplicated and the file never holds half a
-     * record followed by more records. The buffer (the caller) keeps the failed items.
+     * If a batch fails midway, whatever of it reached the file is cut off at once (FileEnd), so
+     * the file plus the caller's undelivered items hold each record once and a retried batch is
+     * not duplicated. If that cut fails too, the failure says how many records are whole in the
+     * file (PartialFlushException), `committed` moves past them, and the torn rest is cut before
+     * the next batch and at close, so the file never holds half a record followed by more
+     * records. An interrupt that closes the channel mid-batch: reopened, cut back, written again.
      */
 
     static final int DEFAULT_BUFFER = 256 * 1024;
 
     private final Path path;
-    private final FileChannel channel;
+    private final FileEnd end;
     private final boolean fsync;
     private final ByteBuffer buffer;
     private final ByteBuffer crcView;
@@ -54,10 +57,10 @@ final class RecordFileFlusher implements FileFlusher<ByteBuffer> {
     private boolean broken;
     private boolean closed;
 
-    private RecordFileFlusher(Path path, FileChannel channel, long end, boolean fsync, int bufferSize) {
+    private RecordFileFlusher(Path path, FileChannel channel, long committed, boolean fsync, int bufferSize) {
         this.path = path;
-        this.channel = channel;
-        this.committed = end;
+        this.end = new FileEnd(path, channel, false, StandardOpenOption.WRITE);
+        this.committed = committed;
         this.fsync = fsync;
         this.buffer = ByteBuffer.allocateDirect(bufferSize).order(ByteOrder.LITTLE_ENDIAN);
         this.crcView = buffer.duplicate();
@@ -124,7 +127,10 @@ final class RecordFileFlusher implements FileFlusher<ByteBuffer> {
      * @throws NullPointerException if an item is null; nothing of the batch is written
      * @throws IllegalArgumentException if a payload exceeds 2 GiB - 17 bytes; nothing is written
      * @throws IllegalStateException if closed
-     * @throws UncheckedIOException naming the file if writing fails
+     * @throws UncheckedIOException naming the file if writing fails; nothing of the batch is left
+     *     in the file
+     * @throws dev.mwsr.PartialFlushException naming the file if writing failed and the records
+     *     already written could not be cut back: its {@code durable()} records are in the file
      */
     @Override
     public void accept(List<? extends ByteBuffer> batch) {
@@ -139,31 +145,44 @@ final class RecordFileFlusher implements FileFlusher<ByteBuffer> {
                         + " payload, " + MAX_PAYLOAD + " bytes; nothing was written");
             }
         }
-        boolean ok = false;
+        FileEnd.writeExactlyOnce(batch, this);
+    }
+
+    @Override
+    public void writeOnce(List<? extends ByteBuffer> batch) {
+        end.reset();
         try {
+            FileChannel channel = end.channel();
             if (broken) {
                 channel.truncate(committed);
-                channel.position(committed);
                 broken = false;
             }
-            long end = committed;
-            for (int i = 0; i < n; i++) {
-                end += frame(batch.get(i));
+            channel.position(committed);
+            end.begin(committed);
+            long at = committed;
+            for (int i = 0, n = batch.size(); i < n; i++) {
+                at += frame(batch.get(i));
+                end.itemEnded(at - committed);
             }
             drain();
             if (fsync) {
                 channel.force(true);
             }
-            committed = end;
-            ok = true;
+            committed = at;
         } catch (IOException e) {
             throw new UncheckedIOException(path + ": writing records failed: " + e.getMessage(), e);
-        } finally {
-            if (!ok) {
-                broken = true;
-                buffer.clear();
-            }
         }
+    }
+
+    @Override
+    public RuntimeException undo(Throwable failure) {
+        buffer.clear();
+        RuntimeException partial = end.cutBack(failure);
+        if (partial != null) {
+            committed += end.durableBytes(); // those records stay; the torn rest is cut later
+            broken = true;
+        }
+        return partial;
     }
 
     /** Frames one record into the buffer (or writes it, if large); returns its size in the file. */
@@ -189,9 +208,7 @@ final class RecordFileFlusher implements FileFlusher<ByteBuffer> {
             gather[0] = buffer;
             gather[1] = payload;
             try {
-                while (payload.hasRemaining()) {
-                    channel.write(gather);
-                }
+                end.write(gather);
             } finally {
                 gather[1] = null;
             }
@@ -204,10 +221,11 @@ final class RecordFileFlusher implements FileFlusher<ByteBuffer> {
     /** Writes out the buffer, looping over partial writes. */
     private void drain() throws IOException {
         buffer.flip();
-        while (buffer.hasRemaining()) {
-            channel.write(buffer);
+        try {
+            end.write(buffer);
+        } finally {
+            buffer.clear();
         }
-        buffer.clear();
     }
 
     /**
@@ -222,7 +240,7 @@ final class RecordFileFlusher implements FileFlusher<ByteBuffer> {
             return;
         }
         closed = true;
-        try (channel) {
+        try (FileChannel channel = end.channel()) {
             if (broken) {
                 channel.truncate(committed);
             }

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.mwsr.ByteBatchBuffer;
 import dev.mwsr.FlushFailedException;
+import dev.mwsr.PartialFlushException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -210,5 +211,89 @@ class ByteChannelFlusherTest {
                 assertThrows(IllegalStateException.class, () -> flusher.accept(ByteBuffer.wrap(new byte[1])));
         assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
         assertEquals(0, Files.size(file));
+    }
+
+    @Test
+    void fullDisk_failedBatchIsCutBack_fileAndUndeliveredHoldEveryByteOnce() throws Exception {
+        try (SmallDisk disk = SmallDisk.mount(dir, "2m")) {
+            disk.leaveFree(200 * 1024);
+            Path file = disk.dir.resolve("full.bin");
+            ByteArrayOutputStream accepted = new ByteArrayOutputStream();
+            FlushFailedException failure = null;
+            try (ByteChannelFlusher flusher = ByteChannelFlusher.toFile(file)) {
+                ByteBatchBuffer buffer = new ByteBatchBuffer(100_000, flusher);
+                for (int i = 0; i < 10_000 && failure == null; i++) {
+                    byte[] chunk = new byte[1000];
+                    java.util.Arrays.fill(chunk, (byte) i);
+                    accepted.writeBytes(chunk);
+                    try {
+                        buffer.write(chunk);
+                    } catch (FlushFailedException e) {
+                        failure = e;
+                    }
+                }
+                assertTrue(failure != null, "the disk never filled up");
+            }
+            ByteArrayOutputStream both = new ByteArrayOutputStream();
+            both.writeBytes(Files.readAllBytes(file));
+            assertTrue(both.size() > 0, "the batches that fit were written");
+            for (Object b : failure.undelivered()) {
+                ByteBuffer chunk = ((ByteBuffer) b).duplicate();
+                byte[] bytes = new byte[chunk.remaining()];
+                chunk.get(bytes);
+                both.writeBytes(bytes);
+            }
+            assertArrayEquals(accepted.toByteArray(), both.toByteArray(), "every accepted byte exactly once");
+        }
+    }
+
+    @Test
+    void interruptDuringTheCall_closesTheChannel_whichIsReopened_andTheBatchWrittenOnce() throws Exception {
+        Path file = dir.resolve("interrupted.bin");
+        byte[] bytes = "once\n".getBytes(UTF_8);
+        try (ByteChannelFlusher flusher = ByteChannelFlusher.toFile(file)) {
+            flusher.accept(ByteBuffer.wrap("before\n".getBytes(UTF_8)));
+            Thread.currentThread().interrupt(); // the first write inside the call closes the channel
+            try {
+                flusher.accept(ByteBuffer.wrap(bytes));
+                assertTrue(Thread.currentThread().isInterrupted(), "the flag is left set for the caller");
+            } finally {
+                Thread.interrupted();
+            }
+            flusher.accept(ByteBuffer.wrap("after\n".getBytes(UTF_8)));
+        }
+        assertEquals("before\nonce\nafter\n", Files.readString(file));
+    }
+
+    @Test
+    void channelFailingPartWay_reportsTheBytesItTook_asDurable() {
+        StingyChannel stingy = new StingyChannel(10);
+        WritableByteChannel channel = new WritableByteChannel() {
+            @Override
+            public int write(ByteBuffer src) throws IOException {
+                stingy.fail = stingy.writes == 2;
+                return stingy.write(src);
+            }
+
+            @Override
+            public boolean isOpen() {
+                return true;
+            }
+
+            @Override
+            public void close() {}
+
+            @Override
+            public String toString() {
+                return stingy.toString();
+            }
+        };
+        StingyChannel got = stingy;
+        ByteChannelFlusher flusher = ByteChannelFlusher.to(channel);
+        PartialFlushException e =
+                assertThrows(PartialFlushException.class, () -> flusher.accept(ByteBuffer.wrap(new byte[100])));
+        assertEquals(20, e.durable(), "two writes of 10 bytes reached the channel");
+        assertEquals(20, got.got.size());
+        assertTrue(e.getMessage().contains("stingy-channel-42"), e.getMessage());
     }
 }

@@ -24,8 +24,7 @@ class ChannelSinkTest {
     @Test
     void partialWrites_areLoopedUntilEverythingIsWritten() {
         PartialChannel channel = new PartialChannel(7);
-        ChannelSink sink = new ChannelSink(PATH, 256, false);
-        sink.channel = channel;
+        ChannelSink sink = new ChannelSink(new FileEnd(PATH, channel, false), 256, false);
         StringBuilder expected = new StringBuilder();
         for (int i = 0; i < 500; i++) {
             String line = "line " + i + " \u00e9";
@@ -40,8 +39,7 @@ class ChannelSinkTest {
     @Test
     void writeFailure_namesTheFile_andTheFailedBytesAreNotWrittenLater() {
         PartialChannel channel = new PartialChannel(1 << 20);
-        ChannelSink sink = new ChannelSink(PATH, 256, false);
-        sink.channel = channel;
+        ChannelSink sink = new ChannelSink(new FileEnd(PATH, channel, false), 256, false);
         Encoder.utf8Lines().encode("failed batch", sink);
         channel.failNext = true;
         UncheckedIOException e = assertThrows(UncheckedIOException.class, sink::drain);

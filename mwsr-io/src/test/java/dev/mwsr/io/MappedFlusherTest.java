@@ -1,14 +1,26 @@
 package dev.mwsr.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The promises only {@code FileFlusher.mmap} makes: allocation, truncation, crash recovery, release. */
@@ -29,33 +41,121 @@ class MappedFlusherTest {
     }
 
     @Test
-    void reopenForAppendAfterACrash_continuesAfterTheData_notAfterTheZeroTail() throws IOException {
-        Path file = dir.resolve("live.txt");
-        Path crashed = dir.resolve("crashed.txt");
-        try (FileFlusher<CharSequence> f = FileFlusher.mmap(file, WINDOW_64K)) {
-            f.accept(List.of("a", "b"));
-            // What a crash leaves behind: the data followed by the zero-filled rest of the window.
-            Files.copy(file, crashed);
+    void reopenAfterCleanClose_keepsTrailingZeroBytes() throws IOException {
+        Path file = dir.resolve("ticks.bin");
+        Encoder<Long> tick = (time, out) -> out.reserve(16).putLong(time).putDouble(0.0);
+        try (FileFlusher<Long> f = FileFlusher.mmap(file, tick, WINDOW_64K)) {
+            f.accept(List.of(1L, 2L));
         }
-        assertEquals(64 * 1024, Files.size(crashed));
-        try (FileFlusher<CharSequence> f = FileFlusher.mmap(crashed, WINDOW_64K)) {
-            f.accept(List.of("c"));
+        assertEquals(32, Files.size(file));
+        try (FileFlusher<Long> f = FileFlusher.mmap(file, tick, WINDOW_64K)) {
+            f.accept(List.of(3L));
         }
-        assertEquals("a\nb\nc\n", Files.readString(crashed));
+        assertEquals(48, Files.size(file), "the zero bytes a clean close left are data");
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file));
+        for (long t = 1; t <= 3; t++) {
+            assertEquals(t, b.getLong());
+            assertEquals(0.0, b.getDouble());
+        }
     }
 
     @Test
-    void dataEnd_scansBackOverZerosAcrossChunks() throws IOException {
-        Path file = dir.resolve("tail.bin");
-        byte[] bytes = new byte[200_000];
-        bytes[3] = 'x';
-        Files.write(file, bytes);
-        try (var channel = java.nio.channels.FileChannel.open(file)) {
-            assertEquals(4, MappedFlusher.dataEnd(channel));
+    @Timeout(60)
+    void kill9MidLine_reopenForAppend_continuesAfterTheLastWholeBatch() throws Exception {
+        Path file = dir.resolve("crash.txt");
+        String classpath = String.join(
+                File.pathSeparator,
+                System.getProperty("java.class.path"),
+                System.getProperty("jdk.module.path", ""),
+                location(MmapCrashChild.class),
+                location(FileFlusher.class),
+                location(dev.mwsr.Buffer.class));
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process child = new ProcessBuilder(java, "-cp", classpath, MmapCrashChild.class.getName(), file.toString())
+                .redirectErrorStream(true)
+                .start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream()))) {
+            String said = out.readLine();
+            assertEquals("torn", said, "the child should reach the torn line");
+        } finally {
+            child.destroyForcibly(); // SIGKILL: no close, no truncate, no shutdown hook
+            assertTrue(child.waitFor(20, TimeUnit.SECONDS));
         }
-        Files.write(file, new byte[0]);
-        try (var channel = java.nio.channels.FileChannel.open(file)) {
-            assertEquals(0, MappedFlusher.dataEnd(channel));
+        assertTrue(Files.size(file) > 5050 * 9, "the crash left the zero tail of a window");
+        try (FileFlusher<CharSequence> f = FileFlusher.mmap(file, WINDOW_64K)) {
+            f.accept(List.of("after"));
+        }
+        List<String> lines = Files.readAllLines(file, StandardCharsets.US_ASCII);
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 5000; i++) {
+            expected.add("line-" + i);
+        }
+        expected.add("after");
+        for (int i = 0; i < Math.min(lines.size(), expected.size()); i++) {
+            assertEquals(expected.get(i), lines.get(i), "line " + i);
+        }
+        assertEquals(expected.size(), lines.size(), "every acknowledged batch, then the new line on its own");
+    }
+
+    @Test
+    void aCrashedFileThatAnotherFlusherAppendedTo_isTakenWhole_theStaleMarkerIgnored() throws Exception {
+        Path file = dir.resolve("stale.txt");
+        Path marker = EndMarker.of(file);
+        try (FileFlusher<CharSequence> f = FileFlusher.mmap(file, WINDOW_64K)) {
+            f.accept(List.of("a"));
+            Files.copy(file, dir.resolve("image"));
+            Files.copy(marker, dir.resolve("image.mmap-end"));
+        }
+        Path image = dir.resolve("image");
+        try (FileFlusher<CharSequence> f = FileFlusher.block(image)) { // knows nothing of the marker
+            f.accept(List.of("b"));
+        }
+        try (FileFlusher<CharSequence> f = FileFlusher.mmap(image, WINDOW_64K)) {
+            f.accept(List.of("c"));
+        }
+        List<String> lines = Files.readAllLines(image);
+        assertEquals("a", lines.get(0));
+        assertEquals(List.of("b", "c"), lines.subList(lines.size() - 2, lines.size()), "b is kept");
+        assertTrue(Files.notExists(dir.resolve("image.mmap-end")), "a clean close removes the marker");
+    }
+
+    private static String location(Class<?> c) throws Exception {
+        return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI())
+                .toString();
+    }
+
+    @Test
+    @Timeout(30)
+    void defaultWindowOnADiskWith2MiBFree_stillWrites() throws Exception {
+        try (SmallDisk disk = SmallDisk.mount(dir, "2m")) {
+            Path file = disk.dir.resolve("small.txt");
+            List<String> batch = new ArrayList<>();
+            for (int i = 0; i < 10_000; i++) {
+                batch.add("line " + i);
+            }
+            try (FileFlusher<CharSequence> f = FileFlusher.mmap(file)) {
+                f.accept(batch);
+                f.accept(List.of("end"));
+            }
+            List<String> expected = new ArrayList<>(batch);
+            expected.add("end");
+            assertEquals(expected, Files.readAllLines(file));
+        }
+    }
+
+    @Test
+    void fileTruncatedUnderTheLiveMapping_failsNamingTheFile() throws IOException {
+        Path file = dir.resolve("cut.txt");
+        try (FileFlusher<CharSequence> f = FileFlusher.mmap(file, WINDOW_64K)) {
+            f.accept(List.of("one"));
+            try (FileChannel other = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                other.truncate(0);
+            }
+            UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> f.accept(List.of("two")));
+            assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+        } catch (IOException closing) {
+            // closing after the file was cut under it may fail too; it must name the file
+            assertTrue(closing.getMessage().contains(file.toString()), closing.getMessage());
         }
     }
 

@@ -16,13 +16,17 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@link FileFlusher#records(Path)}: TFRecord framing byte for byte, append, failures. */
@@ -264,7 +268,7 @@ class RecordFileFlusherTest {
             channel[0].failAtWrite = channel[0].writes + 40;
             UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> f.accept(batch("b", 30)));
             assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
-            assertTrue(Files.size(file) > good, "part of the failed batch reached the file");
+            assertEquals(good, Files.size(file), "the failed batch is cut back before accept throws");
             f.accept(batch("c", 3));
         }
         List<String> expected = new ArrayList<>(texts("a", 5));
@@ -311,5 +315,76 @@ class RecordFileFlusherTest {
         return TfRecordFiles.parse(Files.readAllBytes(file)).stream()
                 .map(String::new)
                 .toList();
+    }
+
+    @Test
+    @Timeout(30)
+    void fullDisk_failedBatchIsCutBackAtOnce_fileAndUndeliveredHoldEveryRecordOnce() throws Exception {
+        try (SmallDisk disk = SmallDisk.mount(dir, "2m")) {
+            disk.leaveFree(200 * 1024);
+            Path file = disk.dir.resolve("full.tfrecord");
+            List<String> accepted = new ArrayList<>();
+            FlushFailedException failure = null;
+            try (FileFlusher<ByteBuffer> f = FileFlusher.records(file)) {
+                Buffer<ByteBuffer> buffer = new Buffer<>(100, f);
+                for (int i = 0; i < 100_000 && failure == null; i++) {
+                    String text = i + "-" + "r".repeat(980);
+                    accepted.add(text);
+                    try {
+                        buffer.write(ByteBuffer.wrap(utf8(text)));
+                    } catch (FlushFailedException e) {
+                        failure = e;
+                    }
+                }
+                assertTrue(failure != null, "the disk never filled up");
+                try (RecordReader r = RecordReader.open(file)) {
+                    assertEquals(Files.size(file), r.validLength(), "no torn record while the flusher is open");
+                }
+            }
+            List<String> both = new ArrayList<>(texts(file));
+            assertTrue(both.size() > 0, "the batches that fit were written");
+            for (Object b : failure.undelivered()) {
+                both.add(new String(TfRecordFiles.bytes((ByteBuffer) b), java.nio.charset.StandardCharsets.UTF_8));
+            }
+            assertEquals(accepted, both, "file + undelivered: every record exactly once, in order");
+        }
+    }
+
+    @Test
+    void interruptArrivingDuringTheCall_batchIsWrittenExactlyOnce_andTheFlagStaysSet() throws Exception {
+        Path file = dir.resolve("interrupted");
+        List<ByteBuffer> records = batch("x", 40);
+        AtomicInteger reads = new AtomicInteger();
+        AtomicBoolean flagAfter = new AtomicBoolean();
+        // The 60th read of an item is in the framing loop, after several 64-byte buffers went out.
+        List<ByteBuffer> interrupting = new AbstractList<>() {
+            @Override
+            public ByteBuffer get(int i) {
+                if (reads.incrementAndGet() == 60) {
+                    Thread.currentThread().interrupt(); // as another thread's interrupt would, mid-call
+                }
+                return records.get(i);
+            }
+
+            @Override
+            public int size() {
+                return records.size();
+            }
+        };
+        try (FileFlusher<ByteBuffer> f = FileFlusher.records(file, FileFlusher.Options.DEFAULT.withBufferSize(64))) {
+            f.accept(batch("a", 2));
+            Thread t = Thread.ofPlatform().start(() -> {
+                f.accept(interrupting);
+                flagAfter.set(Thread.currentThread().isInterrupted());
+            });
+            t.join();
+            assertTrue(reads.get() >= 60, "the interrupt arrived during the call");
+            assertTrue(flagAfter.get(), "the flag is left set for the caller");
+            f.accept(batch("c", 1));
+        }
+        List<String> expected = new ArrayList<>(texts("a", 2));
+        expected.addAll(texts("x", 40));
+        expected.addAll(texts("c", 1));
+        assertEquals(expected, texts(file));
     }
 }

@@ -248,6 +248,69 @@ class MwsrAsyncAppenderTest {
         assertEquals(List.of(), sink.messages());
     }
 
+    /**
+     * Platform logging threads blocked by a full queue (BLOCK) hold no monitor anywhere on their
+     * path (Logback's Logger and appender base, this appender, the mwsr buffer): a virtual thread
+     * on the same path would not pin its carrier on JDK 21.
+     */
+    @Test
+    void loggingThreadsWaitingForRoom_holdNoMonitor() throws Exception {
+        org.slf4j.Logger log = configureSink("QUEUE", "2");
+        sink.gate = new CountDownLatch(1);
+        List<Thread> writers = IntStream.range(0, 4)
+                .mapToObj(w -> Thread.ofPlatform().start(() -> {
+                    for (int i = 0; i < 10; i++) {
+                        log.info("w{} {}", w, i);
+                    }
+                }))
+                .toList();
+        assertTrue(sink.entered.await(5, TimeUnit.SECONDS));
+        for (Thread w : writers) {
+            while (w.getState() != Thread.State.WAITING) {
+                Thread.sleep(5);
+            }
+        }
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        for (Thread w : writers) {
+            var info = mx.getThreadInfo(new long[] {w.threadId()}, true, true)[0];
+            assertEquals(0, info.getLockedMonitors().length, () -> "monitor held while waiting: " + info);
+            assertEquals(0, info.getLockedSynchronizers().length, () -> "lock held while waiting: " + info);
+        }
+        sink.gate.countDown();
+        for (Thread w : writers) {
+            w.join();
+        }
+        ctx.stop();
+        assertEquals(40, sink.messages().size());
+    }
+
+    /** No synchronized method or block in this module's classes (javap of every class file). */
+    @Test
+    void moduleClasses_haveNoSynchronized() throws Exception {
+        Path classes = Path.of(MwsrAsyncAppender.class
+                .getProtectionDomain()
+                .getCodeSource()
+                .getLocation()
+                .toURI());
+        List<String> files;
+        try (var walk = java.nio.file.Files.walk(classes)) {
+            files = walk.map(Path::toString)
+                    .filter(f -> f.endsWith(".class") && !f.endsWith("module-info.class"))
+                    .toList();
+        }
+        assertTrue(files.size() >= 4, files::toString);
+        var javap = java.util.spi.ToolProvider.findFirst("javap").orElseThrow();
+        var out = new java.io.StringWriter();
+        List<String> args = new java.util.ArrayList<>(List.of("-c", "-p"));
+        args.addAll(files);
+        assertEquals(
+                0, javap.run(new java.io.PrintWriter(out), new java.io.PrintWriter(out), args.toArray(String[]::new)));
+        String code = out.toString();
+        assertTrue(code.contains("invokevirtual"), "javap printed byte code");
+        assertFalse(code.contains("monitorenter"), "a synchronized block in dev.mwsr.logback");
+        assertFalse(code.matches("(?s).*\\bsynchronized\\b.*"), "a synchronized method in dev.mwsr.logback");
+    }
+
     @Test
     void badConfiguration_isAnErrorStatus_andTheAppenderStaysStopped() {
         ctx = Logs.configure("async-sink.xml", props("OVERFLOW", "sometimes"));

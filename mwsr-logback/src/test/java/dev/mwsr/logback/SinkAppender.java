@@ -21,6 +21,8 @@ public class SinkAppender extends ContextAwareBase implements Appender<ILoggingE
     final AtomicInteger calls = new AtomicInteger();
     /** While set and not yet counted down, doAppend waits on it. */
     volatile CountDownLatch gate;
+    /** The gate holds only calls from this one on (1 = every call). */
+    volatile int gateFromCall = 1;
     /** Counted down when a call starts waiting at the gate. */
     volatile CountDownLatch entered = new CountDownLatch(1);
     /** While true, every call throws. */
@@ -37,9 +39,9 @@ public class SinkAppender extends ContextAwareBase implements Appender<ILoggingE
 
     @Override
     public void doAppend(ILoggingEvent event) {
-        calls.incrementAndGet();
+        int call = calls.incrementAndGet();
         CountDownLatch g = gate;
-        if (g != null) {
+        if (g != null && call >= gateFromCall) {
             entered.countDown();
             try {
                 g.await();

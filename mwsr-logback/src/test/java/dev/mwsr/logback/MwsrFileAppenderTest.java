@@ -11,6 +11,7 @@ import ch.qos.logback.core.status.Status;
 import dev.mwsr.Metrics;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -80,6 +81,29 @@ class MwsrFileAppenderTest {
         Logs.assertExactlyOnceInOrder(Logs.lines(file), 10_000, 10);
         Logs.assertNoWarnings(ctx);
         assertEquals("", Logs.liveThreads("mwsr-logback-"), "no thread outlives stop()");
+    }
+
+    /**
+     * Logback's {@code <shutdownHook/>} in a child JVM that calls System.exit with events still
+     * queued: both appenders deliver every accepted event before the JVM ends.
+     */
+    @Test
+    void logbackShutdownHook_atSystemExit_deliversEverything() throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process p = new ProcessBuilder(
+                        java.toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        ShutdownHookMain.class.getName(),
+                        dir.toString(),
+                        "50000")
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS), out);
+        assertEquals(0, p.exitValue(), out);
+        Logs.assertExactlyOnceInOrder(Logs.lines(dir.resolve("mwsr-file.log")), 4, 50_000);
+        Logs.assertExactlyOnceInOrder(Logs.lines(dir.resolve("async.log")), 4, 50_000);
     }
 
     @Test

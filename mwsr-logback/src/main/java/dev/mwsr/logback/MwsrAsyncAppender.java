@@ -37,7 +37,9 @@ import java.util.List;
  *       when the queue is full), unless {@code overflow} is given too, which then wins (with a
  *       warning if they disagree). Unlike Logback, every drop is counted and reported.
  *   <li>{@code discardingThreshold=N} (N &gt; 0) keeps Logback's meaning: while fewer than N places
- *       are free, events of level INFO and below are discarded (and counted, and reported). Unlike
+ *       are free, events of level INFO and below are discarded (and counted, and reported). Places
+ *       are counted from the pending events, those being delivered included, so with a large
+ *       {@code maxBatch} discarding can start while the queue itself still has room. Unlike
  *       Logback, the default is 0: nothing is discarded unless the configuration says so.
  * </ul>
  *

@@ -125,6 +125,30 @@ class MwsrFileAppenderTest {
     }
 
     @Test
+    void encoderHeader_isTheFirstLine() throws Exception {
+        Path file = dir.resolve("header.log");
+        ctx = Logs.configure("file.xml", props("LOG", dir.resolve("unused.log").toString()));
+        var encoder = new ch.qos.logback.classic.encoder.PatternLayoutEncoder();
+        encoder.setContext(ctx);
+        encoder.setPattern("%msg%n");
+        encoder.setOutputPatternAsHeader(true);
+        encoder.start();
+        MwsrFileAppender a = new MwsrFileAppender();
+        a.setContext(ctx);
+        a.setName("HEADER");
+        a.setFile(file.toString());
+        a.setEncoder(encoder);
+        a.start();
+        Logger logger = ctx.getLogger("header");
+        logger.setAdditive(false);
+        logger.addAppender(a);
+        logger.info("one");
+        a.stop();
+        assertEquals(List.of("#logback.classic pattern: %msg%n", "one"), Logs.lines(file));
+        assertEquals(2, a.metrics().written(), "the header counts as an item");
+    }
+
+    @Test
     void badConfiguration_isAnErrorStatus_andTheAppenderStaysStopped() throws Exception {
         configure("LOG", dir.resolve("a.log").toString(), "FLUSHER", "carrier-pigeon");
         assertFalse(appender.isStarted());

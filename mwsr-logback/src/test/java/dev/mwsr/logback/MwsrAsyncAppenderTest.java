@@ -19,6 +19,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS) // a deadlock fails the test instead of hanging the build
 class MwsrAsyncAppenderTest {
@@ -66,10 +68,12 @@ class MwsrAsyncAppenderTest {
         Logs.assertNoWarnings(ctx);
     }
 
-    @Test
-    void joranConfig_10000VirtualThreads_everyEventInTheFileOnceInOrder() throws Exception {
+    /** Also with a queue of 16, so that most virtual threads wait for room (BLOCK) at once. */
+    @ParameterizedTest
+    @ValueSource(strings = {"1024", "16"})
+    void joranConfig_10000VirtualThreads_everyEventInTheFileOnceInOrder(String queueSize) throws Exception {
         Path file = dir.resolve("app.log");
-        ctx = Logs.configure("async-file.xml", props("LOG", file.toString()));
+        ctx = Logs.configure("async-file.xml", props("LOG", file.toString(), "QUEUE", queueSize));
         Logs.logFrom(Thread.ofVirtual().factory(), 10_000, 10, ctx.getLogger("test"));
         ctx.stop();
         Logs.assertExactlyOnceInOrder(Logs.lines(file), 10_000, 10);

@@ -131,6 +131,37 @@ class MwsrAsyncAppenderTest {
     }
 
     @Test
+    void overflowDropOldest_keepsTheNewest_countsTheDropped() throws Exception {
+        org.slf4j.Logger log = configureSink("QUEUE", "4", "OVERFLOW", "DROP_OLDEST");
+        sink.gate = new CountDownLatch(1);
+        log.info("w0 0");
+        assertTrue(sink.entered.await(5, TimeUnit.SECONDS));
+        for (int i = 1; i < 50; i++) {
+            log.info("w0 {}", i);
+        }
+        sink.gate.countDown();
+        ctx.stop();
+        assertEquals(List.of("w0 0", "w0 46", "w0 47", "w0 48", "w0 49"), sink.messages());
+        assertEquals(45, async().metrics().dropped());
+        assertTrue(Logs.hasStatus(ctx, Status.WARN, "dropped 45 events"));
+    }
+
+    @Test
+    void neverBlockWithAnOverflowThatDisagrees_overflowWins_withAWarning() {
+        ctx = Logs.configure("async-logback-compat.xml", props("QUEUE", "4", "NEVER_BLOCK", "true", "THRESHOLD", "0"));
+        MwsrAsyncAppender a = new MwsrAsyncAppender();
+        a.setContext(ctx);
+        a.setName("BOTH");
+        a.setNeverBlock(true);
+        a.setOverflow("block");
+        a.addAppender(new SinkAppender());
+        a.start();
+        assertTrue(a.isStarted());
+        assertTrue(Logs.hasStatus(ctx, Status.WARN, "neverBlock=true disagrees with overflow=BLOCK; overflow wins"));
+        a.stop();
+    }
+
+    @Test
     void neverBlockTrue_mapsToDropNewest_countedAndReported() throws Exception {
         ctx = Logs.configure("async-logback-compat.xml", props("QUEUE", "4", "NEVER_BLOCK", "true", "THRESHOLD", "0"));
         sink = (SinkAppender) async().getAppender("SINK");

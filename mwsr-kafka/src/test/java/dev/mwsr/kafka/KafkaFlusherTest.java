@@ -466,6 +466,35 @@ class KafkaFlusherTest {
         }
 
         @Test
+        void commitThatTimesOut_isRetriedNotAborted_batchSeenOnce() throws Exception {
+            String topic = newTopic(1);
+            Producers real = new Producers();
+            List<BrokerDownAtCommit> made = new CopyOnWriteArrayList<>();
+            try (KafkaFlusher<String, String> flusher = KafkaFlusher.transactional(() -> {
+                BrokerDownAtCommit p = new BrokerDownAtCommit(real.get());
+                made.add(p);
+                return p;
+            })) {
+                flusher.accept(List.of(
+                        new ProducerRecord<>(topic, "a", "r0"),
+                        new ProducerRecord<>(topic, "a", "r1"),
+                        new ProducerRecord<>(topic, "a", "r2")));
+            } finally {
+                for (BrokerDownAtCommit p : made) {
+                    p.restarted.join();
+                }
+            }
+            assertEquals(1, made.size(), "the producer was kept");
+            BrokerDownAtCommit producer = made.get(0);
+            assertTrue(producer.commits.get() > 1, "the commit timed out and was retried: " + producer.commits);
+            assertEquals(0, producer.aborts.get(), "a commit in doubt must not be aborted");
+            List<String> committed = broker.readAll(topic, true).stream()
+                    .map(ConsumerRecord::value)
+                    .toList();
+            assertEquals(List.of("r0", "r1", "r2"), committed);
+        }
+
+        @Test
         void producerWithoutTransactionalId_isAClearError() throws Exception {
             try (KafkaFlusher<String, String> flusher = KafkaFlusher.transactional(broker::producer)) {
                 IllegalStateException e = assertThrows(
@@ -487,6 +516,44 @@ class KafkaFlusherTest {
             assertTrue(e.getMessage().contains("closed"), e.getMessage());
             assertThrows(
                     IllegalStateException.class, () -> flusher.accept(List.of(new ProducerRecord<>(topic, "a", "c"))));
+        }
+
+        /**
+         * A real transactional producer whose first commit finds the broker stopped: once its
+         * records are acknowledged, the broker is stopped, then started again 4 s later (longer
+         * than max.block.ms, 3 s), so that the first commitTransaction() times out.
+         */
+        private final class BrokerDownAtCommit extends DelegatingProducer {
+            final AtomicInteger commits = new AtomicInteger();
+            final AtomicInteger aborts = new AtomicInteger();
+            volatile Thread restarted = Thread.ofPlatform().unstarted(() -> {});
+
+            BrokerDownAtCommit(Producer<String, String> producer) {
+                super(producer);
+            }
+
+            @Override
+            public void commitTransaction() {
+                if (commits.getAndIncrement() == 0) {
+                    delegate.flush();
+                    broker.stop();
+                    restarted = Thread.ofPlatform().start(() -> {
+                        try {
+                            Thread.sleep(4_000);
+                            broker.restart();
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    });
+                }
+                delegate.commitTransaction();
+            }
+
+            @Override
+            public void abortTransaction() {
+                aborts.incrementAndGet();
+                delegate.abortTransaction();
+            }
         }
     }
 }

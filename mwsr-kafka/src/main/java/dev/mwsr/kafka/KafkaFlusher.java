@@ -66,7 +66,8 @@ import org.apache.kafka.common.errors.TimeoutException;
  * mwsr batch, and {@code batch.size} only splits one mwsr batch into requests per partition (a
  * larger value, 64 to 256 KiB, means fewer requests). The batch that forms in the buffer while a
  * call waits for acknowledgements is the only batching that adds latency. (Waiting on each
- * record's future instead was measured slower: it waits for {@code linger.ms}.)
+ * record's future instead, without {@code flush()}, gave the same throughput within noise, but a
+ * one-record batch then waited {@code linger.ms}: measured p50 6.3 ms against 0.4 ms.)
  *
  * <p><b>Writers never wait for Kafka</b> when the flusher runs on an {@code AsyncBuffer}'s drainer
  * thread: every blocking producer call (a {@code send} that waits for metadata or for room in

@@ -18,8 +18,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * mwsr ({@code AsyncBuffer} + {@link KafkaFlusher}, both ways of waiting) against every thread
  * calling {@code KafkaProducer.send} directly. Prints throughput per round (end to end: until
  * every record is acknowledged) and the writers' per-call latency at a paced load below
- * saturation, and with the broker stopped. Arguments: records per throughput run (default
- * 400000), rounds (default 2).
+ * saturation, and with the broker stopped (mwsr: DROP_NEWEST and the retrying policy, so
+ * writers never wait; direct: every send waits up to max.block.ms for metadata). Arguments:
+ * records per throughput run (default 400000), rounds (default 2; 0 skips the throughput runs).
  */
 public final class KafkaComparison {
     private static final int THREADS = 4;
@@ -33,28 +34,40 @@ public final class KafkaComparison {
         try (TestBroker broker = TestBroker.start()) {
             System.out.printf("throughput: %d records of 100 bytes, %d threads, 1 partition%n", records, THREADS);
             for (int round = 1; round <= rounds; round++) {
-                double direct = throughputDirect(broker, records);
-                double flush = throughputMwsr(broker, records, KafkaFlusher.Await.FLUSH);
-                double futures = throughputMwsr(broker, records, KafkaFlusher.Await.FUTURES);
+                // The order rotates so that no side always runs first (warm-up) or last.
+                double[] rate = new double[3];
+                for (int k = 0; k < 3; k++) {
+                    int side = (round + k) % 3;
+                    rate[side] = switch (side) {
+                        case 0 -> throughputDirect(broker, records);
+                        case 1 -> throughputMwsr(broker, records, KafkaFlusher.Await.FLUSH);
+                        default -> throughputMwsr(broker, records, KafkaFlusher.Await.FUTURES);
+                    };
+                }
                 System.out.printf(
                         "round %d: direct send %.0f rec/s, mwsr+flush() %.0f rec/s (%.2fx), mwsr+futures %.0f rec/s"
                                 + " (%.2fx)%n",
-                        round, direct, flush, flush / direct, futures, futures / direct);
+                        round, rate[0], rate[1], rate[1] / rate[0], rate[2], rate[2] / rate[0]);
+            }
+            for (KafkaFlusher.Await await : KafkaFlusher.Await.values()) {
+                roundTrip(broker, await);
             }
             String topic = topic(broker);
             int rate = 5_000;
-            try (Producer<String, String> producer = producer(broker);
-                    KafkaFlusher<String, String> flusher = KafkaFlusher.of(producer)) {
+            try (Producer<String, String> forMwsr = producer(broker);
+                    Producer<String, String> direct = producer(broker);
+                    KafkaFlusher<String, String> flusher = KafkaFlusher.of(forMwsr)) {
                 AsyncBuffer<ProducerRecord<String, String>> buffer =
                         AsyncBuffer.<ProducerRecord<String, String>>builder(flusher)
                                 .capacity(8192)
                                 .overflow(AsyncBuffer.OverflowPolicy.DROP_NEWEST)
+                                .retryFailedBatches(Duration.ofMillis(100))
                                 .build();
                 print("paced " + THREADS + "x" + rate + "/s, broker up: mwsr write()", paced(rate, 3, r -> {
                     buffer.write(new ProducerRecord<>(topic, r));
                 }));
                 print("paced " + THREADS + "x" + rate + "/s, broker up: direct send()", paced(rate, 3, r -> {
-                    producer.send(new ProducerRecord<>(topic, r));
+                    direct.send(new ProducerRecord<>(topic, r));
                 }));
                 broker.stop();
                 try {
@@ -62,14 +75,35 @@ public final class KafkaComparison {
                         buffer.write(new ProducerRecord<>(topic, r));
                     }));
                     print("paced, broker DOWN: direct send()", paced(rate, 3, r -> {
-                        producer.send(new ProducerRecord<>(topic, r));
+                        direct.send(new ProducerRecord<>(topic, r));
                     }));
                     System.out.println("mwsr metrics with the broker down: " + buffer.metrics());
-                    buffer.close(Duration.ofSeconds(1));
+                    System.out.println(
+                            "mwsr close(1 s) gave up on " + buffer.close(Duration.ofSeconds(1)) + " records");
                 } finally {
-                    producer.close(Duration.ZERO);
+                    forMwsr.close(Duration.ZERO);
+                    direct.close(Duration.ZERO);
                 }
             }
+        }
+    }
+
+    /** One record then flush(), 200 times: what one small mwsr batch waits for in each mode. */
+    private static void roundTrip(TestBroker broker, KafkaFlusher.Await await) throws Exception {
+        String topic = topic(broker);
+        try (Producer<String, String> producer = producer(broker);
+                KafkaFlusher<String, String> flusher = KafkaFlusher.of(producer, await)) {
+            AsyncBuffer<ProducerRecord<String, String>> buffer = new AsyncBuffer<>(1024, flusher);
+            long[] took = new long[200];
+            for (int i = 0; i < took.length; i++) {
+                long t0 = System.nanoTime();
+                buffer.write(new ProducerRecord<>(topic, VALUE));
+                buffer.flush();
+                took[i] = System.nanoTime() - t0;
+            }
+            buffer.close();
+            Arrays.sort(took);
+            print("write+flush() of one record, wait by " + await, took);
         }
     }
 

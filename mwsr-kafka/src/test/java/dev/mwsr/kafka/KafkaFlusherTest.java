@@ -440,6 +440,7 @@ class KafkaFlusherTest {
         }
 
         @Test
+        @Timeout(30) // a fenced producer kept in use would make the retrying buffer spin forever
         void fencedProducer_isReplacedFromTheSupplier_andNothingIsSeenTwice() throws Exception {
             String topic = newTopic(1);
             Producers producers = new Producers();

@@ -129,6 +129,8 @@ public final class KafkaFlusher<K, V> implements Consumer<List<? extends Produce
     private final List<Future<RecordMetadata>> sent = new ArrayList<>();
     private volatile Producer<K, V> current;
     private volatile boolean closed;
+    /** Transactional: whether the current call's commit timed out at least once (calling thread only). */
+    private boolean commitTimedOut;
 
     private KafkaFlusher(Producer<K, V> shared, Supplier<? extends Producer<K, V>> producers, Await await) {
         this.shared = shared;
@@ -178,8 +180,9 @@ public final class KafkaFlusher<K, V> implements Consumer<List<? extends Produce
      * @param batch the records, in the order to send them; not kept after the call
      * @throws PartialFlushException (at least once) if a record failed: the first {@code durable()}
      *     records were acknowledged, the cause is the first failure
-     * @throws KafkaException (transactional) if the transaction failed and was aborted; the cause
-     *     is the failure
+     * @throws KafkaException (transactional) if the transaction failed and was aborted, or if the
+     *     wait for a commit that timed out was ended by an interrupt or {@link #close()} (then the
+     *     batch is in doubt: the commit may yet complete); the cause is the failure
      * @throws IllegalStateException if this flusher is closed, or (transactional) the supplier's
      *     producer has no {@code transactional.id}
      * @throws NullPointerException if the supplier returned null
@@ -247,6 +250,7 @@ public final class KafkaFlusher<K, V> implements Consumer<List<? extends Produce
 
     private void sendInTransaction(List<? extends ProducerRecord<K, V>> batch) {
         Producer<K, V> producer = producer();
+        commitTimedOut = false;
         try {
             producer.beginTransaction();
             for (ProducerRecord<K, V> record : batch) {
@@ -255,9 +259,12 @@ public final class KafkaFlusher<K, V> implements Consumer<List<? extends Produce
             commit(producer);
         } catch (RuntimeException e) {
             abortOrDiscard(producer);
+            String outcome = commitTimedOut
+                    ? "gave up on a commit that timed out (in doubt: it may yet complete)"
+                    : "failed and was aborted";
             throw new KafkaException(
                     "Kafka transaction of " + batch.size() + " records (first to topic "
-                            + batch.get(0).topic() + ") failed and was aborted: " + e,
+                            + batch.get(0).topic() + ") " + outcome + ": " + e,
                     e);
         }
     }
@@ -292,6 +299,7 @@ public final class KafkaFlusher<K, V> implements Consumer<List<? extends Produce
                 producer.commitTransaction();
                 return;
             } catch (TimeoutException e) {
+                commitTimedOut = true;
                 if (closed || Thread.currentThread().isInterrupted()) {
                     throw e;
                 }

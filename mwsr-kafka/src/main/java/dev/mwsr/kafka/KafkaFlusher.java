@@ -36,7 +36,9 @@ import org.apache.kafka.common.errors.TimeoutException;
  * the number of records at the start of the batch that Kafka acknowledged (the cause is the first
  * failure): the buffer counts those as delivered and retries, or reports as undelivered, only the
  * rest. Records after the first failed one that Kafka did acknowledge are retried too, so under a
- * retrying policy a consumer may see them twice: at least once, never lost. The caller owns the
+ * retrying policy a consumer may see them twice: at least once, never lost. A record that fails
+ * inside {@code send()} itself (no metadata within {@code max.block.ms}, a record over {@code
+ * max.request.size}) ends the call there: the records after it are not sent. The caller owns the
  * producer: {@link #close()} leaves it open, and it may be shared (note that {@code flush()} then
  * also waits for the other users' records).
  *

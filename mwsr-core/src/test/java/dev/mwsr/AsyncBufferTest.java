@@ -1203,9 +1203,13 @@ class AsyncBufferTest {
             assertEquals(0, buffer.metrics().pending());
         }
         assertEquals(List.of(List.of(3, 4)), dead);
-        assertEquals(
-                List.of(List.of(1, 2, 3, 4), List.of(2, 3, 4), List.of(3, 4)),
-                rec.calls().subList(0, 3));
+        // How many attempts fit in the 30 ms before giving up depends on the machine's load: the
+        // first two each made one more item durable, every later one saw only the rest.
+        List<List<Integer>> calls = rec.calls();
+        assertEquals(List.of(List.of(1, 2, 3, 4), List.of(2, 3, 4)), calls.subList(0, 2));
+        for (List<Integer> later : calls.subList(2, calls.size())) {
+            assertEquals(List.of(3, 4), later, "a retry after the durable prefix: " + calls);
+        }
     }
 
     @Test

@@ -62,8 +62,11 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
     private FileChannel channel;
     private final int windowSize;
     private final MappedSink sink = new MappedSink();
-    /** Null for a file that is not a regular file. */
-    private final EndMarker marker;
+    /**
+     * Null for a file that is not a regular file, and after close (on the Java 21 paths the GC
+     * unmaps the marker once nothing refers to it, even while the closed flusher is referenced).
+     */
+    private EndMarker marker;
 
     /** The current window, or null before the first item, after a rewind and after close. */
     private Mapping window;
@@ -254,7 +257,9 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
         }
         try {
             if (marker != null) {
-                marker.close(failure == null);
+                EndMarker closing = marker;
+                marker = null;
+                closing.close(failure == null);
             }
         } catch (IOException e) {
             IOException named = new IOException("cannot remove " + EndMarker.of(path) + ": " + e, e);

@@ -5,6 +5,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.locks.ReentrantLock;
@@ -135,6 +136,8 @@ public final class ByteBatchBuffer implements WritableByteChannel {
      * remains of `current` (failureException() parks them under both locks before building the
      * exception). A source ByteBuffer's position moves when its bytes are accepted, under the
      * lock that accepted them. Counters live in the delivery, under flushLock; writers touch none.
+     * close(Duration) gives up exactly as in Buffer (GiveUp: polled waits for flushLock, the held
+     * region copied for inDoubt, publication before FAILED); read Buffer's notes.
      */
 
     private static final int OPEN = 0;
@@ -161,6 +164,8 @@ public final class ByteBatchBuffer implements WritableByteChannel {
     private final ByteDelivery delivery;
     /** delivery.lock, named as in Buffer: taken after the write lock, never before. */
     private final ReentrantLock flushLock;
+    /** delivery.giveUp: close(Duration) giving up on a stuck flusher call (see Buffer's notes). */
+    private final GiveUp giveUp;
 
     private final OutputStream stream = new ByteBatchOutputStream(this);
 
@@ -209,6 +214,7 @@ public final class ByteBatchBuffer implements WritableByteChannel {
         this.delivery =
                 new ByteDelivery(flusher, new ByteHalf(capacity, direct), () -> STATE.getAndBitwiseOr(this, FAILED));
         this.flushLock = delivery.lock;
+        this.giveUp = delivery.giveUp;
     }
 
     /**
@@ -350,7 +356,7 @@ public final class ByteBatchBuffer implements WritableByteChannel {
                 s = lockFlushThenRecheck();
                 if (s == OPEN) {
                     cutSize = filled;
-                    cut = cutLocked();
+                    cut = cutLocked(cutSize);
                     ByteSources.copy(src, off, n, current.region, 0);
                     position = n;
                     ByteSources.consumed(src, n);
@@ -381,7 +387,7 @@ public final class ByteBatchBuffer implements WritableByteChannel {
             if (s == OPEN) {
                 cutSize = filled();
                 if (cutSize > 0) {
-                    cut = cutLocked();
+                    cut = cutLocked(cutSize);
                 }
                 ByteSources.consumed(src, n);
             }
@@ -417,25 +423,25 @@ public final class ByteBatchBuffer implements WritableByteChannel {
         ByteHalf cut = null;
         int cutSize = 0;
         int s;
+        boolean locked = false;
         long stamp = lock.writeLock();
         try {
             s = state;
             if ((s & FAILED) == 0) {
                 cutSize = filled();
-                if (cutSize > 0) {
-                    flushLock.lock();
-                    cut = cutLocked();
+                if (cutSize > 0 && (locked = giveUp.lockFlush(flushLock, false))) {
+                    cut = cutLocked(cutSize);
                 }
             }
         } finally {
             lock.unlockWrite(stamp);
         }
-        if ((s & FAILED) != 0) {
+        if ((s & FAILED) != 0 || (cutSize > 0 && !locked)) {
             throw failureException();
         }
-        if (cut == null) {
-            // Nothing here; a batch cut earlier may still be in the flusher, and it holds flushLock.
-            flushLock.lock();
+        // Nothing here; a batch cut earlier may still be in the flusher, and it holds flushLock.
+        if (cut == null && !giveUp.lockFlush(flushLock, false)) {
+            throw failureException();
         }
         deliverAndUnlock(cut, cutSize);
         if ((state & FAILED) != 0) {
@@ -459,19 +465,92 @@ public final class ByteBatchBuffer implements WritableByteChannel {
         ByteHalf cut = null;
         int cutSize = 0;
         STATE.getAndBitwiseOr(this, CLOSED); // before the write lock: refuses the writers waiting for room
+        boolean locked;
         long stamp = lock.writeLock();
         try {
-            flushLock.lock();
-            cutSize = filled();
-            if (cutSize > 0) {
-                cut = cutLocked();
+            locked = giveUp.lockFlush(flushLock, false);
+            if (locked) {
+                cutSize = filled();
+                if (cutSize > 0) {
+                    cut = cutLocked(cutSize);
+                }
             }
         } finally {
             lock.unlockWrite(stamp);
         }
+        if (!locked) {
+            throw failureException(); // close(Duration) gave up meanwhile
+        }
         deliverAndUnlock(cut, cutSize);
         if ((state & FAILED) != 0) {
             throw failureException();
+        }
+    }
+
+    /**
+     * As {@link #close()}, but gives up on a flusher call that does not return within
+     * {@code timeout}, as {@link Buffer#close(java.time.Duration)} does (read it for the details):
+     * the call is never interrupted, no call starts any more, threads waiting for it stop waiting,
+     * and the buffer fails; every later call throws a {@link FlushFailedException} whose
+     * {@link FlushFailedException#undelivered()} holds the accepted bytes never handed to the
+     * flusher and whose {@link FlushFailedException#inDoubt()} holds the bytes of the call still
+     * running (each as one read-only heap {@code ByteBuffer}).
+     *
+     * @param timeout how long to wait for a flush in progress
+     * @return 0 if everything accepted was delivered; otherwise the number of bytes given up on,
+     *     undelivered and in doubt together
+     * @throws FlushFailedException if the buffer failed, now or before
+     * @throws IllegalStateException if called from inside this buffer's flusher
+     * @throws NullPointerException if {@code timeout} is null
+     */
+    public long close(java.time.Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        Waits.checkNotInsideFlusher(flushLock, "close");
+        if (giveUp.started()) {
+            throw giveUp.exception();
+        }
+        STATE.getAndBitwiseOr(this, CLOSED);
+        long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
+        long stamp = GiveUp.writeLockUntil(lock, deadline);
+        if (stamp != 0L && GiveUp.lockUntil(flushLock, deadline)) {
+            ByteHalf cut = null;
+            int cutSize;
+            try {
+                cutSize = filled();
+                if (cutSize > 0) {
+                    cut = cutLocked(cutSize);
+                }
+            } finally {
+                lock.unlockWrite(stamp);
+            }
+            deliverAndUnlock(cut, cutSize);
+            if ((state & FAILED) != 0) {
+                throw failureException();
+            }
+            return 0L;
+        }
+        giveUp.start(); // waiters for the stuck flush let go of the write lock; then collect under it
+        if (stamp == 0L) {
+            stamp = lock.writeLock();
+        }
+        try {
+            int filled = filled();
+            List<Object> lost = filled == 0
+                    ? List.of()
+                    : List.of(ByteSources.copyOf(current.region, 0, filled).asReadOnlyBuffer());
+            position = 0;
+            int doubtBytes = giveUp.heldSize();
+            List<Object> doubt = giveUp.heldCopy();
+            giveUp.publish(
+                    new java.util.concurrent.TimeoutException(
+                            "close(" + timeout + ") gave up: a flusher call did not return in time"),
+                    lost,
+                    doubt);
+            delivery.gaveUp(filled);
+            STATE.getAndBitwiseOr(this, FAILED);
+            return (long) filled + doubtBytes;
+        } finally {
+            lock.unlockWrite(stamp);
         }
     }
 
@@ -539,8 +618,9 @@ public final class ByteBatchBuffer implements WritableByteChannel {
     }
 
     /** Swaps the halves. Caller holds the write lock and flushLock, and owns the result until delivered. */
-    private ByteHalf cutLocked() {
+    private ByteHalf cutLocked(int size) {
         ByteHalf full = current;
+        delivery.giveUp.hold(full.region, size);
         current = delivery.takeSpare();
         position = 0;
         return full;
@@ -577,22 +657,26 @@ public final class ByteBatchBuffer implements WritableByteChannel {
      * that it holds every byte accepted and not delivered. Caller holds no lock.
      */
     private FlushFailedException failureException() {
-        long stamp = lock.writeLock();
-        try {
-            flushLock.lock();
+        if (!giveUp.started()) {
+            long stamp = lock.writeLock();
             try {
-                int filled = filled();
-                if (filled > 0) {
-                    delivery.park(current.region, filled);
-                    position = 0;
+                if (giveUp.lockFlush(flushLock, false)) {
+                    try {
+                        int filled = filled();
+                        if (filled > 0) {
+                            delivery.park(current.region, filled);
+                            position = 0;
+                        }
+                        return delivery.failureException();
+                    } finally {
+                        flushLock.unlock();
+                    }
                 }
-                return delivery.failureException();
             } finally {
-                flushLock.unlock();
+                lock.unlockWrite(stamp);
             }
-        } finally {
-            lock.unlockWrite(stamp);
         }
+        return giveUp.exception(); // close(Duration) gave up: its report, once published
     }
 
     private RuntimeException stateException(int s) {
@@ -612,7 +696,9 @@ public final class ByteBatchBuffer implements WritableByteChannel {
      * lock, which the caller's finally releases if this throws.
      */
     private int lockFlushThenRecheck() {
-        Waits.flushLock(flushLock);
+        if (!giveUp.lockFlush(flushLock, true)) {
+            return state | CLOSED; // close(Duration) gave up on the flush this writer waited for
+        }
         int s = state;
         if (s != OPEN) {
             flushLock.unlock();

@@ -19,6 +19,8 @@ final class ByteDelivery {
     private final Consumer<? super ByteBuffer> flusher;
     /** Fails the buffer (its FAILED state bit); run before anything that could throw. */
     private final Runnable markFailed;
+    /** close(Duration): the batch in the flusher, and giving up on it (shared with the buffer). */
+    final GiveUp giveUp = new GiveUp();
     /** The idle half; null from a cut until that half has been delivered. */
     private ByteHalf spare;
 
@@ -58,6 +60,7 @@ final class ByteDelivery {
             }
             return call(cut.open(size), cut.region, size);
         } finally {
+            giveUp.release();
             spare = cut;
         }
     }
@@ -69,7 +72,12 @@ final class ByteDelivery {
             park(bytes, size);
             return false;
         }
-        return call(bytes.duplicate(), bytes, size);
+        giveUp.hold(bytes, size);
+        try {
+            return call(bytes.duplicate(), bytes, size);
+        } finally {
+            giveUp.release();
+        }
     }
 
     /**
@@ -80,6 +88,9 @@ final class ByteDelivery {
      * {@link Buffer}'s {@code call}).
      */
     private boolean call(ByteBuffer view, ByteBuffer base, int size) {
+        if (giveUp.started()) {
+            return false; // close(Duration) gave up: no call starts; the bytes are reported in doubt
+        }
         int left = stats.call(flusher, view, size);
         if (left == 0) {
             return true;
@@ -129,6 +140,11 @@ final class ByteDelivery {
 
     FlushStats stats() {
         return stats;
+    }
+
+    /** close(Duration) gave up on {@code bytes} (undelivered or in doubt): still pending in metrics. */
+    void gaveUp(long bytes) {
+        undeliveredCount += bytes;
     }
 
     /** Bytes in the flusher now plus bytes parked; an estimate unless quiescent. */

@@ -24,8 +24,13 @@ final class GiveUp {
     static final long POLL_NANOS = 20_000_000L;
 
     private final ReentrantLock heldLock = new ReentrantLock();
-    /** Guarded by heldLock: the batch cut for the flusher and not yet delivered or parked. */
-    private List<?> held;
+    /**
+     * Guarded by heldLock: the batch cut for the flusher and not yet delivered or parked: a
+     * {@code List} of items, or a {@code ByteBuffer} whose first {@link #heldSize} bytes it is.
+     */
+    private Object held;
+
+    private int heldSize;
 
     private volatile boolean started;
     private volatile Throwable cause;
@@ -34,9 +39,15 @@ final class GiveUp {
 
     /** The flushing thread now owns {@code batch} (called at the cut, under the flush lock). */
     void hold(List<?> batch) {
+        hold(batch, batch == null ? 0 : batch.size());
+    }
+
+    /** As {@link #hold(List)}, for the first {@code size} bytes of {@code region} (absolute reads only). */
+    void hold(Object batch, int size) {
         heldLock.lock();
         try {
             held = batch;
+            heldSize = size;
         } finally {
             heldLock.unlock();
         }
@@ -51,7 +62,20 @@ final class GiveUp {
     List<Object> heldCopy() {
         heldLock.lock();
         try {
-            return held == null ? List.of() : new ArrayList<>(held);
+            if (held instanceof java.nio.ByteBuffer bytes) {
+                return List.of(ByteSources.copyOf(bytes, 0, heldSize).asReadOnlyBuffer());
+            }
+            return held == null ? List.of() : new ArrayList<>((List<?>) held);
+        } finally {
+            heldLock.unlock();
+        }
+    }
+
+    /** Items (or bytes) the flushing thread holds now. */
+    int heldSize() {
+        heldLock.lock();
+        try {
+            return held == null ? 0 : heldSize;
         } finally {
             heldLock.unlock();
         }

@@ -73,7 +73,7 @@
  * {@code AsyncBuffer}'s {@code close()} joins its thread, so no thread outlives it; always close an
  * {@code AsyncBuffer} (as a safety net only, one collected unclosed is closed by its own drainer,
  * at a time the collector chooses).
- * {@code close(Duration)} ({@code AsyncBuffer}, {@code Buffer}) bounds the wait for a flusher call
+ * {@code close(Duration)} (all three buffers) bounds the wait for a flusher call
  * in progress: when it gives up, the buffer fails (cause a
  * {@link java.util.concurrent.TimeoutException}), the items never handed to the flusher are in
  * {@code undelivered()}, the batch inside the stuck call in {@code inDoubt()}, and every later call

@@ -1071,23 +1071,26 @@ class AsyncBufferTest {
             }
             delivered.addAll(batch);
         };
-        try (AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec)
+        AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec)
                 .capacity(2)
                 .retryFailedBatches(Duration.ofMillis(5), Duration.ofMillis(100), dead::addAll)
                 .logger(new Log())
-                .build()) {
-            // With retryFailedBatches(Duration) alone these writers would wait as long as the sink is down.
-            Thread writers = Thread.ofPlatform().start(() -> {
-                for (int i = 0; i < 10; i++) {
-                    buffer.write(i);
-                }
-            });
-            writers.join(30_000);
-            assertFalse(writers.isAlive(), "BLOCK writers hung behind a dead sink");
-            down.set(false); // the sink recovers
-            buffer.write(10);
-            buffer.flush();
+                .build();
+        // With retryFailedBatches(Duration) alone these writers would wait as long as the sink is down.
+        Thread writers = Thread.ofPlatform().start(() -> {
+            for (int i = 0; i < 10; i++) {
+                buffer.write(i);
+            }
+        });
+        writers.join(20_000);
+        if (writers.isAlive()) {
+            buffer.close(Duration.ofMillis(100)); // give up, so that the test ends rather than hangs
+            writers.join(10_000);
+            throw new AssertionError("BLOCK writers hung behind a dead sink");
         }
+        down.set(false); // the sink recovers
+        buffer.write(10);
+        buffer.close();
         assertTrue(delivered.contains(10), "the buffer recovered with the sink");
         List<Integer> all = new ArrayList<>(dead);
         all.addAll(delivered);

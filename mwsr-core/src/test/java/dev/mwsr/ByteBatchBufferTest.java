@@ -653,6 +653,48 @@ class ByteBatchBufferTest {
     }
 
     @Test
+    void closeWithTimeout_givesUpOnAStuckFlusher_reportsUndeliveredAndInDoubtBytes_laterCallsThrow() throws Exception {
+        CountDownLatch inFlusher = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger calls = new AtomicInteger();
+        ByteBatchBuffer buffer = new ByteBatchBuffer(4, batch -> {
+            calls.incrementAndGet();
+            inFlusher.countDown();
+            await(release);
+        });
+        AtomicReference<Throwable> stuckWrite = new AtomicReference<>();
+        Thread stuck = Thread.ofPlatform().start(() -> {
+            try {
+                buffer.write(bytes(3, 0));
+                buffer.write(bytes(3, 3)); // cuts bytes 0..2, flushes them inline: stuck; 3..5 in the new half
+            } catch (Throwable t) {
+                stuckWrite.set(t);
+            }
+        });
+        assertTrue(inFlusher.await(10, TimeUnit.SECONDS));
+        assertEquals(6, buffer.close(java.time.Duration.ofMillis(100)));
+        FlushFailedException f = assertThrows(FlushFailedException.class, buffer::flush);
+        assertArrayEquals(bytes(3, 3), concat(f.undelivered()), "accepted, never handed to the flusher");
+        assertArrayEquals(bytes(3, 0), concat(f.inDoubt()), "inside the stuck flusher call");
+        assertInstanceOf(java.util.concurrent.TimeoutException.class, f.getCause());
+        assertThrows(FlushFailedException.class, () -> buffer.write(bytes(1, 9)));
+        assertThrows(FlushFailedException.class, buffer::close);
+        release.countDown();
+        stuck.join(10_000);
+        assertEquals(null, stuckWrite.get(), "the stuck write returns normally once its flusher call does");
+        assertEquals(1, calls.get(), "no flusher call after close(Duration) gave up");
+    }
+
+    @Test
+    void closeWithTimeout_deliversAndReturnsZero_whenNothingIsStuck() {
+        Recorder recorder = new Recorder(8, true);
+        ByteBatchBuffer buffer = new ByteBatchBuffer(8, recorder);
+        buffer.write(bytes(5, 0));
+        assertEquals(0, buffer.close(java.time.Duration.ofSeconds(10)));
+        assertArrayEquals(bytes(5, 0), recorder.all());
+    }
+
+    @Test
     void outputStreamFace_mapsWritesFlushAndClose() throws Exception {
         Recorder recorder = new Recorder(16, true);
         ByteBatchBuffer buffer = new ByteBatchBuffer(16, recorder);

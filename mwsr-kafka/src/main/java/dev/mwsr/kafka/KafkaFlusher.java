@@ -80,12 +80,15 @@ import org.apache.kafka.common.errors.TimeoutException;
  * fails (and, with a retrying buffer, is retried); {@code acks=all} and idempotence (the defaults).
  * With a synchronous {@code Buffer} the writer that fills the buffer runs the flusher and waits.
  *
- * <p><b>Threads and interrupts.</b> The buffer calls the flusher from one thread at a time. An
- * interrupt (an {@code AsyncBuffer.close(Duration)} that gives up) ends a call's wait: it throws
- * with the interrupt flag set, reporting the acknowledged prefix as usual ({@link #of}); a
- * transactional call interrupted inside a commit cannot know whether the commit happened, closes
- * its producer, and the buffer reports the batch as in doubt. {@link #close()} may be called from
- * any thread, is idempotent, and makes later calls throw {@link IllegalStateException}.
+ * <p><b>Threads and interrupts.</b> The buffer calls the flusher from one thread at a time. mwsr
+ * never interrupts a flusher call: an {@code AsyncBuffer.close(Duration)} that gives up leaves the
+ * call waiting (at most {@code max.block.ms} / {@code delivery.timeout.ms}) and reports its batch
+ * as in doubt; closing this flusher and then the producer ends the wait. An interrupt from the
+ * user's own code still ends a call's wait: it throws with the interrupt flag set, reporting the
+ * acknowledged prefix as usual ({@link #of}); a transactional call interrupted inside a commit
+ * cannot know whether the commit happened, closes its producer, and says the batch is in doubt.
+ * {@link #close()} may be called from any thread, is idempotent, and makes later calls throw
+ * {@link IllegalStateException}.
  *
  * @param <K> the record key type
  * @param <V> the record value type

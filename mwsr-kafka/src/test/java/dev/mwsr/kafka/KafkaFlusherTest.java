@@ -311,25 +311,30 @@ class KafkaFlusherTest {
             Map<String, Object> config = TestBroker.producerConfig("127.0.0.1:" + TestBroker.closedPort());
             config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 60_000);
             config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
-            try (Producer<String, String> producer = new KafkaProducer<>(config);
-                    KafkaFlusher<String, String> flusher = KafkaFlusher.of(producer)) {
-                List<Thread> drainer = new CopyOnWriteArrayList<>();
-                AsyncBuffer<ProducerRecord<String, String>> buffer =
-                        AsyncBuffer.<ProducerRecord<String, String>>builder(flusher)
-                                .retryFailedBatches(Duration.ofMillis(100))
-                                .threadFactory(r -> {
-                                    Thread t = Thread.ofPlatform().unstarted(r);
-                                    drainer.add(t);
-                                    return t;
-                                })
-                                .build();
-                writeAll(buffer, "nowhere", 1, 100, false, 0);
-                assertEquals(100, buffer.close(Duration.ofSeconds(1)));
-                // The flusher call waits for metadata (up to max.block.ms = 60 s); close(Duration)
-                // interrupts it, and the wait must end there, so the drainer thread ends too.
-                drainer.get(0).join(Duration.ofSeconds(15));
-                assertTrue(!drainer.get(0).isAlive(), "the drainer still waits for Kafka after the interrupt");
-            }
+            Producer<String, String> producer = new KafkaProducer<>(config);
+            KafkaFlusher<String, String> flusher = KafkaFlusher.of(producer);
+            List<Thread> drainer = new CopyOnWriteArrayList<>();
+            AsyncBuffer<ProducerRecord<String, String>> buffer = AsyncBuffer.<ProducerRecord<String, String>>builder(
+                            flusher)
+                    .retryFailedBatches(Duration.ofMillis(100))
+                    .threadFactory(r -> {
+                        Thread t = Thread.ofPlatform().unstarted(r);
+                        drainer.add(t);
+                        return t;
+                    })
+                    .build();
+            writeAll(buffer, "nowhere", 1, 100, false, 0);
+            assertEquals(100, buffer.close(Duration.ofSeconds(1)));
+            // mwsr never interrupts a flusher call: the drainer is still inside it, waiting for
+            // metadata (up to max.block.ms = 60 s), and the records are reported, none lost.
+            assertTrue(drainer.get(0).isAlive(), "close(Duration) must not interrupt the flusher call");
+            FlushFailedException failed = assertThrows(FlushFailedException.class, buffer::flush);
+            assertEquals(100, failed.inDoubt().size() + failed.undelivered().size(), "every record reported");
+            // Closing the flusher and then the producer ends the wait, so the drainer ends too.
+            flusher.close();
+            producer.close(Duration.ofSeconds(5));
+            drainer.get(0).join(Duration.ofSeconds(15));
+            assertTrue(!drainer.get(0).isAlive(), "the drainer still waits for Kafka after the producer closed");
         }
 
         @Test

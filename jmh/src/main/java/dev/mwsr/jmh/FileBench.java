@@ -36,7 +36,15 @@ import org.openjdk.jmh.annotations.TearDown;
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class FileBench {
-    @Param({"async-line", "async-block", "async-mmap", "async-appendClose", "buffer-block", "buffered-writer", "log4j2"
+    @Param({
+        "async-line",
+        "async-block",
+        "async-mmap",
+        "async-appendClose",
+        "buffer-block",
+        "bytes-file",
+        "buffered-writer",
+        "log4j2"
     })
     public String impl;
 

@@ -25,6 +25,12 @@ import org.openjdk.jmh.annotations.Threads;
  * The machine's ceiling for {@link FileBench}: one thread writing 64 KiB direct buffers of
  * already-encoded lines to a {@link FileChannel}, no encoding, no hand-off. The score is in lines
  * per microsecond like FileBench's (each invocation writes {@value #LINES} lines).
+ *
+ * <p>{@code encodeChunk} is the one-thread encoding ceiling: the same thread encodes
+ * {@value #LINES} {@code String}s with the JDK's fastest public encoder
+ * ({@code String.getBytes(UTF_8)}, an array copy for all-ASCII compact strings, allocating one
+ * array per line) into the same direct buffer and writes it: what one thread with the lines in
+ * hand can get into the file, with no hand-off between threads.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -66,6 +72,23 @@ public class FileCeilingBench {
         } finally {
             Files.deleteIfExists(file);
         }
+    }
+
+    private final ByteBuffer encodeInto = ByteBuffer.allocateDirect(LINES * LineSink.LINE_BYTES);
+
+    @Benchmark
+    @OperationsPerInvocation(LINES)
+    public int encodeChunk() throws IOException {
+        ByteBuffer bytes = encodeInto.clear();
+        for (int i = 0; i < LINES; i++) {
+            bytes.put(LineSink.LINE.getBytes(StandardCharsets.UTF_8)).put((byte) '\n');
+        }
+        bytes.flip();
+        int n = 0;
+        while (bytes.hasRemaining()) {
+            n += channel.write(bytes);
+        }
+        return n;
     }
 
     @Benchmark

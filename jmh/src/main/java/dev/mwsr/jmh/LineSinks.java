@@ -14,6 +14,7 @@ final class LineSinks {
             case "async-mmap" -> new MwsrLineSink("mmap", true, file, capacity);
             case "async-appendClose" -> new MwsrLineSink("appendClose", true, file, capacity);
             case "buffer-block" -> new MwsrLineSink("block", false, file, capacity);
+            case "bytes-file" -> new BytesLineSink(file);
             case "buffered-writer" -> new SynchronizedWriterSink(file);
             case "log4j2" -> new Log4jSink(file);
             default -> throw new IllegalArgumentException("unknown impl '" + impl + "'");

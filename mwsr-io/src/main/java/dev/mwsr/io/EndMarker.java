@@ -92,6 +92,11 @@ final class EndMarker {
         }
     }
 
+    /** Starts over for another file under the same path (after a rotation). */
+    void reset(long end, long limit) {
+        mapping.buffer().putLong(8, limit).putLong(0, end);
+    }
+
     /** Records, before the file grows, the size it may grow to. */
     void limit(long size) {
         mapping.buffer().putLong(8, size);

@@ -141,6 +141,16 @@ final class FileEnd {
         return channel;
     }
 
+    /**
+     * Closes the channel and opens the path again with {@code options} (a rotator moved the file
+     * away); a failure names the file and leaves no channel, so the next use reopens.
+     */
+    FileChannel reopen(OpenOption... options) {
+        closeChannel();
+        channel = Io.open(path, options);
+        return channel;
+    }
+
     /** Closes the channel (appendClose, after each batch); a failure names the file. */
     void closeChannel() {
         FileChannel c = channel;

@@ -113,10 +113,30 @@ public interface FileFlusher<T> extends Consumer<List<? extends T>>, Closeable {
      *     Without it, bytes survive a crash of the process but not of the machine.
      * @param append whether writing continues at the end of an existing file (the default, as
      *     log appenders do) rather than truncating it when the flusher is opened
+     * @param reopenOnRotation whether the text flushers follow a log rotator ({@code logrotate}
+     *     and friends), checked at the start of every batch. <b>Rename-and-create</b> (the
+     *     rotator renames the file and a new one takes its path, or none does): the flusher
+     *     finishes with the renamed file (an {@code mmap} file is first truncated to its data)
+     *     and closes it, then opens the path again (creating it if needed) and appends there.
+     *     <b>copytruncate</b> (the file is copied and cut to a shorter size in place): the flusher
+     *     continues at the new end, never past it ({@code block}, {@code line} in truncate mode;
+     *     an {@code mmap} flusher drops its mapping, which the cut invalidated). Either way every
+     *     line that was in a batch before the rotation is in the old file and every later one in
+     *     the new file, exactly once and whole. Limits: lines that the flusher wrote between the
+     *     rotator's copy and its truncate are lost (copytruncate's own window, as for every
+     *     writer); a copy of an {@code mmap} file includes the zero-filled rest of its current
+     *     window (see {@link #mmap(Path)}), so rotate {@code mmap} files by rename; a file system
+     *     without file keys ({@code BasicFileAttributes.fileKey()} null, as on Windows) shows
+     *     only truncation. Off by default: it costs a {@code stat} of the path per batch (and,
+     *     for {@code mmap}, which otherwise makes no system call per batch, an {@code fstat} as
+     *     well), and it makes the flusher create a file that someone deleted, which a user
+     *     should ask for. {@code appendClose} opens the file by its path for every batch in
+     *     append mode, so it follows both styles with or without this option. Record files
+     *     ({@link #records}) ignore it.
      */
-    record Options(int bufferSize, boolean fsync, boolean append) {
-        /** 64 KiB buffer (32 MiB mapped windows for {@code mmap}), no fsync, append. */
-        public static final Options DEFAULT = new Options(0, false, true);
+    record Options(int bufferSize, boolean fsync, boolean append, boolean reopenOnRotation) {
+        /** 64 KiB buffer (32 MiB mapped windows for {@code mmap}), no fsync, append, no rotation. */
+        public static final Options DEFAULT = new Options(0, false, true, false);
 
         /** The smallest buffer accepted, in bytes. */
         public static final int MIN_BUFFER_SIZE = 64;
@@ -135,11 +155,23 @@ public interface FileFlusher<T> extends Consumer<List<? extends T>>, Closeable {
         }
 
         /**
+         * Options that do not follow rotation, see {@link #reopenOnRotation()}.
+         *
+         * @param bufferSize see {@link #bufferSize()}
+         * @param fsync see {@link #fsync()}
+         * @param append see {@link #append()}
+         * @throws IllegalArgumentException as the canonical constructor
+         */
+        public Options(int bufferSize, boolean fsync, boolean append) {
+            this(bufferSize, fsync, append, false);
+        }
+
+        /**
          * @param bytes the new buffer or window size, see {@link #bufferSize()}
          * @return a copy with that buffer size
          */
         public Options withBufferSize(int bytes) {
-            return new Options(bytes, fsync, append);
+            return new Options(bytes, fsync, append, reopenOnRotation);
         }
 
         /**
@@ -147,14 +179,14 @@ public interface FileFlusher<T> extends Consumer<List<? extends T>>, Closeable {
          * @return a copy with that setting
          */
         public Options withFsync(boolean fsync) {
-            return new Options(bufferSize, fsync, append);
+            return new Options(bufferSize, fsync, append, reopenOnRotation);
         }
 
         /**
          * @return a copy that truncates an existing file when the flusher is opened
          */
         public Options truncate() {
-            return new Options(bufferSize, fsync, false);
+            return new Options(bufferSize, fsync, false, reopenOnRotation);
         }
 
         /**
@@ -162,7 +194,16 @@ public interface FileFlusher<T> extends Consumer<List<? extends T>>, Closeable {
          * @return a copy with that setting
          */
         public Options withAppend(boolean append) {
-            return new Options(bufferSize, fsync, append);
+            return new Options(bufferSize, fsync, append, reopenOnRotation);
+        }
+
+        /**
+         * @param reopen whether a moved or truncated file is followed, see
+         *     {@link #reopenOnRotation()}
+         * @return a copy with that setting
+         */
+        public Options withReopenOnRotation(boolean reopen) {
+            return new Options(bufferSize, fsync, append, reopen);
         }
 
         int bufferSizeOr(int defaultSize) {

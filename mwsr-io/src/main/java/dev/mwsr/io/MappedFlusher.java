@@ -52,6 +52,14 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
      * Interrupts: only the channel operations (allocating, mapping, force, truncate) can be
      * closed by an interrupt; the channel is reopened and the batch rewound and written again
      * (FileEnd.writeExactlyOnce).
+     *
+     * Rotation (Options.reopenOnRotation), checked before every batch: a stat of the path
+     * (Rotation) and an fstat of the channel. Moved: the old file is finished as at close (the
+     * window released, the file truncated to end(), forced if asked) and closed, the path opened
+     * again (created if missing) and writing continues at its end; the marker (named after the
+     * path) now describes the new file. Cut shorter than `allocated` (copytruncate): the window
+     * is dropped unforced (its pages past the new end are gone; a store would be a SIGBUS) and
+     * writing continues at min(end(), new size).
      */
 
     static final int DEFAULT_WINDOW = 32 * 1024 * 1024;
@@ -78,10 +86,13 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
     private long allocated;
     /** Where the batch being written began. */
     private long batchStart;
+    /** Null unless rotation is followed. */
+    private final Rotation rotation;
 
     MappedFlusher(Path path, Encoder<? super T> encoder, FileFlusher.Options options) {
         super(path, encoder, options);
         this.windowSize = options.bufferSizeOr(DEFAULT_WINDOW);
+        this.rotation = options.reopenOnRotation() ? new Rotation(path) : null;
         this.channel = options.append()
                 ? Io.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)
                 : Io.open(
@@ -99,6 +110,9 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
             this.marker = java.nio.file.Files.isRegularFile(path)
                     ? EndMarker.create(EndMarker.of(path), windowStart, allocated)
                     : null;
+            if (rotation != null) {
+                rotation.opened();
+            }
         } catch (IOException | RuntimeException e) {
             Io.closeQuietly(channel, e);
             throw e instanceof IOException io ? Io.failed("open", path, io) : (RuntimeException) e;
@@ -108,6 +122,9 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
 
     @Override
     public void writeOnce(List<? extends T> batch) {
+        if (rotation != null) {
+            followRotation();
+        }
         batchStart = end();
         try {
             encodeAll(batch, sink);
@@ -135,6 +152,65 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
         }
         rewind(Math.min(batchStart, allocated));
         return null;
+    }
+
+    /** Follows a rename-and-create or a copytruncate since the last batch (see the notes). */
+    private void followRotation() {
+        try {
+            if (rotation.moved()) {
+                FileChannel old = channel;
+                long size = end();
+                IOException failure = null;
+                try {
+                    if (fsync) {
+                        forceWindow();
+                    }
+                    releaseWindow();
+                    if (old.isOpen()) {
+                        old.truncate(size);
+                        if (fsync) {
+                            old.force(true);
+                        }
+                    }
+                } catch (IOException | RuntimeException e) {
+                    failure =
+                            new IOException("cannot finish the rotated file (truncate to " + size + " bytes): " + e, e);
+                }
+                FileChannel fresh =
+                        Io.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                channel = fresh;
+                rotation.opened();
+                continueAt(fresh.size(), fresh.size());
+                Io.close(old, path, failure);
+                return;
+            }
+            long size = channel.size();
+            if (size < allocated) {
+                long at = Math.min(end(), size);
+                Mapping cut = window;
+                window = null;
+                sink.buffer = EMPTY;
+                if (cut != null) {
+                    cut.release();
+                }
+                continueAt(at, size);
+            }
+        } catch (IOException e) {
+            throw Io.failed("follow the rotation of", path, e);
+        }
+    }
+
+    /** Writing goes on at {@code at} of a file of {@code size} allocated bytes. */
+    private void continueAt(long at, long size) throws IOException {
+        allocated = size;
+        windowStart = at;
+        dirtyFrom = 0;
+        batchStart = at;
+        if (marker != null) {
+            marker.reset(at, size);
+        }
+        newlineFirst = false;
+        checkTornLine(at);
     }
 
     /** An InternalError from a store is SIGBUS: the file was cut under the mapping, if it shrank. */

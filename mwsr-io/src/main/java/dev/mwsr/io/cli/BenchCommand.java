@@ -131,7 +131,8 @@ final class BenchCommand {
                 check.lines(),
                 check.bytes(),
                 size);
-        table(out, o, lines, elapsed, size, latency, footnote);
+        Ceiling ceiling = Ceiling.measure(file, size, o.lineBytes(), o.fsync());
+        table(out, o, lines, elapsed, size, latency, footnote, ceiling);
         return Main.OK;
     }
 
@@ -195,8 +196,10 @@ final class BenchCommand {
             long elapsedNanos,
             long bytes,
             LatencyHistogram latency,
-            String timedCall) {
+            String timedCall,
+            Ceiling ceiling) {
         double seconds = elapsedNanos / 1e9;
+        double bytesPerSecond = bytes / seconds;
         double meanLines = m.batches() == 0 ? 0.0 : (double) m.written() / m.batches();
         String[][] rows = {
             {"items", String.format(Locale.ROOT, "%,d", m.written())},
@@ -211,6 +214,20 @@ final class BenchCommand {
             {"write p999 ns", String.format(Locale.ROOT, "%,d", latency.percentile(0.999))},
             {"write max ns", String.format(Locale.ROOT, "%,d", latency.max())},
             {"dropped", String.format(Locale.ROOT, "%,d", m.dropped())},
+            {
+                "ceiling MB/s",
+                ceiling.measured() ? String.format(Locale.ROOT, "%,.1f", ceiling.bytesPerSecond / 1e6) : "-"
+            },
+            {
+                "ceiling items/s",
+                ceiling.measured() ? String.format(Locale.ROOT, "%,.0f", ceiling.bytesPerSecond / o.lineBytes()) : "-"
+            },
+            {
+                "% of ceiling",
+                ceiling.measured()
+                        ? String.format(Locale.ROOT, "%.1f", 100 * bytesPerSecond / ceiling.bytesPerSecond)
+                        : "-"
+            },
         };
         out.println("| metric           |            value |");
         out.println("|------------------|------------------|");
@@ -224,5 +241,10 @@ final class BenchCommand {
                 o.route(),
                 o.threads(),
                 timedCall);
+        out.println(
+                ceiling.measured()
+                        ? "(ceiling: one thread writing the same bytes, pre-encoded, in 64 KiB FileChannel writes"
+                                + " beside the file, on the same file system" + (o.fsync() ? ", forced once" : "") + ")"
+                        : "(ceiling: not measured, the file is not a regular file)");
     }
 }

@@ -77,6 +77,40 @@ class MainTest {
         assertEquals("", err(), "no progress bar when not on a terminal");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"items", "bytes"})
+    void bench_printsTheCeilingMeasuredBesideTheFileAndTheShareOfIt(String route) throws Exception {
+        Path file = dir.resolve("ceiling.txt");
+        int code = run(
+                "bench",
+                "--route",
+                route,
+                "--threads",
+                "2",
+                "--items",
+                "50000",
+                "--file",
+                file.toString(),
+                "--no-progress");
+        assertEquals(0, code, err());
+        String out = out();
+        double mbs = row(out, "MB/s");
+        double ceiling = row(out, "ceiling MB/s");
+        assertTrue(ceiling > 0, out);
+        assertEquals(ceiling * 1e6 / 64, row(out, "ceiling items/s"), ceiling * 1e6 / 64 * 0.01, out);
+        // The share is computed from unrounded figures; the printed ones are rounded to 0.1 MB/s.
+        assertEquals(
+                100 * mbs / ceiling,
+                row(out, "% of ceiling"),
+                100 * 0.1 / ceiling + 0.1 + 100 * mbs / ceiling * 0.01,
+                out);
+        assertTrue(out.contains("on the same file system"), out);
+        try (var left = Files.list(dir)) {
+            assertEquals(List.of(file), left.toList(), "the ceiling's file is deleted, the bench file kept");
+        }
+        assertEquals(50000L * 64, Files.size(file));
+    }
+
     private static void assertTableRows(String out) {
         for (String row : new String[] {
             "items/s",

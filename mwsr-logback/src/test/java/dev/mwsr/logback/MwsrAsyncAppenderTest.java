@@ -344,14 +344,15 @@ class MwsrAsyncAppenderTest {
         long start = System.nanoTime();
         async().stop();
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "stop() is bounded by maxFlushTime");
-        // stop() interrupts the stuck call (the sink throws, so that event counts as lost); the
-        // events behind it are either still queued (pending, reported as not delivered) or in the
-        // batch that the interrupted drainer abandons (counted as dropped): never silently gone.
+        // stop() gives up without interrupting the stuck call (mwsr never interrupts a sink). The
+        // events behind it are still queued, or in the batch in doubt (counted as pending even
+        // if, like w0 0, part of that batch was delivered): reported, never silently gone.
         assertTrue(Logs.hasStatus(ctx, Status.WARN, "maxFlushTime"), () -> Logs.statuses(ctx, Status.WARN)
                 .toString());
         Metrics m = async().metrics();
         assertEquals(List.of("w0 0"), sink.messages());
-        assertEquals(5, m.dropped() + m.pending(), m::toString);
+        assertEquals(6, m.written() + m.dropped() + m.pending(), m::toString);
+        assertTrue(m.pending() >= 5, m::toString);
         sink.gate.countDown();
     }
 

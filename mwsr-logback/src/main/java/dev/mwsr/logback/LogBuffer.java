@@ -25,8 +25,9 @@ final class LogBuffer<T> {
     /*
      * Implementation notes.
      *
-     * Writers call only write(): AsyncBuffer.write plus, on the rare refusal paths, a LongAdder and
-     * a status message; no lock and no monitor. Overflow drops happen inside AsyncBuffer and are
+     * Writers call only write(): AsyncBuffer.write (or offer(item, appendTimeout) and then write
+     * for a drop policy) plus, on the rare refusal paths, a LongAdder and a status message; no
+     * lock and no monitor. Overflow drops happen inside AsyncBuffer and are
      * seen only through metrics(), so they are reported by the drainer after each batch (at most
      * once a second) and once more by stop(): a drop is reported late while the sink is stuck, but
      * never silently.
@@ -34,7 +35,10 @@ final class LogBuffer<T> {
      * The drainer is a platform daemon thread of our own factory, so that stop() can join it even
      * after close(Duration) gave up (that returns without joining), and so that a wrapped appender
      * whose doAppend is synchronized (AppenderBase) does not pin a virtual thread's carrier on
-     * JDK 21. It is joined before stop() returns unless a sink call never returns.
+     * JDK 21. It is joined before stop() returns unless a sink call never returns. mwsr never
+     * interrupts it: when close(Duration) gives up, stop() raises the abandoned flag, which the
+     * per-event sink (MwsrAsyncAppender) checks before each event; a batch sink's call ends by
+     * itself and core calls it no more.
      */
 
     static final long REPORT_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);

@@ -25,8 +25,9 @@ final class LogBuffer<T> {
     /*
      * Implementation notes.
      *
-     * Writers call only write(): AsyncBuffer.write plus, on the rare refusal paths, a LongAdder and
-     * a status message; no lock and no monitor. Overflow drops happen inside AsyncBuffer and are
+     * Writers call only write(): AsyncBuffer.write (or offer(item, appendTimeout) and then write
+     * for a drop policy) plus, on the rare refusal paths, a LongAdder and a status message; no
+     * lock and no monitor. Overflow drops happen inside AsyncBuffer and are
      * seen only through metrics(), so they are reported by the drainer after each batch (at most
      * once a second) and once more by stop(): a drop is reported late while the sink is stuck, but
      * never silently.
@@ -34,17 +35,31 @@ final class LogBuffer<T> {
      * The drainer is a platform daemon thread of our own factory, so that stop() can join it even
      * after close(Duration) gave up (that returns without joining), and so that a wrapped appender
      * whose doAppend is synchronized (AppenderBase) does not pin a virtual thread's carrier on
-     * JDK 21. It is joined before stop() returns unless a sink call never returns.
+     * JDK 21. It is joined before stop() returns unless a sink call never returns. mwsr never
+     * interrupts it: when close(Duration) gives up, stop() raises the abandoned flag, which the
+     * per-event sink (MwsrAsyncAppender) checks before each event; a batch sink's call ends by
+     * itself and core calls it no more.
      */
 
     static final long REPORT_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** The longest pause between two attempts of a failed batch (core's bounded policy). */
+    static final Duration MAX_BACKOFF = Duration.ofMillis(500);
 
     private final ContextAware status;
     private final String name;
-    private final SinkFailures failures;
+    private final OverflowPolicy overflow;
+    /** Null: writers wait as the overflow policy says; else at most this long before it applies. */
+    private final Duration appendTimeout;
+    /** Per event (MwsrAsyncAppender), or null. */
+    private final SinkFailures eventFailures;
+    /** Per batch, through core's bounded policy (MwsrFileAppender), or null. */
+    private final BatchFailures batchFailures;
+
     private final AsyncBuffer<T> buffer;
     private volatile Thread drainer;
-    /** Events refused before the buffer (discardingThreshold, or arriving after stop). */
+    /** Set when stop()'s grace period ran out: the drainer delivers no further event. */
+    private volatile boolean abandoned;
+    /** Events refused before the buffer (discardingThreshold, appendTimeout, or arriving after stop). */
     private final LongAdder discarded = new LongAdder();
 
     private final AtomicLong lastRefusalReport = new AtomicLong(System.nanoTime() - REPORT_EVERY_NANOS);
@@ -53,18 +68,29 @@ final class LogBuffer<T> {
     private long reportedDropped;
     private long lastDropReport;
 
+    /**
+     * A buffer whose sink never throws (the sink handles its failures per event with
+     * {@code eventFailures}), or whose sink's failures core's bounded policy handles per batch
+     * ({@code batchFailures} not null: its {@code giveUpAfter} and dead-letter handler).
+     */
     LogBuffer(
             ContextAware status,
             String name,
-            SinkFailures failures,
             int capacity,
             int maxBatch,
             OverflowPolicy overflow,
-            Consumer<? super List<T>> sink) {
+            Duration appendTimeout,
+            SinkFailures eventFailures,
+            BatchFailures batchFailures,
+            Duration giveUpAfter,
+            Consumer<List<T>> sink) {
         this.status = status;
         this.name = name;
-        this.failures = failures;
-        AsyncBuffer.Builder<T> b = AsyncBuffer.<T>builder(sink)
+        this.overflow = overflow;
+        this.appendTimeout = appendTimeout;
+        this.eventFailures = eventFailures;
+        this.batchFailures = batchFailures;
+        AsyncBuffer.Builder<T> b = AsyncBuffer.<T>builder(batchFailures == null ? sink : batchFailures.watch(sink))
                 .capacity(capacity)
                 .overflow(overflow)
                 .threadFactory(r -> {
@@ -73,10 +99,21 @@ final class LogBuffer<T> {
                     drainer = t;
                     return t;
                 });
+        if (batchFailures != null) {
+            // Core wants a positive bound; giveUpAfter=0 ("one attempt") becomes the shortest one,
+            // which gives up at the second failed attempt, 1 ms after the first.
+            Duration bound = giveUpAfter.isZero() ? Duration.ofNanos(1) : giveUpAfter;
+            b.retryFailedBatches(MAX_BACKOFF, bound, batchFailures::gaveUp);
+        }
         if (maxBatch > 0) {
             b.maxBatch(maxBatch);
         }
         this.buffer = b.build();
+    }
+
+    /** Whether stop()'s grace period ran out: the per-event sink stops delivering. */
+    boolean abandoned() {
+        return abandoned;
     }
 
     /** Parses an overflow policy name, case-insensitively; null if it is none. */
@@ -91,15 +128,27 @@ final class LogBuffer<T> {
     /**
      * Hands one item over. Interrupts do not cost the item: a writer interrupted while it waits for
      * room waits again and leaves with its interrupt flag set (as Logback's own AsyncAppender).
-     * A refused item (stopped, failed, or a write from the drainer that would wait for itself) is
-     * counted and reported, never thrown at the logging thread.
+     * With an {@code appendTimeout} the wait for room is bounded: after it the overflow policy
+     * applies (a drop policy drops, counted by the buffer), and under {@code BLOCK} the event is
+     * discarded, counted and reported. A refused item (stopped, failed, or a write from the drainer
+     * that would wait for itself) is counted and reported, never thrown at the logging thread.
      */
     void write(T item) {
         boolean interrupted = false;
+        long deadline = appendTimeout == null ? 0 : System.nanoTime() + appendTimeout.toNanos();
         try {
             for (; ; ) {
                 try {
-                    buffer.write(item);
+                    if (appendTimeout == null) {
+                        buffer.write(item);
+                    } else if (!buffer.offer(item, Duration.ofNanos(deadline - System.nanoTime()))) {
+                        if (overflow == OverflowPolicy.BLOCK) {
+                            discarded.increment();
+                            reportRefusal("waited appendTimeout (" + appendTimeout + ") for room in vain");
+                        } else {
+                            buffer.write(item); // drops as the policy says, counted in dropped(); never waits
+                        }
+                    }
                     return;
                 } catch (CancellationException e) {
                     interrupted = true;
@@ -118,11 +167,16 @@ final class LogBuffer<T> {
 
     private void refused(IllegalStateException e) {
         discarded.increment();
+        reportRefusal(e.getMessage());
+    }
+
+    /** Reports a refusal on the logging thread, at most once a second (a CAS, no lock). */
+    private void reportRefusal(String why) {
         long last = lastRefusalReport.get();
         long now = System.nanoTime();
         if (now - last >= REPORT_EVERY_NANOS && lastRefusalReport.compareAndSet(last, now)) {
             status.addWarn("appender [" + name + "] refused an event (counted as dropped; " + discarded.sum()
-                    + " refused or discarded so far): " + e.getMessage());
+                    + " refused or discarded so far): " + why);
         }
     }
 
@@ -149,8 +203,8 @@ final class LogBuffer<T> {
         if (dropped > reportedDropped) {
             status.addWarn("appender [" + name + "] dropped " + (dropped - reportedDropped)
                     + " events since the last report (" + dropped
-                    + " in all) because its queue was full or they arrived after stop;"
-                    + " raise queueSize or use overflow=BLOCK to lose none");
+                    + " in all) because its queue was full (or appendTimeout ran out) or they arrived after"
+                    + " stop; raise queueSize, or use overflow=BLOCK without appendTimeout, to lose none");
             reportedDropped = dropped;
         }
         lastDropReport = now;
@@ -173,10 +227,13 @@ final class LogBuffer<T> {
             status.addError(
                     "appender [" + name + "] failed for good: " + left + " accepted events were not delivered", e);
         }
+        if (left > 0) {
+            abandoned = true; // a per-event sink delivers no further event of the batch in doubt
+        }
         Thread t = drainer;
         if (t != null && t.isAlive()) {
             try {
-                t.join(Duration.ofMillis(100)); // after close(Duration) gave up: the sink's call may end
+                t.join(Duration.ofSeconds(1)); // after close(Duration) gave up: the sink's call may end
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -189,7 +246,8 @@ final class LogBuffer<T> {
                             : ""));
         }
         reportDrops(System.nanoTime());
-        long lost = failures.lost();
+        long lost =
+                (eventFailures == null ? 0 : eventFailures.lost()) + (batchFailures == null ? 0 : batchFailures.lost());
         if (lost > 0) {
             status.addWarn("appender [" + name + "]: " + lost + " events in all were dropped after its sink failed");
         }
@@ -202,19 +260,24 @@ final class LogBuffer<T> {
     }
 
     /**
-     * The buffer's counters with the appender's own folded in: events discarded before the buffer
-     * and events given up on after sink failures count as dropped (and not as written), failed
-     * sink calls as failures.
+     * The buffer's counters with the appender's own folded in. {@code dropped}: overflow drops
+     * (the buffer's), events refused before the buffer (discardingThreshold, appendTimeout under
+     * BLOCK, after stop), and events given up on after sink failures (per batch: core's dead
+     * letters, never counted as written; per event: delivered to core as part of a batch that
+     * returned, so taken off {@code written}). {@code failures}: failed sink calls (per batch: the
+     * buffer's count of flusher calls that threw; per event: the wrapped appenders' calls that
+     * threw). {@code enqueued}: events the buffer accepted.
      */
     Metrics metrics() {
         Metrics m = buffer.metrics();
-        long lost = failures.lost();
+        long eventLost = eventFailures == null ? 0 : eventFailures.lost();
+        long batchLost = batchFailures == null ? 0 : batchFailures.lost();
         return new Metrics(
                 m.enqueued(),
-                m.written() - lost,
-                m.dropped() + lost + discarded.sum(),
+                m.written() - eventLost,
+                m.dropped() + eventLost + batchLost + discarded.sum(),
                 m.pending(),
                 m.batches(),
-                m.failures() + failures.failedCalls());
+                m.failures() + (eventFailures == null ? 0 : eventFailures.failedCalls()));
     }
 }

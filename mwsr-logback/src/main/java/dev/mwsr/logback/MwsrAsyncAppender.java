@@ -28,7 +28,8 @@ import java.util.List;
  *
  * <p><b>Properties.</b> {@code queueSize} (default 8192), {@code maxBatch} (default: the queue
  * size), {@code overflow} ({@code BLOCK} default, {@code DROP_NEWEST}, {@code DROP_OLDEST},
- * {@code WARN}, {@code GROW}; see {@link OverflowPolicy}), {@code maxFlushTime} (milliseconds,
+ * {@code WARN}, {@code GROW}; see {@link OverflowPolicy}), {@code appendTimeout} (unset; see
+ * below), {@code maxFlushTime} (milliseconds,
  * default 10000; 0 waits without bound), {@code giveUpAfter} (default 10 seconds),
  * {@code includeCallerData} (default false). Logback's own {@code neverBlock} and
  * {@code discardingThreshold} are accepted so that an existing configuration keeps its meaning:
@@ -42,6 +43,19 @@ import java.util.List;
  *       {@code maxBatch} discarding can start while the queue itself still has room. Unlike
  *       Logback, the default is 0: nothing is discarded unless the configuration says so.
  * </ul>
+ *
+ * <p><b>{@code appendTimeout}</b> (as in logstash-logback-encoder's appenders; Logback's own
+ * {@code AsyncAppender} has none) bounds how long a logging thread waits for room in a full queue
+ * before the overflow policy applies. Unset (the default), the policy alone decides:
+ * {@code BLOCK} waits as long as it takes, the drop policies never wait. Set to a duration
+ * ({@code 50 milliseconds}; 0 means no wait), the thread waits at most that long, then:
+ * under {@code BLOCK} the event is discarded, counted as dropped and reported (so
+ * {@code BLOCK} plus {@code appendTimeout} means "wait, but never longer than this"); under
+ * {@code DROP_NEWEST}, {@code WARN} and {@code DROP_OLDEST} the policy drops as usual (so they wait
+ * a little before dropping); under {@code GROW} there is always room and it has no effect (a
+ * warning). With {@code neverBlock=true} (which selects {@code DROP_NEWEST}) it is applied too,
+ * with a warning that the two disagree. The wait unmounts a virtual thread; an interrupt during
+ * it does not cost the event (the thread waits out the rest of the timeout, its flag kept).
  *
  * <p><b>Threads.</b> {@code doAppend} may be called from any number of threads, platform or
  * virtual; on that path there is no {@code synchronized} and no lock (only the buffer's own wait
@@ -61,14 +75,19 @@ import java.util.List;
  * that doubles up to 0.5 s, for at most {@code giveUpAfter}; then that event is dropped, counted and
  * reported, and while the appender keeps failing each further event gets one attempt, so logging
  * threads are never held up for longer than that. The first success is reported too. A failure is
- * never thrown at a logging thread. <em>Limit:</em> Logback's own appenders
- * ({@code AppenderBase}, {@code UnsynchronizedAppenderBase} and so {@code FileAppender}) catch what
- * their {@code append} throws, report only the first few to the status manager, and
- * {@code FileAppender} stops writing after an I/O error: nothing can be retried or counted through
- * them. {@link MwsrFileAppender} keeps the full promise.
+ * never thrown at a logging thread. This retry is per event and per wrapped appender, done by
+ * this appender, not by the buffer's own bounded failure policy (which {@link MwsrFileAppender}
+ * uses): that policy retries a batch, or the part of it after a durable prefix, while here an
+ * event may already have reached the first of two wrapped appenders when the second throws;
+ * retrying the batch from that event would give it to the first appender twice. <em>Limit:</em>
+ * Logback's own appenders ({@code AppenderBase}, {@code UnsynchronizedAppenderBase} and so
+ * {@code FileAppender}) catch what their {@code append} throws, report only the first few to the
+ * status manager, and {@code FileAppender} stops writing after an I/O error: nothing can be retried
+ * or counted through them. {@link MwsrFileAppender} keeps the full promise.
  *
  * <p>{@link #metrics()} tells what happened: enqueued, delivered, dropped (overflow,
- * {@code discardingThreshold}, refused after stop, or given up after failures) and pending.
+ * {@code discardingThreshold}, {@code appendTimeout} under {@code BLOCK}, refused after stop, or
+ * given up after failures), pending, and failures (wrapped appender calls that threw).
  */
 public class MwsrAsyncAppender extends UnsynchronizedAppenderBase<ILoggingEvent>
         implements AppenderAttachable<ILoggingEvent> {
@@ -97,6 +116,7 @@ public class MwsrAsyncAppender extends UnsynchronizedAppenderBase<ILoggingEvent>
     private int discardingThreshold;
     private int maxFlushTime = DEFAULT_MAX_FLUSH_TIME;
     private Duration giveUpAfter = DEFAULT_GIVE_UP_AFTER;
+    private Duration appendTimeout;
     private boolean includeCallerData;
 
     private volatile LogBuffer<ILoggingEvent> buffer;
@@ -142,14 +162,44 @@ public class MwsrAsyncAppender extends UnsynchronizedAppenderBase<ILoggingEvent>
             return;
         }
         discardAbove = discardingThreshold > 0 ? queueSize - discardingThreshold : Long.MAX_VALUE;
-        SinkFailures f = new SinkFailures(this, "an appender wrapped by [" + name + "]", giveUpAfter);
+        if (!checkAppendTimeout(this, appendTimeout, policy)) {
+            return;
+        }
+        if (appendTimeout != null && Boolean.TRUE.equals(neverBlock)) {
+            addWarn("[" + name + "]: neverBlock=true with appendTimeout=" + appendTimeout + ": logging threads wait up"
+                    + " to appendTimeout for room before an event is dropped. Remove one of them");
+        }
+        SinkFailures f =
+                new SinkFailures(this, "an appender wrapped by [" + name + "]", giveUpAfter, () -> buffer.abandoned());
         failures = f;
-        buffer = new LogBuffer<>(this, name, f, queueSize, maxBatch, policy, this::deliver);
+        buffer = new LogBuffer<>(
+                this, name, queueSize, maxBatch, policy, appendTimeout, f, null, giveUpAfter, this::deliver);
         addInfo("[" + name + "]: queueSize " + queueSize + ", overflow " + policy
                 + (discardingThreshold > 0
                         ? ", discarding INFO and below with fewer than " + discardingThreshold + " places free"
                         : ""));
         super.start();
+    }
+
+    /**
+     * Checks {@code appendTimeout} for both appenders: not negative; with {@code GROW} there is
+     * always room, so it is pointless (a warning).
+     *
+     * @return false (reported as an error) if it is invalid
+     */
+    static boolean checkAppendTimeout(UnsynchronizedAppenderBase<?> a, Duration appendTimeout, OverflowPolicy p) {
+        if (appendTimeout == null) {
+            return true;
+        }
+        if (appendTimeout.isNegative()) {
+            a.addError("appendTimeout must not be negative, was " + appendTimeout);
+            return false;
+        }
+        if (p == OverflowPolicy.GROW) {
+            a.addWarn("[" + a.getName()
+                    + "]: appendTimeout has no effect with overflow=GROW (the queue always has room)");
+        }
+        return true;
     }
 
     /** The overflow policy the properties ask for, or null (reported) if they are invalid. */
@@ -206,9 +256,10 @@ public class MwsrAsyncAppender extends UnsynchronizedAppenderBase<ILoggingEvent>
         List<Appender<ILoggingEvent>> targets = new ArrayList<>(2);
         appenders.iteratorForAppenders().forEachRemaining(targets::add);
         SinkFailures f = failures;
+        LogBuffer<ILoggingEvent> b = buffer;
         for (int i = 0, n = batch.size(); i < n; i++) {
-            if (Thread.currentThread().isInterrupted()) {
-                f.abandon(n - i); // stop()'s maxFlushTime ran out: count and report the rest
+            if (b.abandoned()) {
+                f.abandon(n - i); // stop()'s maxFlushTime ran out: report the rest (pending, in doubt)
                 break;
             }
             ILoggingEvent event = batch.get(i);
@@ -216,7 +267,7 @@ public class MwsrAsyncAppender extends UnsynchronizedAppenderBase<ILoggingEvent>
                 f.deliver(Appender::doAppend, targets.get(j), event, 1);
             }
         }
-        buffer.afterBatch();
+        b.afterBatch();
     }
 
     /**
@@ -344,6 +395,25 @@ public class MwsrAsyncAppender extends UnsynchronizedAppenderBase<ILoggingEvent>
      */
     public int getMaxFlushTime() {
         return maxFlushTime;
+    }
+
+    /**
+     * How long a logging thread waits for room in a full queue before the overflow policy
+     * applies; see the class comment. Unset by default: the policy alone decides.
+     *
+     * @param appendTimeout a Logback duration such as {@code 50 milliseconds}; 0 for no wait
+     */
+    public void setAppendTimeout(ch.qos.logback.core.util.Duration appendTimeout) {
+        this.appendTimeout = Duration.ofMillis(appendTimeout.getMilliseconds());
+    }
+
+    /**
+     * The bounded wait for room.
+     *
+     * @return the wait, or null if unset
+     */
+    public Duration getAppendTimeout() {
+        return appendTimeout;
     }
 
     /**

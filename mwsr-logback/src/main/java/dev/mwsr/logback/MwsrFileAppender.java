@@ -36,9 +36,9 @@ import java.util.Locale;
  * and closed per batch, for network drives), {@code bufferSize} (a Logback file size such as
  * {@code 256KB}; default 64 KB, 32 MB mapped windows for {@code mmap}), {@code fsync} (force every
  * batch to the device; default false), {@code queueSize} (events waiting, default 8192),
- * {@code maxBatch}, {@code overflow} ({@code BLOCK} default), {@code maxFlushTime} (milliseconds,
- * default 10000, 0 for no bound) and {@code giveUpAfter} (default 10 seconds), as for
- * {@link MwsrAsyncAppender}. See {@link FileFlusher} for what each flusher writes when.
+ * {@code maxBatch}, {@code overflow} ({@code BLOCK} default), {@code appendTimeout} (unset),
+ * {@code maxFlushTime} (milliseconds, default 10000, 0 for no bound) and {@code giveUpAfter}
+ * (default 10 seconds), as for {@link MwsrAsyncAppender}. See {@link FileFlusher} for what each flusher writes when.
  *
  * <p><b>The encoder</b> is called from many threads at once, so it must be thread-safe; Logback's
  * {@code PatternLayoutEncoder} (the default when {@code <encoder>} names no class) and the common
@@ -50,13 +50,16 @@ import java.util.Locale;
  * waiting at most {@code maxFlushTime}; what it could not write is reported with its count.
  *
  * <p><b>Failures.</b> An I/O error (a full disk, a removed mount) is reported through the status
- * manager naming the file, and the batch is retried with a pause doubling up to 0.5 s for at most
- * {@code giveUpAfter}; then it is dropped, counted and reported, each later batch gets one attempt
- * while the file keeps failing (so logging threads wait at most that long, and only under
- * {@code BLOCK} with a full queue), and writing resumes by itself when the file works again. A
- * failure is never thrown at a logging thread. {@link #metrics()} counts it all. With today's
- * {@link FileFlusher}s a batch that failed half-way may leave its first part in the file, so a
- * retried batch can repeat lines written before the error.
+ * manager naming the file, and the batch is retried by the buffer's bounded failure policy
+ * ({@code AsyncBuffer.Builder.retryFailedBatches(maxBackoff, giveUpAfter, deadLetter)}): with a
+ * pause doubling up to 0.5 s until that batch has been failing for {@code giveUpAfter}; then its
+ * events are dropped, counted in {@link #metrics()} and reported (the first batch of an outage at
+ * once, then at most once a second), and the next batch is tried. So logging threads wait at most
+ * {@code giveUpAfter} per failing batch, and only under {@code BLOCK} with a full queue: each
+ * batch given up on makes room. Writing resumes by itself when the file works again, and that is
+ * reported with the count lost. The {@link FileFlusher}s cut a failed batch back off the file, so
+ * a line is in the file whole and once, or counted as dropped: never torn, never repeated by a
+ * retry. A failure is never thrown at a logging thread.
  *
  * <p>Rolling (by time or size) is not supported: use an external rotation that renames the file
  * and restart the appender, or Logback's {@code RollingFileAppender} behind
@@ -83,11 +86,11 @@ public class MwsrFileAppender extends UnsynchronizedAppenderBase<ILoggingEvent> 
     private String overflow = "BLOCK";
     private int maxFlushTime = MwsrAsyncAppender.DEFAULT_MAX_FLUSH_TIME;
     private Duration giveUpAfter = MwsrAsyncAppender.DEFAULT_GIVE_UP_AFTER;
+    private Duration appendTimeout;
     private Encoder<ILoggingEvent> encoder;
 
     private volatile LogBuffer<byte[]> buffer;
     private volatile FileFlusher<byte[]> out;
-    private volatile SinkFailures failures;
 
     /** Creates an appender; configure it, then {@link #start()} it. */
     public MwsrFileAppender() {}
@@ -124,6 +127,9 @@ public class MwsrFileAppender extends UnsynchronizedAppenderBase<ILoggingEvent> 
             addError("giveUpAfter must not be negative, was " + giveUpAfter);
             return;
         }
+        if (!MwsrAsyncAppender.checkAppendTimeout(this, appendTimeout, policy)) {
+            return;
+        }
         FileFlusher<byte[]> opened;
         try {
             opened = open();
@@ -132,9 +138,9 @@ public class MwsrFileAppender extends UnsynchronizedAppenderBase<ILoggingEvent> 
             return;
         }
         out = opened;
-        SinkFailures f = new SinkFailures(this, "writing " + opened.path(), giveUpAfter);
-        failures = f;
-        LogBuffer<byte[]> b = new LogBuffer<>(this, name, f, queueSize, maxBatch, policy, this::deliver);
+        BatchFailures f = new BatchFailures(this, "writing " + opened.path(), giveUpAfter);
+        LogBuffer<byte[]> b = new LogBuffer<>(
+                this, name, queueSize, maxBatch, policy, appendTimeout, null, f, giveUpAfter, this::deliver);
         buffer = b;
         byte[] header = encoder.headerBytes();
         if (header != null && header.length > 0) {
@@ -166,10 +172,16 @@ public class MwsrFileAppender extends UnsynchronizedAppenderBase<ILoggingEvent> 
         };
     }
 
-    /** On the drainer thread: one batch into the file, with the failure policy. */
+    /**
+     * On the drainer thread: one batch into the file. A failure is thrown to the buffer, whose
+     * bounded policy retries the batch (the flusher has cut back what of it reached the file).
+     */
     private void deliver(List<byte[]> batch) {
-        failures.deliver(FileFlusher::accept, out, batch, batch.size());
-        buffer.afterBatch();
+        try {
+            out.accept(batch);
+        } finally {
+            buffer.afterBatch();
+        }
     }
 
     /**
@@ -405,10 +417,29 @@ public class MwsrFileAppender extends UnsynchronizedAppenderBase<ILoggingEvent> 
     }
 
     /**
+     * How long a logging thread waits for room in a full queue before the overflow policy
+     * applies; as {@link MwsrAsyncAppender#setAppendTimeout}.
+     *
+     * @param appendTimeout a Logback duration such as {@code 50 milliseconds}, not negative
+     */
+    public void setAppendTimeout(ch.qos.logback.core.util.Duration appendTimeout) {
+        this.appendTimeout = Duration.ofMillis(appendTimeout.getMilliseconds());
+    }
+
+    /**
+     * The bounded wait for room.
+     *
+     * @return the wait, or null if unset (the overflow policy alone decides)
+     */
+    public Duration getAppendTimeout() {
+        return appendTimeout;
+    }
+
+    /**
      * How long a batch is retried after I/O errors before it is dropped and counted; in
      * {@code logback.xml} a Logback duration such as {@code 10 seconds}. Default 10 s.
      *
-     * @param giveUpAfter not negative; 0 gives up after one attempt
+     * @param giveUpAfter not negative; 0 gives up at the second failed attempt, 1 ms after the first
      */
     public void setGiveUpAfter(ch.qos.logback.core.util.Duration giveUpAfter) {
         this.giveUpAfter = Duration.ofMillis(giveUpAfter.getMilliseconds());

@@ -4,6 +4,7 @@ import ch.qos.logback.core.spi.ContextAware;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 /**
  * The one place that decides what an appender does when its sink (a wrapped appender, or the file)
@@ -12,10 +13,11 @@ import java.util.concurrent.locks.LockSupport;
  * (so writers are never held up for long), and the first success ends the outage with a report.
  * Runs on the drainer thread only.
  *
- * <p>This is the bounded failure policy built on today's core API, inside the flusher, so the
- * {@code AsyncBuffer} itself never sees a failure (and never stops). When the core's own
- * {@code retryFailedBatches(maxBackoff, giveUpAfter, deadLetter)} lands, this class is what to
- * replace: the appenders call only {@link #deliver}, {@link #lost()} and {@link #failedCalls()}.
+ * <p>Used by {@link MwsrAsyncAppender} only, inside its flusher, so the {@code AsyncBuffer} never
+ * sees a failure. Core's bounded policy ({@code retryFailedBatches(maxBackoff, giveUpAfter,
+ * deadLetter)}, which {@link MwsrFileAppender} uses) cannot express this: it retries a batch (or
+ * what follows a durable prefix), and an event that reached the first of two wrapped appenders
+ * before the second threw would reach the first one again.
  */
 final class SinkFailures {
     /** One delivery attempt; throws if the sink failed. */
@@ -30,6 +32,8 @@ final class SinkFailures {
     private final ContextAware status;
     private final String sink;
     private final long giveUpAfterNanos;
+    /** True once stop()'s grace period ran out: retrying ends. */
+    private final BooleanSupplier abandoned;
 
     // Written by the drainer thread only (plain read-modify-write is safe); volatile for readers.
     private volatile long lost;
@@ -41,8 +45,9 @@ final class SinkFailures {
     private long lastWarnNanos;
     private long lostAtLastWarn;
 
-    SinkFailures(ContextAware status, String sink, Duration giveUpAfter) {
+    SinkFailures(ContextAware status, String sink, Duration giveUpAfter, BooleanSupplier abandoned) {
         this.status = status;
+        this.abandoned = abandoned;
         this.sink = sink;
         this.giveUpAfterNanos = giveUpAfter.toNanos();
     }
@@ -50,7 +55,7 @@ final class SinkFailures {
     /**
      * Runs {@code attempt} until it returns normally, or gives up on it as described in the class
      * comment, counting {@code items} as lost. A {@link VirtualMachineError} is rethrown at once.
-     * An interrupt of the drainer (the buffer's {@code close(Duration)} giving up) ends retrying.
+     * Retrying ends when stop()'s grace period has run out.
      *
      * @return true if delivered, false if given up (and counted)
      */
@@ -81,9 +86,7 @@ final class SinkFailures {
                                 t);
                     }
                 }
-                if (outage
-                        || now - firstFailure >= giveUpAfterNanos
-                        || Thread.currentThread().isInterrupted()) {
+                if (outage || now - firstFailure >= giveUpAfterNanos || abandoned.getAsBoolean()) {
                     giveUp(items, t, now);
                     return false;
                 }
@@ -113,11 +116,11 @@ final class SinkFailures {
     }
 
     /**
-     * Counts {@code items} as lost without trying them: the drainer was interrupted because
-     * {@code stop()}'s grace period ran out, and the rest of its batch will not be delivered.
+     * Reports {@code items} not tried: {@code stop()}'s grace period ran out, and the rest of the
+     * batch will not be delivered. Not counted as lost: the buffer counts the batch in doubt as
+     * pending, and stop() reports it.
      */
     void abandon(int items) {
-        lost = lost + items;
         status.addWarn(sink + ": " + items + " events of the batch in progress were not delivered because the"
                 + " stop grace period (maxFlushTime) ran out");
     }

@@ -161,23 +161,18 @@ class MwsrFileAppenderTest {
                 .toString());
     }
 
-    /**
-     * A real full disk: a 1 MiB tmpfs filled by another file. Logging goes on while the disk is
-     * full (threads unharmed, failures reported with the file's name, events dropped only after
-     * giveUpAfter, each counted) and resumes by itself once space is freed.
-     */
-    @Test
-    void fullDisk_isReported_loggingThreadsUnharmed_lossesCounted_resumesWhenSpaceReturns() throws Exception {
+    /** Mounts a 1 MiB tmpfs under the test directory (unmounted in tearDown), or skips the test. */
+    private Path smallDisk() throws Exception {
         Path mnt = Files.createDirectory(dir.resolve("small"));
         Assumptions.assumeTrue(
                 run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt.toString()) == 0,
                 "skipped: cannot mount a tmpfs here (needs root); the full-disk test did not run");
         mounted = mnt;
-        Path file = mnt.resolve("app.log");
-        Path filler = mnt.resolve("filler");
-        org.slf4j.Logger log = configure("LOG", file.toString(), "QUEUE", "64", "GIVE_UP", "200 milliseconds");
-        log.info("w0 0");
-        appender.metrics(); // the first line may still be in flight; fill the rest of the disk
+        return mnt;
+    }
+
+    /** Fills the disk holding {@code filler} until a write fails. */
+    private static void fill(Path filler) {
         try (OutputStream out = Files.newOutputStream(filler)) {
             byte[] block = new byte[4096];
             for (; ; ) {
@@ -186,6 +181,37 @@ class MwsrFileAppenderTest {
         } catch (IOException expectedNoSpace) {
             // the disk is full
         }
+    }
+
+    /**
+     * Reads the test lines "w0 {n} x..." of {@code file}: how often each n is there. Every line must
+     * be whole (the flushers cut a failed batch back, so no line is torn).
+     */
+    private static Map<Integer, Integer> eventsIn(Path file) throws IOException {
+        Map<Integer, Integer> seen = new HashMap<>();
+        for (String line : Logs.lines(file)) {
+            Matcher whole = LINE.matcher(line);
+            assertTrue(whole.matches(), () -> "torn or foreign line in the file: [" + line + "]");
+            seen.merge(Integer.parseInt(whole.group(1)), 1, Integer::sum);
+        }
+        return seen;
+    }
+
+    /**
+     * A real full disk: a 1 MiB tmpfs filled by another file. Logging goes on while the disk is
+     * full (threads unharmed, failures reported with the file's name; under BLOCK the writers are
+     * released each time a batch is given up after giveUpAfter), and resumes by itself once space
+     * is freed. Exact: every event logged is in the file exactly once, whole, or counted as
+     * dropped.
+     */
+    @Test
+    void fullDisk_everyEventInTheFileOnceOrCountedAsDropped_reported_resumesWhenSpaceReturns() throws Exception {
+        Path mnt = smallDisk();
+        Path file = mnt.resolve("app.log");
+        Path filler = mnt.resolve("filler");
+        org.slf4j.Logger log = configure("LOG", file.toString(), "QUEUE", "64", "GIVE_UP", "200 milliseconds");
+        log.info("w0 0");
+        fill(filler);
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         Thread writer = Thread.ofPlatform().start(() -> {
             try {
@@ -197,7 +223,7 @@ class MwsrFileAppenderTest {
             }
         });
         writer.join(TimeUnit.SECONDS.toMillis(20));
-        assertFalse(writer.isAlive(), "logging threads are held up only for giveUpAfter per failing batch");
+        assertFalse(writer.isAlive(), "BLOCK writers behind a dead disk are released as batches are given up");
         assertEquals(null, thrown.get());
         assertTrue(Logs.hasStatus(ctx, Status.ERROR, file.toString()), () -> Logs.statuses(ctx, Status.WARN)
                 .toString());
@@ -207,35 +233,65 @@ class MwsrFileAppenderTest {
         }
         ctx.stop();
         Metrics m = appender.metrics();
-        Map<Integer, Integer> seen = new HashMap<>();
-        int torn = 0;
-        for (String line : Logs.lines(file)) {
-            Matcher whole = LINE.matcher(line);
-            if (!whole.matches()) {
-                torn++;
-                System.out.println("fullDisk: torn line [" + line + "]");
-                continue;
-            }
-            seen.merge(Integer.parseInt(whole.group(1)), 1, Integer::sum);
-        }
-        // The first line written after the disk came back may be glued to the fragment a failed
-        // batch left (today's FileFlusher limit, below); every later one must be there once.
-        for (int i = 2_001; i < 2_100; i++) {
-            assertEquals(1, seen.getOrDefault(i, 0), "after space returned, event " + i + " is there once");
+        Map<Integer, Integer> seen = eventsIn(file);
+        seen.forEach((n, count) -> assertEquals(1, count, () -> "event " + n + " is in the file " + count + " times"));
+        for (int i = 2_000; i < 2_100; i++) {
+            assertTrue(seen.containsKey(i), "after space returned, event " + i + " is there");
         }
         long missing = 2_100 - seen.size();
-        assertTrue(
-                m.dropped() + torn >= missing,
-                "every missing event is counted as dropped (or torn by a failed write): " + m + ", missing " + missing
-                        + ", torn " + torn);
-        assertTrue(m.dropped() > 0 && m.failures() > 0, m::toString);
+        assertTrue(missing > 0 && m.failures() > 0, () -> "the disk was full for a while: " + m);
+        assertEquals(missing, m.dropped(), () -> "every missing event, and only those, counted as dropped: " + m);
+        assertEquals(new Metrics(2_100, seen.size(), missing, 0, m.batches(), m.failures()), m);
+        assertTrue(Logs.hasStatus(ctx, Status.WARN, "still fails"), () -> Logs.statuses(ctx, Status.WARN)
+                .toString());
         assertTrue(Logs.hasStatus(ctx, Status.WARN, "works again"), () -> Logs.statuses(ctx, Status.WARN)
                 .toString());
-        // Known limit of today's FileFlusher (see the class javadoc): a batch that failed half-way
-        // leaves its first part in the file. Printed, not asserted, so the report can say how much.
-        long dup = seen.values().stream().filter(c -> c > 1).count();
-        System.out.println("fullDisk: dropped " + m.dropped() + ", missing " + missing + ", duplicated " + dup
-                + ", torn lines " + torn + ", failures " + m.failures());
+        System.out.println("fullDisk: dropped " + m.dropped() + " of 2100, failures " + m.failures());
+    }
+
+    /**
+     * appendTimeout with BLOCK on a dead disk, and a giveUpAfter longer than the test: logging
+     * threads are not held up (each waits at most appendTimeout, then that event is dropped and
+     * counted); nothing accepted is lost, because the stuck batch is retried until space returns.
+     */
+    @Test
+    void appendTimeout_onADeadDisk_writersMoveOn_droppedCounted_acceptedEventsWrittenOnce() throws Exception {
+        Path mnt = smallDisk();
+        Path file = mnt.resolve("app.log");
+        Path filler = mnt.resolve("filler");
+        ctx = Logs.configure(
+                "file-timeout.xml",
+                props(
+                        "LOG",
+                        file.toString(),
+                        "QUEUE",
+                        "16",
+                        "GIVE_UP",
+                        "60 seconds",
+                        "APPEND_TIMEOUT",
+                        "5 milliseconds"));
+        appender = (MwsrFileAppender) ctx.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("FILE");
+        org.slf4j.Logger log = ctx.getLogger("test");
+        assertEquals(java.time.Duration.ofMillis(5), appender.getAppendTimeout());
+        log.info("w0 0");
+        fill(filler);
+        Thread writer = Thread.ofVirtual().start(() -> {
+            for (int i = 1; i < 300; i++) {
+                log.info("w0 {} {}", i, "x".repeat(100));
+            }
+        });
+        writer.join(TimeUnit.SECONDS.toMillis(15));
+        assertFalse(writer.isAlive(), "appendTimeout bounds each wait although giveUpAfter is 60 s");
+        Files.delete(filler);
+        ctx.stop();
+        Metrics m = appender.metrics();
+        Map<Integer, Integer> seen = eventsIn(file);
+        seen.forEach((n, count) -> assertEquals(1, count, () -> "event " + n + " is in the file " + count + " times"));
+        assertTrue(m.dropped() > 0, m::toString);
+        assertEquals(300, seen.size() + m.dropped(), () -> "each event in the file or counted as dropped: " + m);
+        assertEquals(seen.size(), m.enqueued(), () -> "every accepted event was written: " + m);
+        assertTrue(Logs.hasStatus(ctx, Status.WARN, "appendTimeout"), () -> Logs.statuses(ctx, Status.WARN)
+                .toString());
     }
 
     private static int run(String... command) throws IOException, InterruptedException {

@@ -25,9 +25,11 @@ import java.util.function.ToDoubleFunction;
  *   <tr><th>name</th><th>type</th><th>what</th></tr>
  *   <tr><td>{@code mwsr.buffer.pending}</td><td>gauge</td><td>accepted, not yet through the flusher</td></tr>
  *   <tr><td>{@code mwsr.buffer.enqueued}</td><td>function counter</td><td>accepted by writes</td></tr>
- *   <tr><td>{@code mwsr.buffer.written}</td><td>function counter</td><td>in flusher calls that returned</td></tr>
- *   <tr><td>{@code mwsr.buffer.dropped}</td><td>function counter</td><td>discarded (overflow policy, or an
- *       appender's own drops)</td></tr>
+ *   <tr><td>{@code mwsr.buffer.written}</td><td>function counter</td><td>in flusher calls that returned (and the
+ *       durable prefix of a {@code PartialFlushException})</td></tr>
+ *   <tr><td>{@code mwsr.buffer.dropped}</td><td>function counter</td><td>discarded, never delivered: by the
+ *       overflow policy, by the bounded failure policy giving a batch up, or by an appender (its
+ *       {@code discardingThreshold}, {@code appendTimeout}, events given up after sink failures)</td></tr>
  *   <tr><td>{@code mwsr.buffer.batches}</td><td>function counter</td><td>flusher calls that returned</td></tr>
  *   <tr><td>{@code mwsr.buffer.failures}</td><td>function counter</td><td>flusher calls that threw</td></tr>
  * </table>

@@ -388,7 +388,7 @@ abstract class DoubleBuffer<H, B> {
     }
 
     /** Whether neither closed nor failed; a volatile read. */
-    final boolean open() {
+    final boolean accepting() {
         return state == OPEN;
     }
 

@@ -3,10 +3,8 @@ package dev.mwsr;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.Consumer;
@@ -100,14 +98,16 @@ abstract class DoubleBuffer<H, B> {
     }
 
     final int capacity;
-    private final Consumer<? super B> flusher;
     private final StampedLock lock = new StampedLock();
-    final ReentrantLock flushLock = new ReentrantLock();
+    /** The flush side: flushLock, the spare half, the flusher calls, what is parked. */
+    private final Delivery<H, B> delivery;
+    /** delivery.lock: taken after the write lock, never before. */
+    private final ReentrantLock flushLock;
+    /** delivery.giveUp: close(Duration) giving up on a stuck flusher call. */
+    private final GiveUp giveUp;
 
     /** The half writers fill; replaced under the write lock, read under the read lock. */
     private H current;
-    /** The other half; idle, or null while it is being flushed. Guarded by flushLock. */
-    private H spare;
 
     /** Next free unit of {@code current}; may run past capacity (see notes). */
     private volatile long position;
@@ -116,19 +116,12 @@ abstract class DoubleBuffer<H, B> {
     /** OPEN, or CLOSED and/or FAILED; bits only ever set, atomically. */
     private volatile int state;
 
-    /** Guarded by flushLock: what was accepted but will not be delivered, as the subclass parks it. */
-    private final List<Object> undelivered = new ArrayList<>();
-
-    private volatile long undeliveredCount;
-    private final FlushStats stats = new FlushStats();
-    /** close(Duration): the batch in the flusher, and giving up on it. */
-    private final GiveUp giveUp = new GiveUp();
-
     DoubleBuffer(int capacity, Consumer<? super B> flusher, H first, H second) {
         this.capacity = capacity;
-        this.flusher = Objects.requireNonNull(flusher, "flusher");
+        this.delivery = new Delivery<>(this, Objects.requireNonNull(flusher, "flusher"), second);
+        this.flushLock = delivery.lock;
+        this.giveUp = delivery.giveUp;
         this.current = first;
-        this.spare = second;
     }
 
     // ---------------------------------------------------------------------------------------
@@ -261,8 +254,8 @@ abstract class DoubleBuffer<H, B> {
         }
         boolean ok;
         try {
-            ok = cut == null || deliver(cut, cutSize);
-            ok = deliverAlone(group, n) && ok; // parks the group instead if the buffer failed
+            ok = cut == null || delivery.deliver(cut, cutSize);
+            ok = delivery.deliverAlone(group, n) && ok; // parks the group instead if the buffer failed
         } finally {
             flushLock.unlock();
         }
@@ -308,30 +301,21 @@ abstract class DoubleBuffer<H, B> {
 
     final void closeAll() {
         Waits.checkNotInsideFlusher(flushLock, "close");
-        H cut = null;
-        int cutSize = 0;
         // Refuse first, then wait: writers still waiting for room see CLOSED when they get in.
         STATE.getAndBitwiseOr(this, CLOSED);
-        boolean locked;
+        boolean locked = false;
         long stamp = lock.writeLock();
         try {
             locked = giveUp.lockFlush(flushLock, false);
-            if (locked) {
-                cutSize = filled();
-                if (cutSize > 0) {
-                    cut = cutLocked(cutSize);
-                }
-            }
         } finally {
-            lock.unlockWrite(stamp);
+            if (!locked) {
+                lock.unlockWrite(stamp);
+            }
         }
         if (!locked) {
             throw failureException(); // close(Duration) gave up meanwhile
         }
-        deliverAndUnlock(cut, cutSize);
-        if ((state & FAILED) != 0) {
-            throw failureException();
-        }
+        deliverRest(stamp);
     }
 
     /** close(Duration): as closeAll, giving up on a flush in progress by the deadline (see notes). */
@@ -345,20 +329,7 @@ abstract class DoubleBuffer<H, B> {
         long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
         long stamp = GiveUp.writeLockUntil(lock, deadline);
         if (stamp != 0L && GiveUp.lockUntil(flushLock, deadline)) {
-            H cut = null;
-            int cutSize;
-            try {
-                cutSize = filled();
-                if (cutSize > 0) {
-                    cut = cutLocked(cutSize);
-                }
-            } finally {
-                lock.unlockWrite(stamp);
-            }
-            deliverAndUnlock(cut, cutSize);
-            if ((state & FAILED) != 0) {
-                throw failureException();
-            }
+            deliverRest(stamp);
             return 0L;
         }
         // Give up: waiters for the stuck flush let go of the write lock, then collect under it.
@@ -368,22 +339,33 @@ abstract class DoubleBuffer<H, B> {
         }
         try {
             int filled = filled();
-            List<Object> lost = new ArrayList<>();
-            if (filled > 0) {
-                park(lost, current, 0, filled);
-                recycle(current, filled);
-            }
             position = 0;
-            int doubt = giveUp.heldSize();
-            giveUp.publish(
-                    new TimeoutException("close(" + timeout + ") gave up: a flusher call did not return in time"),
-                    reported(lost),
-                    giveUp.heldCopy());
-            undeliveredCount += filled; // the batch in doubt stays counted in flight
+            long lost = delivery.abandon(timeout, current, filled);
             STATE.getAndBitwiseOr(this, FAILED);
-            return (long) filled + doubt;
+            return lost;
         } finally {
             lock.unlockWrite(stamp);
+        }
+    }
+
+    /**
+     * Cuts and delivers what {@code current} holds, then throws if the buffer is failed. Caller
+     * holds the write lock (with {@code stamp}; released here) and flushLock (released here).
+     */
+    private void deliverRest(long stamp) {
+        H cut = null;
+        int cutSize;
+        try {
+            cutSize = filled();
+            if (cutSize > 0) {
+                cut = cutLocked(cutSize);
+            }
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+        deliverAndUnlock(cut, cutSize);
+        if (failed()) {
+            throw failureException();
         }
     }
 
@@ -392,10 +374,21 @@ abstract class DoubleBuffer<H, B> {
         return state == OPEN;
     }
 
+    /** Whether the buffer failed (FAILED is set); a volatile read. */
+    final boolean failed() {
+        return (state & FAILED) != 0;
+    }
+
+    /** Fails the buffer: sets FAILED, before anything that could throw. */
+    final void markFailed() {
+        STATE.getAndBitwiseOr(this, FAILED);
+    }
+
     /** A snapshot of the counters, in units: estimates while writers run, exact when quiescent. */
     final Metrics snapshot() {
+        FlushStats stats = delivery.stats();
         long done = stats.written();
-        long pending = stats.inFlight() + undeliveredCount + filled();
+        long pending = delivery.pending() + filled();
         return new Metrics(done + pending, done, 0L, pending, stats.batches(), stats.failures());
     }
 
@@ -413,14 +406,11 @@ abstract class DoubleBuffer<H, B> {
 
     /**
      * Swaps the halves. Caller holds the write lock and flushLock; the returned half is owned by
-     * the caller until {@link #deliver} gives it back as the spare.
+     * the caller until {@link Delivery#deliver} gives it back as the spare.
      */
     private H cutLocked(int size) {
-        assert flushLock.isHeldByCurrentThread() && spare != null : "cut without flushLock or spare";
         H full = current;
-        giveUp.hold(held(full, size), size);
-        current = spare;
-        spare = null;
+        current = delivery.swap(full, size);
         position = 0;
         return full;
     }
@@ -433,7 +423,7 @@ abstract class DoubleBuffer<H, B> {
         boolean ok = true;
         try {
             if (cut != null) {
-                ok = deliver(cut, size);
+                ok = delivery.deliver(cut, size);
             }
         } finally {
             flushLock.unlock();
@@ -441,74 +431,6 @@ abstract class DoubleBuffer<H, B> {
         if (!ok) {
             throw failureException();
         }
-    }
-
-    /**
-     * Calls the flusher on the first {@code size} units of {@code cut}, or parks them if the
-     * buffer failed already; then {@code cut} is the spare again. Caller holds flushLock.
-     *
-     * @return false if the buffer is failed after this call
-     */
-    private boolean deliver(H cut, int size) {
-        assert flushLock.isHeldByCurrentThread() : "deliver outside flushLock";
-        try {
-            if ((state & FAILED) != 0) {
-                park(cut, 0, size);
-                return false;
-            }
-            return call(cut, size);
-        } finally {
-            giveUp.release();
-            recycle(cut, size);
-            spare = cut;
-        }
-    }
-
-    /** Delivers an oversized write as one call, or parks it if the buffer failed. Caller holds flushLock. */
-    private boolean deliverAlone(H group, int size) {
-        if ((state & FAILED) != 0) {
-            park(group, 0, size);
-            return false;
-        }
-        giveUp.hold(held(group, size), size);
-        try {
-            return call(group, size);
-        } finally {
-            giveUp.release();
-        }
-    }
-
-    /**
-     * One flusher call; on failure fails the buffer, then parks what is not durable. Caller holds
-     * flushLock. A {@link VirtualMachineError} is rethrown as itself to the caller that ran the
-     * flush (after parking, so the items stay reachable through every later call's
-     * {@link FlushFailedException}): wrapped in an {@code IllegalStateException} it could be
-     * swallowed by a {@code catch (RuntimeException)}.
-     */
-    private boolean call(H half, int size) {
-        if (giveUp.started()) {
-            return false; // close(Duration) gave up: no call starts; the batch is reported in doubt
-        }
-        int left = stats.call(flusher, open(half, size), size);
-        if (left == 0) {
-            return true;
-        }
-        STATE.getAndBitwiseOr(this, FAILED);
-        try {
-            park(half, size - left, left);
-        } finally {
-            stats.holding(0);
-        }
-        if (FlushStats.fatal(stats.failure())) {
-            throw (VirtualMachineError) stats.failure();
-        }
-        return false;
-    }
-
-    /** Keeps accepted units that will not be delivered. Caller holds flushLock. */
-    private void park(H half, int from, int n) {
-        park(undelivered, half, from, n);
-        undeliveredCount += n;
     }
 
     // ---------------------------------------------------------------------------------------
@@ -526,15 +448,11 @@ abstract class DoubleBuffer<H, B> {
                     try {
                         int filled = filled();
                         if (filled > 0) {
-                            park(current, 0, filled);
+                            delivery.park(current, 0, filled);
                             recycle(current, filled);
                             position = 0;
                         }
-                        return new FlushFailedException(
-                                "the flusher threw, so the buffer failed and refuses further writes;"
-                                        + " undelivered() holds the " + undeliveredCount + unitsHeld(),
-                                stats.failure(),
-                                reported(undelivered));
+                        return delivery.failureException();
                     } finally {
                         flushLock.unlock();
                     }

@@ -20,6 +20,11 @@ final class BatchView<T> extends AbstractList<T> implements RandomAccess {
         this.items = new Object[capacity];
     }
 
+    /** A view over a caller's array (an oversized group): read, never cleared. */
+    BatchView(Object[] group) {
+        this.items = group;
+    }
+
     /** Opens the window over the first {@code size} slots for a flusher call. */
     BatchView<T> open(int size) {
         this.size = size;

@@ -20,6 +20,12 @@ final class ByteHalf {
         this.view = region.asReadOnlyBuffer();
     }
 
+    /** The half of an oversized write: {@code bytes} (read-only, position 0) delivered alone. */
+    ByteHalf(ByteBuffer bytes) {
+        this.region = bytes;
+        this.view = bytes.duplicate();
+    }
+
     /** The view over exactly the first {@code size} bytes, position 0, whatever the last flusher did to it. */
     ByteBuffer open(int size) {
         return view.clear().limit(size);

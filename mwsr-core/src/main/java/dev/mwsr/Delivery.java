@@ -1,0 +1,161 @@
+package dev.mwsr;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * The single-reader side of a {@link DoubleBuffer}: the flush lock, the spare half, the flusher
+ * calls with their counters, and what was accepted but will not be delivered. Everything here
+ * except the volatile counters is guarded by {@link #lock}, which the buffer takes after its write
+ * lock, never before (see the engine's implementation notes).
+ *
+ * @param <H> the buffer's half type
+ * @param <B> the batch the flusher receives
+ */
+final class Delivery<H, B> {
+    /** Held for every cut and every flusher call, so calls are one at a time and in cut order. */
+    final ReentrantLock lock = new ReentrantLock();
+    /** close(Duration): the batch in the flusher, and giving up on it. */
+    final GiveUp giveUp = new GiveUp();
+
+    private final DoubleBuffer<H, B> buffer;
+    private final Consumer<? super B> flusher;
+    /** The idle half; null from a cut until that half has been delivered. */
+    private H spare;
+
+    private final List<Object> undelivered = new ArrayList<>();
+    // Written under lock, volatile for metrics(); writers touch none of them.
+    private volatile long undeliveredCount;
+    private final FlushStats stats = new FlushStats();
+
+    Delivery(DoubleBuffer<H, B> buffer, Consumer<? super B> flusher, H spare) {
+        this.buffer = buffer;
+        this.flusher = flusher;
+        this.spare = spare;
+    }
+
+    /**
+     * The cut: the flushing thread now holds the first {@code size} units of {@code full}; hands
+     * out the spare half for the writers. Caller holds the write lock and {@link #lock}.
+     */
+    H swap(H full, int size) {
+        assert lock.isHeldByCurrentThread() && spare != null : "cut without flushLock or spare";
+        giveUp.hold(buffer.held(full, size), size);
+        H next = spare;
+        spare = null;
+        return next;
+    }
+
+    /**
+     * Calls the flusher on the first {@code size} units of {@code cut}, or parks them if the
+     * buffer failed already; then {@code cut} is the spare again. Caller holds {@link #lock}.
+     *
+     * @return false if the buffer is failed after this call
+     */
+    boolean deliver(H cut, int size) {
+        assert lock.isHeldByCurrentThread() : "deliver outside flushLock";
+        try {
+            if (buffer.failed()) {
+                park(cut, 0, size);
+                return false;
+            }
+            return call(cut, size);
+        } finally {
+            giveUp.release();
+            buffer.recycle(cut, size);
+            spare = cut;
+        }
+    }
+
+    /** Delivers an oversized write as one call, or parks it if the buffer failed. Caller holds lock. */
+    boolean deliverAlone(H group, int size) {
+        assert lock.isHeldByCurrentThread() : "deliver outside flushLock";
+        if (buffer.failed()) {
+            park(group, 0, size);
+            return false;
+        }
+        giveUp.hold(buffer.held(group, size), size);
+        try {
+            return call(group, size);
+        } finally {
+            giveUp.release();
+        }
+    }
+
+    /**
+     * One flusher call; on failure fails the buffer first (the park allocates: if it throws,
+     * writers are refused all the same), then parks what is not durable. A
+     * {@link VirtualMachineError} is rethrown as itself to the caller that ran the flush, after
+     * parking, so the items stay reachable through every later call's exception: wrapped in an
+     * {@code IllegalStateException} it could be swallowed by a {@code catch (RuntimeException)}.
+     */
+    private boolean call(H half, int size) {
+        if (giveUp.started()) {
+            return false; // close(Duration) gave up: no call starts; the batch is reported in doubt
+        }
+        int left = stats.call(flusher, buffer.open(half, size), size);
+        if (left == 0) {
+            return true;
+        }
+        buffer.markFailed();
+        try {
+            park(half, size - left, left);
+        } finally {
+            stats.holding(0);
+        }
+        if (FlushStats.fatal(stats.failure())) {
+            throw (VirtualMachineError) stats.failure();
+        }
+        return false;
+    }
+
+    /** Keeps {@code n} accepted units of {@code half} from {@code from}. Caller holds lock. */
+    void park(H half, int from, int n) {
+        buffer.park(undelivered, half, from, n);
+        undeliveredCount += n;
+    }
+
+    /** The exception of a failed buffer; the caller parked what was left in its half. Caller holds lock. */
+    FlushFailedException failureException() {
+        return new FlushFailedException(
+                "the flusher threw, so the buffer failed and refuses further writes;" + " undelivered() holds the "
+                        + undeliveredCount + buffer.unitsHeld(),
+                stats.failure(),
+                buffer.reported(undelivered));
+    }
+
+    /**
+     * close(Duration) gives up: publishes the first {@code filled} units of {@code current} as
+     * undelivered and the batch the flushing thread holds as in doubt (see the engine's notes).
+     * Caller holds the write lock, and {@link GiveUp#start()} came first.
+     *
+     * @return the units given up on, undelivered and in doubt together
+     */
+    long abandon(Duration timeout, H current, int filled) {
+        List<Object> lost = new ArrayList<>();
+        if (filled > 0) {
+            buffer.park(lost, current, 0, filled);
+            buffer.recycle(current, filled);
+        }
+        int doubt = giveUp.heldSize();
+        giveUp.publish(
+                new TimeoutException("close(" + timeout + ") gave up: a flusher call did not return in time"),
+                buffer.reported(lost),
+                giveUp.heldCopy());
+        undeliveredCount += filled; // the batch in doubt stays counted in flight
+        return (long) filled + doubt;
+    }
+
+    FlushStats stats() {
+        return stats;
+    }
+
+    /** Units in the flusher now plus units parked; an estimate unless quiescent. */
+    long pending() {
+        return stats.inFlight() + undeliveredCount;
+    }
+}

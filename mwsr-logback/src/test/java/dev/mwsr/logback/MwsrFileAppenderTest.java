@@ -250,6 +250,36 @@ class MwsrFileAppenderTest {
     }
 
     /**
+     * stop() on a disk that stays full, with a giveUpAfter longer than maxFlushTime: stop() returns
+     * after about maxFlushTime (never blocks forever), reports what it could not write with the
+     * count, leaves no thread behind, and every event is in the file once or not delivered
+     * (pending) or dropped: none is unaccounted for.
+     */
+    @Test
+    void stop_onADiskThatStaysFull_isBoundedByMaxFlushTime_reportsTheRest_noThreadOutlivesIt() throws Exception {
+        Path mnt = smallDisk();
+        Path file = mnt.resolve("app.log");
+        org.slf4j.Logger log =
+                configure("LOG", file.toString(), "QUEUE", "4096", "GIVE_UP", "60 seconds", "MAX_FLUSH", "300");
+        log.info("w0 0");
+        fill(mnt.resolve("filler"));
+        for (int i = 1; i < 500; i++) {
+            log.info("w0 {} {}", i, "x".repeat(100));
+        }
+        long start = System.nanoTime();
+        ctx.stop();
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "stop() is bounded by maxFlushTime");
+        assertTrue(Logs.hasStatus(ctx, Status.WARN, "maxFlushTime"), () -> Logs.statuses(ctx, Status.WARN)
+                .toString());
+        assertEquals("", Logs.liveThreads("mwsr-logback-FILE"), "no thread outlives stop()");
+        Metrics m = appender.metrics();
+        Map<Integer, Integer> seen = eventsIn(file);
+        seen.forEach((n, count) -> assertEquals(1, count, () -> "event " + n + " is in the file " + count + " times"));
+        assertTrue(m.pending() > 0, m::toString);
+        assertEquals(500, seen.size() + m.pending() + m.dropped(), () -> "every event accounted for: " + m);
+    }
+
+    /**
      * appendTimeout with BLOCK on a dead disk, and a giveUpAfter longer than the test: logging
      * threads are not held up (each waits at most appendTimeout, then that event is dropped and
      * counted); nothing accepted is lost, because the stuck batch is retried until space returns.

@@ -10,13 +10,14 @@ import java.util.concurrent.ArrayBlockingQueue;
  * {@code neverBlock=false}) hands events to its worker. Writers {@code put}, waiting when full.
  */
 final class AbqSink implements Sink {
-    private final Drain drain = new Drain();
+    private final Drain drain;
     private final ArrayBlockingQueue<Long> queue;
     private final int capacity;
     private final Thread consumer;
     private volatile boolean running = true;
 
-    AbqSink(int capacity) {
+    AbqSink(int capacity, Drain drain) {
+        this.drain = drain;
         this.queue = new ArrayBlockingQueue<>(capacity);
         this.capacity = capacity;
         this.consumer = Threads.daemon("abq-consumer").newThread(this::consume);

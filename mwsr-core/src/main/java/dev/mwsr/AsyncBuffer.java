@@ -568,7 +568,7 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
         long droppedQueued = room.droppedQueued() + drainer.droppedFailed();
         long dropped = droppedQueued + room.droppedIncoming();
         long enqueued = written + pending + droppedQueued + drainer.deadLettered();
-        return new Metrics(enqueued, written, dropped, pending, batches, failures);
+        return new Metrics(enqueued, written, dropped, pending, batches, failures, drainer.lagNanos());
     }
 
     /** Tests: the drainer, for its thread and wake-up count. */

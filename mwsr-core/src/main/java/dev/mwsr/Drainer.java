@@ -78,6 +78,9 @@ final class Drainer<T> implements Runnable {
     /** Metrics and the flusher call itself; used by the drainer thread only. */
     private final FlushStats stats = new FlushStats();
 
+    /** The lag figure: one clock read per batch (Lag). */
+    private final Lag lag = new Lag();
+
     Drainer(
             Room room,
             Consumer<? super List<T>> flusher,
@@ -296,6 +299,7 @@ final class Drainer<T> implements Runnable {
         long countAfter = -1;
         room.consumerLock.lock();
         try {
+            long first = room.consumerIndex();
             Object[] slots = view.items;
             while (size < maxBatch) {
                 Object e = room.peek();
@@ -325,6 +329,7 @@ final class Drainer<T> implements Runnable {
                 stats.holding(taken);
                 countAfter = room.take(taken);
                 held = big != null ? big.asList() : view.open(size);
+                lag.cut(first, room.producerIndex(), System.nanoTime());
             }
             cutIndex = room.consumerIndex();
         } finally {
@@ -340,6 +345,9 @@ final class Drainer<T> implements Runnable {
         boolean ok;
         try {
             ok = call(batch);
+            if (ok) {
+                lag.delivered(System.nanoTime());
+            }
         } catch (Throwable t) {
             // Not the flusher's (stats.call catches those) but ours or a logger's, e.g. a stack
             // overflow while logging: fail with the batch kept, never drop it with the view.
@@ -348,6 +356,7 @@ final class Drainer<T> implements Runnable {
                 fail(t, held);
             }
         } finally {
+            lag.done();
             hold(null); // before the view is cleared: close(Duration) may be copying it
             if (big == null) {
                 view.clear(size);
@@ -593,6 +602,11 @@ final class Drainer<T> implements Runnable {
 
     long inFlight() {
         return abandoned ? 0 : stats.inFlight();
+    }
+
+    /** Metrics: the lag figure now (see {@link Metrics#lagNanos()}). */
+    long lagNanos() {
+        return lag.lagNanos(System.nanoTime());
     }
 
     long deadLettered() {

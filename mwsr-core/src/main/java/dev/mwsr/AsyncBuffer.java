@@ -14,20 +14,11 @@ import java.util.function.Consumer;
  * {@code maxBatch} items and hands them to the flusher. Writers never do I/O and never wait for
  * it, unless the overflow policy is {@link OverflowPolicy#BLOCK} and the queue is full.
  *
- * <p><b>Threads.</b> Every method may be called from any thread. The flusher is called only by
- * the drainer thread, so never concurrently with itself, never with an empty list and never with
- * more than {@code maxBatch} items, except for a {@code writeV} group larger than that, which
- * arrives as one call holding exactly its items. When the drainer runs is chosen by the
- * {@link Mode}. The drainer is started by the constructor and joined by {@link #close()}; always
- * close the buffer (a virtual drainer does not keep the JVM alive, and items not yet delivered when
- * the JVM exits are lost).
- *
- * <p><b>Memory model.</b> Actions of a thread before {@code write(x)} happen-before the flusher's
- * call that holds {@code x}; the flusher's return for those items happens-before {@code flush()}
- * returns in any thread whose call to {@code flush()} happens-after those writes.
- *
- * <p><b>Order.</b> Items written by one thread arrive in the order written; the items of one
- * {@code writeV} arrive contiguous, in order, in one flusher call, with no other item between them.
+ * <p>The contract all buffers share (threads, happens-before, order, the list view, exactly
+ * once and failures, interrupts, close) is stated once in the {@linkplain dev.mwsr package
+ * documentation}; this page adds what is AsyncBuffer's own. The flusher is called only by the
+ * drainer thread, which the constructor starts and {@link #close()} joins; when it runs is chosen
+ * by the {@link Mode}.
  *
  * <p><b>Capacity.</b> {@code capacity} bounds the items waiting in the queue; the batch in the
  * flusher is not counted, so up to {@code capacity + maxBatch} items may be pending. A
@@ -78,87 +69,8 @@ import java.util.function.Consumer;
  */
 public final class AsyncBuffer<T> implements BatchBuffer<T> {
     /*
-     * Implementation notes.
-     *
-     * Queue. Writers never touch the drainer's state, only a JCTools MPSC queue (class Room). The
-     * bounded policies use MpscArrayQueue: a preallocated ring, so write() allocates nothing, and
-     * its producers claim a slot with one CAS. GROW uses MpscUnboundedXaddArrayQueue, whose
-     * producers claim with getAndAdd and whose chunks are pooled. We do not use
-     * MpscBlockingConsumerArrayQueue: its parking serves exactly one wake-up rule (non-empty), and
-     * ours depends on the mode, on flush requests and on close; and capacity here is counted in
-     * items, not elements, because a writeV group is one element (class Group) taking n places.
-     *
-     * Groups. A writeV of two or more items is one queue element (Group), holding a copy of the
-     * items, so it cannot be split or interleaved. Groups of up to 64 items are recycled through
-     * GroupPool (bounded MPMC queues per power-of-two length): the writer takes one, fills it and
-     * offers it; whoever polls it (the drainer after copying it into the batch, or after the
-     * flusher call for a group larger than maxBatch; a DROP_OLDEST writer dropping it) clears it
-     * and gives it back. The queues' release/acquire order each hand-over, so writeV allocates
-     * nothing in steady state; a pool miss just allocates.
-     *
-     * Admission. Room.word packs CLOSED | FAILED | count, where count is places reserved by
-     * writers plus places in the queue. A writer CASes count += n if it fits (or if count == 0, so a
-     * group larger than the capacity gets in alone), then offers. The drainer subtracts only after
-     * polling, so a reservation always finds a slot. A CAS fails once a flag is set, so after close()
-     * sets CLOSED every accepted writer is already counted, and the drainer, which delivers until
-     * count == 0, sees its item even if it is still offering: "accepted but stranded" cannot happen,
-     * and refused writers threw before touching the queue.
-     *
-     * Overflow. BLOCK waits on a Condition (ReentrantLock, so virtual threads unmount; no spin).
-     * The drainer, after take() lowered the count, reads spaceWaiters and signals as many waiters
-     * as there is room; a waiter increments spaceWaiters before re-reading the count, so one of
-     * the two sees the other (both are volatile accesses in the synchronization order). A waiter
-     * that wakes and still does not fit implies count > 0, so a later take() signals again.
-     * DROP_NEWEST and WARN drop the incoming group. DROP_OLDEST cannot poll as a producer of an
-     * MPSC queue, so the consumer role is a lock (consumerLock): the drainer holds it while it
-     * cuts a batch (not while the flusher runs), and a DROP_OLDEST writer that does not fit takes
-     * it and polls whole elements from the head until it fits, counting them as dropped. Only one
-     * thread ever polls at a time, and the lock hands over the consumer index with happens-before.
-     *
-     * Wake-up. An idle drainer sets `sleeping` = 1, re-checks for work, and parks. A writer whose
-     * reservation makes count reach `wakeAt` (1 in TRIGGER; maxBatch in LOOP with earlyFlush;
-     * never otherwise) reads `sleeping` after its CAS and, only if it is 1, CASes it to 0 and
-     * unparks: one unpark per sleep, none per write. No lost wake-up: the writer's CAS on the
-     * count precedes its read of `sleeping`, the drainer's write of `sleeping` precedes its read of
-     * the count, so at least one of them sees the other. (The argument rests on our own `word`,
-     * not on JCTools' internal orderings.)
-     *
-     * flush(). A write that returned has claimed its queue index, so flush() reads the producer
-     * index P and waits until `delivered` >= P, where `delivered` is the consumer index at the end
-     * of the last cut whose flusher call returned. JCTools' drain/relaxedPoll may stop at a slot a
-     * producer claimed but has not filled yet; peek/poll instead spin there while the consumer
-     * index is below the producer index, so a cut towards P never stops short, and indices are
-     * only published after the flusher's return (the happens-before edge flush() needs). flush()
-     * raises `requested` to P and wakes the drainer, which serves requests before anything else in
-     * every mode (cutting LOOP's rest short). MANUAL delivers only for requests, close, and while
-     * BLOCK writers wait (or they would wait forever): a waiter increments spaceWaiters and
-     * re-reads the count, then wakes the drainer before each wait; the drainer publishes
-     * `sleeping`, then reads the count and spaceWaiters (Dekker again, for both conditions).
-     * A request for "what is queued now" would not do: items reserved but not yet offered when
-     * the waiter asks are outside its target, and may be all that fills the queue.
-     *
-     * Batches. Under consumerLock the drainer peeks, and polls only what fits: a group that does
-     * not fit in the current batch stays at the head for the next cut, one larger than maxBatch is
-     * cut alone and delivered as its own read-only list. LOOP rests `interval` after every flusher
-     * return (measured from it, so never early) and makes no call for an empty period.
-     *
-     * Failure. The drainer sets FAILED (refusing writers), collects the failed batch and then
-     * polls until count == 0, and only then publishes the cause and the undelivered list; threads
-     * that saw FAILED wait for that publication, so every FlushFailedException is complete. The
-     * retrying policy instead keeps the batch in the reused view and calls again after a pause
-     * (parkNanos, doubling from 1 ms to the cap); writers meanwhile see a full queue as usual.
-     *
-     * Spins. The only busy waits are for a writer between its reservation and its offer (a few
-     * instructions, no blocking call between them): the drainer cutting while count > 0 and the
-     * queue is empty, and a DROP_OLDEST writer in the same situation. They Thread.yield().
-     *
-     * close(Duration). After the timeout the closing thread takes consumerLock (so no cut is half
-     * done) and sets `abandoned`; the drainer checks it under the same lock before every flusher
-     * or dead-letter call (enterCall), so after that no call starts. The batch the drainer holds
-     * is reported in doubt if a call on it is running (inCall), else undelivered, followed by
-     * everything still queued; then the failure (a TimeoutException) is published like a
-     * fail-fast failure. The drainer is unparked, never interrupted: an interrupt would close the
-     * user's interruptible channel in the middle of a write.
+     * Implementation notes live beside the code: the queue, groups, admission and overflow in
+     * Room; wake-up, flush(), batches, failure and close(Duration) in Drainer.
      */
 
     /** When the drainer delivers. */
@@ -568,7 +480,7 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
         long droppedQueued = room.droppedQueued() + drainer.droppedFailed();
         long dropped = droppedQueued + room.droppedIncoming();
         long enqueued = written + pending + droppedQueued + drainer.deadLettered();
-        return new Metrics(enqueued, written, dropped, pending, batches, failures);
+        return new Metrics(enqueued, written, dropped, pending, batches, failures, drainer.lagNanos());
     }
 
     /** Tests: the drainer, for its thread and wake-up count. */

@@ -11,9 +11,58 @@ import java.util.function.Consumer;
 /**
  * The background thread of an {@link AsyncBuffer}: cuts batches from the {@link Room}'s queue,
  * calls the flusher, applies the failure policy, and tells {@code flush()}/{@code close()} callers
- * how far delivery has got. See the implementation notes of {@link AsyncBuffer}.
+ * how far delivery has got.
  */
 final class Drainer<T> implements Runnable {
+    /*
+     * Implementation notes (the queue and admission are Room's).
+     *
+     * Wake-up. An idle drainer sets `sleeping` = 1, re-checks for work, and parks. A writer whose
+     * reservation makes count reach `wakeAt` (1 in TRIGGER; maxBatch in LOOP with earlyFlush;
+     * never otherwise) reads `sleeping` after its CAS and, only if it is 1, CASes it to 0 and
+     * unparks: one unpark per sleep, none per write. No lost wake-up: the writer's CAS on the
+     * count precedes its read of `sleeping`, the drainer's write of `sleeping` precedes its read of
+     * the count, so at least one of them sees the other. (The argument rests on our own `word`,
+     * not on JCTools' internal orderings.)
+     *
+     * flush(). A write that returned has claimed its queue index, so flush() reads the producer
+     * index P and waits until `delivered` >= P, where `delivered` is the consumer index at the end
+     * of the last cut whose flusher call returned. JCTools' drain/relaxedPoll may stop at a slot a
+     * producer claimed but has not filled yet; peek/poll instead spin there while the consumer
+     * index is below the producer index, so a cut towards P never stops short, and indices are
+     * only published after the flusher's return (the happens-before edge flush() needs). flush()
+     * raises `requested` to P and wakes the drainer, which serves requests before anything else in
+     * every mode (cutting LOOP's rest short). MANUAL delivers only for requests, close, and while
+     * BLOCK writers wait (or they would wait forever): a waiter increments spaceWaiters and
+     * re-reads the count, then wakes the drainer before each wait; the drainer publishes
+     * `sleeping`, then reads the count and spaceWaiters (Dekker again, for both conditions).
+     * A request for "what is queued now" would not do: items reserved but not yet offered when
+     * the waiter asks are outside its target, and may be all that fills the queue.
+     *
+     * Batches. Under consumerLock the drainer peeks, and polls only what fits: a group that does
+     * not fit in the current batch stays at the head for the next cut, one larger than maxBatch is
+     * cut alone and delivered as its own read-only list. LOOP rests `interval` after every flusher
+     * return (measured from it, so never early) and makes no call for an empty period.
+     *
+     * Failure. The drainer sets FAILED (refusing writers), collects the failed batch and then
+     * polls until count == 0, and only then publishes the cause and the undelivered list; threads
+     * that saw FAILED wait for that publication, so every FlushFailedException is complete. The
+     * retrying policy instead keeps the batch in the reused view and calls again after a pause
+     * (parkNanos, doubling from 1 ms to the cap); writers meanwhile see a full queue as usual.
+     *
+     * Spins. The only busy waits are for a writer between its reservation and its offer (a few
+     * instructions, no blocking call between them): the drainer cutting while count > 0 and the
+     * queue is empty, and a DROP_OLDEST writer in the same situation. They Thread.yield().
+     *
+     * close(Duration). After the timeout the closing thread takes consumerLock (so no cut is half
+     * done) and sets `abandoned`; the drainer checks it under the same lock before every flusher
+     * or dead-letter call (enterCall), so after that no call starts. The batch the drainer holds
+     * is reported in doubt if a call on it is running (inCall), else undelivered, followed by
+     * everything still queued; then the failure (a TimeoutException) is published like a
+     * fail-fast failure. The drainer is unparked, never interrupted: an interrupt would close the
+     * user's interruptible channel in the middle of a write.
+     */
+
     private static final VarHandle SLEEPING;
     private static final VarHandle REQUESTED;
     private static final VarHandle WAKE_UPS;
@@ -77,6 +126,9 @@ final class Drainer<T> implements Runnable {
 
     /** Metrics and the flusher call itself; used by the drainer thread only. */
     private final FlushStats stats = new FlushStats();
+
+    /** The lag figure: one clock read per batch (Lag). */
+    private final Lag lag = new Lag();
 
     Drainer(
             Room room,
@@ -296,6 +348,7 @@ final class Drainer<T> implements Runnable {
         long countAfter = -1;
         room.consumerLock.lock();
         try {
+            long first = room.consumerIndex();
             Object[] slots = view.items;
             while (size < maxBatch) {
                 Object e = room.peek();
@@ -325,6 +378,7 @@ final class Drainer<T> implements Runnable {
                 stats.holding(taken);
                 countAfter = room.take(taken);
                 held = big != null ? big.asList() : view.open(size);
+                lag.cut(first, room.producerIndex(), System.nanoTime());
             }
             cutIndex = room.consumerIndex();
         } finally {
@@ -340,6 +394,9 @@ final class Drainer<T> implements Runnable {
         boolean ok;
         try {
             ok = call(batch);
+            if (ok) {
+                lag.delivered(System.nanoTime());
+            }
         } catch (Throwable t) {
             // Not the flusher's (stats.call catches those) but ours or a logger's, e.g. a stack
             // overflow while logging: fail with the batch kept, never drop it with the view.
@@ -348,6 +405,7 @@ final class Drainer<T> implements Runnable {
                 fail(t, held);
             }
         } finally {
+            lag.done();
             hold(null); // before the view is cleared: close(Duration) may be copying it
             if (big == null) {
                 view.clear(size);
@@ -593,6 +651,11 @@ final class Drainer<T> implements Runnable {
 
     long inFlight() {
         return abandoned ? 0 : stats.inFlight();
+    }
+
+    /** Metrics: the lag figure now (see {@link Metrics#lagNanos()}). */
+    long lagNanos() {
+        return lag.lagNanos(System.nanoTime());
     }
 
     long deadLettered() {

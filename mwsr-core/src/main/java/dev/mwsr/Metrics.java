@@ -9,11 +9,52 @@ package dev.mwsr;
  * exactly only when the buffer is quiescent, such as after {@code flush()} returned with no writer
  * running, or after {@code close()}.
  *
+ * <p><b>Lag.</b> {@code lagNanos} says how far delivery trails writing, measured without a clock
+ * read per write (the {@link AsyncBuffer} drainer reads the clock once per batch and notes the
+ * queue's producer index with it). While a flusher call runs it is how long the oldest item of
+ * that batch has waited so far; otherwise the delay of the last delivered batch's oldest item, up
+ * to the flusher's return. It counts from when the drainer first saw the item queued, so it is a
+ * lower bound, short by at most one drainer pass (or its wake-up from an idle park). 0 means
+ * unknown: nothing delivered yet, or a buffer that does not measure it — {@link Buffer} and
+ * {@link ByteBatchBuffer} do not yet, and report 0. Lag is a gauge, not a count: it takes no part
+ * in {@link #equals} and {@link #hashCode}, so two snapshots with the same counts are equal.
+ *
  * @param enqueued items accepted by {@code write}/{@code writeV}
  * @param written items in flusher calls that returned normally
  * @param dropped items discarded by an overflow policy
  * @param pending items accepted and not yet returned from the flusher, the batch in flight included
  * @param batches flusher calls that returned normally
  * @param failures flusher calls that threw
+ * @param lagNanos how far delivery trails writing, in nanoseconds (see above); 0 if unknown
  */
-public record Metrics(long enqueued, long written, long dropped, long pending, long batches, long failures) {}
+public record Metrics(
+        long enqueued, long written, long dropped, long pending, long batches, long failures, long lagNanos) {
+
+    /** Counters without a lag figure (reported as 0, unknown). */
+    public Metrics(long enqueued, long written, long dropped, long pending, long batches, long failures) {
+        this(enqueued, written, dropped, pending, batches, failures, 0L);
+    }
+
+    /** Equal when the six counts are; {@code lagNanos} is a gauge and is not compared. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Metrics m
+                && enqueued == m.enqueued
+                && written == m.written
+                && dropped == m.dropped
+                && pending == m.pending
+                && batches == m.batches
+                && failures == m.failures;
+    }
+
+    @Override
+    public int hashCode() {
+        long h = enqueued;
+        h = 31 * h + written;
+        h = 31 * h + dropped;
+        h = 31 * h + pending;
+        h = 31 * h + batches;
+        h = 31 * h + failures;
+        return Long.hashCode(h);
+    }
+}

@@ -20,14 +20,42 @@ final class Room {
     /*
      * `word` packs the flags and the count of places taken: items reserved by writers (possibly
      * not yet offered) plus items in the queue. Reserving is a CAS on `word` that fails once a flag
-     * is set, so after markClosed()/markFailed() returns no writer can be accepted any more, and
+     * is set, so after refuse() returns no writer can be accepted any more, and
      * every writer accepted before is counted: the consumer waits for the count to reach zero to
-     * know it has seen every accepted item (the race of write against close()).
+     * know it has seen every accepted item (the race of write against close()): "accepted but
+     * stranded" cannot happen, and a refused writer throws before it touches the queue.
      *
      * The count only goes down after the consumer has polled the elements (take()), so a writer
      * whose reservation succeeded always finds a free slot: elements <= count <= capacity, and the
      * bounded queue has at least `capacity` slots. A group larger than the capacity is admitted only
      * at count == 0, so it is alone and takes one slot.
+     *
+     * Queue. Writers never touch the drainer's state, only a JCTools MPSC queue (this class). The
+     * bounded policies use MpscArrayQueue: a preallocated ring, so write() allocates nothing, and
+     * its producers claim a slot with one CAS. GROW uses MpscUnboundedXaddArrayQueue, whose
+     * producers claim with getAndAdd and whose chunks are pooled. We do not use
+     * MpscBlockingConsumerArrayQueue: its parking serves exactly one wake-up rule (non-empty), and
+     * ours depends on the mode, on flush requests and on close; and capacity here is counted in
+     * items, not elements, because a writeV group is one element (class Group) taking n places.
+     *
+     * Groups. A writeV of two or more items is one queue element (Group), holding a copy of the
+     * items, so it cannot be split or interleaved. Groups of up to 64 items are recycled through
+     * GroupPool (bounded MPMC queues per power-of-two length): the writer takes one, fills it and
+     * offers it; whoever polls it (the drainer after copying it into the batch, or after the
+     * flusher call for a group larger than maxBatch; a DROP_OLDEST writer dropping it) clears it
+     * and gives it back. The queues' release/acquire order each hand-over, so writeV allocates
+     * nothing in steady state; a pool miss just allocates.
+     *
+     * Overflow. BLOCK waits on a Condition (ReentrantLock, so virtual threads unmount; no spin).
+     * The drainer, after take() lowered the count, reads spaceWaiters and signals as many waiters
+     * as there is room; a waiter increments spaceWaiters before re-reading the count, so one of
+     * the two sees the other (both are volatile accesses in the synchronization order). A waiter
+     * that wakes and still does not fit implies count > 0, so a later take() signals again.
+     * DROP_NEWEST and WARN drop the incoming group. DROP_OLDEST cannot poll as a producer of an
+     * MPSC queue, so the consumer role is a lock (consumerLock): the drainer holds it while it
+     * cuts a batch (not while the flusher runs), and a DROP_OLDEST writer that does not fit takes
+     * it and polls whole elements from the head until it fits, counting them as dropped. Only one
+     * thread ever polls at a time, and the lock hands over the consumer index with happens-before.
      */
 
     static final long CLOSED = 1L << 62;

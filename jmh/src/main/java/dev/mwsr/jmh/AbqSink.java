@@ -8,35 +8,43 @@ import java.util.concurrent.ArrayBlockingQueue;
  * {@link ArrayBlockingQueue} with a consumer thread that blocks in {@code take()} and then
  * {@code drainTo}s the rest of the batch: how Logback's {@code AsyncAppender} (blocking mode,
  * {@code neverBlock=false}) hands events to its worker. Writers {@code put}, waiting when full.
+ * {@link #close()} ends the consumer with a stop marker put behind the last item, not with an
+ * interrupt: an interrupt would close the file sink's channel in the middle of a write.
  */
 final class AbqSink implements Sink {
-    private final Drain drain = new Drain();
-    private final ArrayBlockingQueue<Long> queue;
+    private final Drain drain;
+    /** Put by close() behind every item; the consumer stops when it takes it. */
+    private static final Object STOP = new Object();
+
+    private final ArrayBlockingQueue<Object> queue;
     private final int capacity;
     private final Thread consumer;
-    private volatile boolean running = true;
 
-    AbqSink(int capacity) {
+    AbqSink(int capacity, Drain drain) {
+        this.drain = drain;
         this.queue = new ArrayBlockingQueue<>(capacity);
         this.capacity = capacity;
         this.consumer = Threads.daemon("abq-consumer").newThread(this::consume);
         consumer.start();
     }
 
+    @SuppressWarnings("unchecked") // every element but STOP is a Long, and STOP is removed first
     private void consume() {
-        List<Long> batch = new ArrayList<>(capacity);
-        while (running) {
+        List<Object> batch = new ArrayList<>(capacity + 1);
+        for (boolean stop = false; !stop; ) {
             try {
                 batch.add(queue.take());
             } catch (InterruptedException e) {
-                continue; // close() interrupts to end the wait; `running` decides
+                throw new IllegalStateException("the ABQ consumer is never interrupted", e);
             }
             queue.drainTo(batch, capacity - 1);
-            drain.accept(batch);
-            batch.clear();
-        }
-        while (queue.drainTo(batch, capacity) > 0) { // writers have stopped: deliver the rest
-            drain.accept(batch);
+            stop = batch.get(batch.size() - 1) == STOP; // close() puts it after the writers stopped
+            if (stop) {
+                batch.remove(batch.size() - 1);
+            }
+            if (!batch.isEmpty()) {
+                drain.accept((List<Long>) (List<?>) batch);
+            }
             batch.clear();
         }
     }
@@ -63,8 +71,12 @@ final class AbqSink implements Sink {
 
     @Override
     public void close() {
-        running = false;
-        consumer.interrupt();
+        try {
+            queue.put(STOP); // behind every item written: the writers have stopped
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while stopping the ABQ consumer", e);
+        }
         Sinks.join(consumer);
     }
 }

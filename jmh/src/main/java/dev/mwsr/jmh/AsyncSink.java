@@ -9,10 +9,11 @@ import dev.mwsr.AsyncBuffer;
  * whose drops the benchmarks count.
  */
 final class AsyncSink implements Sink {
-    private final Drain drain = new Drain();
+    private final Drain drain;
     private final AsyncBuffer<Long> buffer;
 
-    AsyncSink(int capacity, boolean platform, AsyncBuffer.OverflowPolicy overflow) {
+    AsyncSink(int capacity, boolean platform, AsyncBuffer.OverflowPolicy overflow, Drain drain) {
+        this.drain = drain;
         AsyncBuffer.Builder<Long> builder =
                 AsyncBuffer.<Long>builder(drain::accept).capacity(capacity).overflow(overflow);
         if (platform) {

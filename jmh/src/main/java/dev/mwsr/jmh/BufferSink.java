@@ -4,10 +4,11 @@ import dev.mwsr.Buffer;
 
 /** mwsr's synchronous {@link Buffer}: the writer that fills a half flushes it inline. */
 final class BufferSink implements Sink {
-    private final Drain drain = new Drain();
+    private final Drain drain;
     private final Buffer<Long> buffer;
 
-    BufferSink(int capacity) {
+    BufferSink(int capacity, Drain drain) {
+        this.drain = drain;
         this.buffer = new Buffer<>(capacity, drain::accept);
     }
 

@@ -3,6 +3,7 @@ package dev.mwsr.jmh;
 import com.lmax.disruptor.BlockingWaitStrategy;
 import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.SleepingWaitStrategy;
 import com.lmax.disruptor.WaitStrategy;
 import com.lmax.disruptor.YieldingWaitStrategy;
 import com.lmax.disruptor.dsl.Disruptor;
@@ -22,17 +23,18 @@ final class DisruptorSink implements Sink {
         Long item;
     }
 
-    private final Drain drain = new Drain();
+    private final Drain drain;
     private final Disruptor<Event> disruptor;
     private final RingBuffer<Event> ring;
 
     /**
      * @param capacity the ring size, rounded up to a power of two as the Disruptor requires
-     * @param yielding {@link YieldingWaitStrategy} if true, {@link BlockingWaitStrategy} if false
+     * @param wait the consumer's wait strategy: {@link BlockingWaitStrategy},
+     *     {@link YieldingWaitStrategy} or {@link SleepingWaitStrategy}
      */
-    DisruptorSink(int capacity, boolean yielding) {
+    DisruptorSink(int capacity, WaitStrategy wait, Drain drain) {
+        this.drain = drain;
         int size = Integer.highestOneBit(capacity - 1) << 1;
-        WaitStrategy wait = yielding ? new YieldingWaitStrategy() : new BlockingWaitStrategy();
         disruptor = new Disruptor<>(
                 Event::new, Math.max(size, 1), Threads.daemon("disruptor-consumer"), ProducerType.MULTI, wait);
         disruptor.handleEventsWith(new Batcher(drain, capacity));

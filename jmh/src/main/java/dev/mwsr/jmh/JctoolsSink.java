@@ -19,13 +19,14 @@ final class JctoolsSink implements Sink {
     private static final long MIN_PARK_NANOS = 1_000;
     private static final long MAX_PARK_NANOS = 1_000_000;
 
-    private final Drain drain = new Drain();
+    private final Drain drain;
     private final MpscArrayQueue<Long> queue;
     private final int capacity;
     private final Thread consumer;
     private volatile boolean running = true;
 
-    JctoolsSink(int capacity) {
+    JctoolsSink(int capacity, Drain drain) {
+        this.drain = drain;
         this.queue = new MpscArrayQueue<>(capacity);
         this.capacity = capacity;
         this.consumer = Threads.daemon("jctools-consumer").newThread(this::consume);

@@ -1,23 +1,41 @@
 package dev.mwsr.jmh;
 
+import com.lmax.disruptor.BlockingWaitStrategy;
+import com.lmax.disruptor.SleepingWaitStrategy;
+import com.lmax.disruptor.YieldingWaitStrategy;
 import dev.mwsr.AsyncBuffer;
 
 /** Builds a {@link Sink} from the name a benchmark's {@code impl} parameter holds. */
 final class Sinks {
     private Sinks() {}
 
+    /** As {@link #create(String, int, String)} with the no-op drain. */
     static Sink create(String impl, int capacity) {
+        return create(impl, capacity, "noop");
+    }
+
+    /**
+     * @param impl the implementation's name
+     * @param capacity the pending-items bound every implementation gets
+     * @param drainKind what the consumer does with a batch: {@code noop} or {@code file} ({@link Drain})
+     */
+    static Sink create(String impl, int capacity, String drainKind) {
+        Drain drain = Drain.create(drainKind, capacity);
         return switch (impl) {
-            case "async" -> new AsyncSink(capacity, false, AsyncBuffer.OverflowPolicy.BLOCK);
-            case "async-platform" -> new AsyncSink(capacity, true, AsyncBuffer.OverflowPolicy.BLOCK);
-            case "async-drop" -> new AsyncSink(capacity, false, AsyncBuffer.OverflowPolicy.DROP_NEWEST);
-            case "buffer" -> new BufferSink(capacity);
-            case "disruptor-blocking" -> new DisruptorSink(capacity, false);
-            case "disruptor-yielding" -> new DisruptorSink(capacity, true);
-            case "jctools" -> new JctoolsSink(capacity);
-            case "abq" -> new AbqSink(capacity);
-            case "synchronized" -> new SynchronizedListSink(capacity);
-            default -> throw new IllegalArgumentException("unknown impl '" + impl + "'");
+            case "async" -> new AsyncSink(capacity, false, AsyncBuffer.OverflowPolicy.BLOCK, drain);
+            case "async-platform" -> new AsyncSink(capacity, true, AsyncBuffer.OverflowPolicy.BLOCK, drain);
+            case "async-drop" -> new AsyncSink(capacity, false, AsyncBuffer.OverflowPolicy.DROP_NEWEST, drain);
+            case "buffer" -> new BufferSink(capacity, drain);
+            case "disruptor-blocking" -> new DisruptorSink(capacity, new BlockingWaitStrategy(), drain);
+            case "disruptor-yielding" -> new DisruptorSink(capacity, new YieldingWaitStrategy(), drain);
+            case "disruptor-sleeping" -> new DisruptorSink(capacity, new SleepingWaitStrategy(), drain);
+            case "jctools" -> new JctoolsSink(capacity, drain);
+            case "abq" -> new AbqSink(capacity, drain);
+            case "synchronized" -> new SynchronizedListSink(capacity, drain);
+            default -> {
+                drain.close();
+                throw new IllegalArgumentException("unknown impl '" + impl + "'");
+            }
         };
     }
 
@@ -28,6 +46,7 @@ final class Sinks {
      */
     static void closeAndCheck(Sink sink, long written) {
         sink.close();
+        sink.drain().close();
         long delivered = sink.drain().deliveredAcquire();
         long dropped = sink.dropped();
         if (delivered + dropped != written) {

@@ -8,11 +8,12 @@ import java.util.List;
  * inline, holding the monitor (everyone else waits for the I/O).
  */
 final class SynchronizedListSink implements Sink {
-    private final Drain drain = new Drain();
+    private final Drain drain;
     private final List<Long> batch;
     private final int capacity;
 
-    SynchronizedListSink(int capacity) {
+    SynchronizedListSink(int capacity, Drain drain) {
+        this.drain = drain;
         this.batch = new ArrayList<>(capacity);
         this.capacity = capacity;
     }

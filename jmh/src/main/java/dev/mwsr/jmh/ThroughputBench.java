@@ -36,6 +36,7 @@ public class ThroughputBench {
         "buffer",
         "disruptor-blocking",
         "disruptor-yielding",
+        "disruptor-sleeping",
         "jctools",
         "abq",
         "synchronized"
@@ -45,7 +46,11 @@ public class ThroughputBench {
     @Param("1024")
     public int capacity;
 
-    private Sink sink;
+    /** What the consumer does with each batch: {@code noop} reads it; {@code file} also writes it (Drain). */
+    @Param({"noop", "file"})
+    public String sink;
+
+    private Sink target;
     private final Tally tally = new Tally();
 
     /** One writer thread's count, and the items dropped in this iteration (see above). */
@@ -71,12 +76,12 @@ public class ThroughputBench {
 
     @Setup(Level.Trial)
     public void open() {
-        sink = Sinks.create(impl, capacity);
+        target = Sinks.create(impl, capacity, sink);
     }
 
     @Setup(Level.Iteration)
     public void markDropped() {
-        droppedBefore = sink.dropped();
+        droppedBefore = target.dropped();
     }
 
     /**
@@ -85,7 +90,7 @@ public class ThroughputBench {
      */
     @TearDown(Level.Iteration)
     public void reportDropped() {
-        long dropped = sink.dropped() - droppedBefore;
+        long dropped = target.dropped() - droppedBefore;
         for (Counter counter : counters) {
             if (counter.owner == Thread.currentThread()) {
                 counter.dropped += dropped;
@@ -97,14 +102,14 @@ public class ThroughputBench {
 
     @TearDown(Level.Trial)
     public void closeAndCheck() {
-        Sinks.closeAndCheck(sink, tally.items());
+        Sinks.closeAndCheck(target, tally.items());
     }
 
     @Benchmark
     @Group("writers1")
     @GroupThreads(1)
     public void writers1(Counter counter) {
-        sink.write(Sink.ITEM);
+        target.write(Sink.ITEM);
         counter.writer.items++;
     }
 
@@ -112,7 +117,7 @@ public class ThroughputBench {
     @Group("writers2")
     @GroupThreads(2)
     public void writers2(Counter counter) {
-        sink.write(Sink.ITEM);
+        target.write(Sink.ITEM);
         counter.writer.items++;
     }
 
@@ -120,7 +125,7 @@ public class ThroughputBench {
     @Group("writers4")
     @GroupThreads(4)
     public void writers4(Counter counter) {
-        sink.write(Sink.ITEM);
+        target.write(Sink.ITEM);
         counter.writer.items++;
     }
 }

@@ -1,0 +1,72 @@
+package dev.mwsr;
+
+/**
+ * The lag figure of an {@link AsyncBuffer} ({@link Metrics#lagNanos()}), kept by the drainer
+ * without a clock read per write. At each cut the drainer reads the clock once and notes it with
+ * the queue's producer index P: every element below P was claimed by then. The oldest element of
+ * a batch (consumer index c) was therefore queued no later than the earliest noted time whose P
+ * exceeds c, and the batch's wait counts from there: a lower bound, short by at most one drainer
+ * pass. A few marks are kept, so a backlog several batches deep is still dated; past that the
+ * oldest mark kept dates it (still a lower bound).
+ *
+ * <p>Single writer (the drainer thread) for the marks; the two published figures are volatile for
+ * {@code metrics()} readers on any thread.
+ */
+final class Lag {
+    private static final int MARKS = 16;
+    private static final long NONE = Long.MIN_VALUE;
+
+    private final long[] index = new long[MARKS];
+    private final long[] nanos = new long[MARKS];
+    private int next;
+    private int size;
+
+    /** When the oldest item of the batch in the flusher was first seen; NONE between calls. */
+    private volatile long callSince = NONE;
+    /** The last delivered batch's delay, from its oldest item first seen to the flusher's return. */
+    private volatile long lastDelay;
+
+    /**
+     * A batch was cut: notes (producerIndex, now) and dates the batch's oldest element.
+     *
+     * @param first the consumer index of the batch's first element
+     * @param producerIndex the producer index read after the cut (greater than {@code first})
+     * @param now the clock, read once for this batch
+     */
+    void cut(long first, long producerIndex, long now) {
+        if (size == 0 || index[(next + MARKS - 1) % MARKS] != producerIndex) {
+            index[next] = producerIndex;
+            nanos[next] = now;
+            next = (next + 1) % MARKS;
+            size = Math.min(size + 1, MARKS);
+        }
+        long since = now;
+        for (int k = size; k > 0; k--) { // oldest to newest: the first mark that had seen `first`
+            int i = (next + MARKS - k) % MARKS;
+            if (index[i] > first) {
+                since = nanos[i];
+                break;
+            }
+        }
+        callSince = since;
+    }
+
+    /** The batch's flusher call returned (or the batch was given up on) at {@code now}. */
+    void delivered(long now) {
+        long since = callSince;
+        if (since != NONE) {
+            lastDelay = Math.max(1, now - since);
+        }
+    }
+
+    /** The drainer is done with the batch, delivered or not. */
+    void done() {
+        callSince = NONE;
+    }
+
+    /** @return the lag at {@code now}: the running call's wait so far, else the last delay; 0 unknown */
+    long lagNanos(long now) {
+        long since = callSince;
+        return since != NONE ? Math.max(1, now - since) : lastDelay;
+    }
+}

@@ -96,7 +96,10 @@ public final class CiRun {
         List<String> problems = new ArrayList<>();
         for (String test : selected) {
             List<TestResult> runs = byTest.getOrDefault(test, List.of());
-            boolean planted = test.startsWith(PLANTED + ".") || test.startsWith(PLANTED + "$");
+            boolean planted = test.startsWith(PLANTED + ".")
+                    || test.startsWith(PLANTED + "$")
+                    || test.startsWith(AdmissionModel.class.getName() + ".Planted_")
+                    || test.startsWith(AdmissionModel.class.getName() + "$Planted_");
             if (runs.isEmpty()) {
                 problems.add("NOT RUN    " + test + " (more actors than CPUs? see the scheduling classes above)");
                 continue;

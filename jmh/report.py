@@ -142,54 +142,76 @@ def goal_row(name, value, target, fmt="x", note=""):
     return f"| {name} | {shown} | {target} | {verdict} | {note} |"
 
 
+def best_of(run, cls, method, impls, **params):
+    """(score, impl) of the best-scoring of impls measured in this run, or (None, None)."""
+    found = [(score(run.find(cls, method, impl=i, **params)), i) for i in impls]
+    found = [(s, i) for s, i in found if s is not None]
+    return max(found) if found else (None, None)
+
+
+DISRUPTORS = ("disruptor-blocking", "disruptor-yielding", "disruptor-sleeping")
+
+
 def goals(run):
-    out = ["## Goals, ratios from this run", "",
+    """The targets of issue 12 (core v2) and issue 13 (files), as ratios of scores in this run."""
+    out = ["## Goals (issues 12 and 13), ratios from this run", "",
            "| Goal | Measured | Target | Verdict | Note |", "|---|---|---|---|---|"]
     tb = "ThroughputBench"
     for w in ("writers2", "writers4"):
         n = w[-1]
-        a = score(run.find(tb, w, impl="async"))
-        blocking = score(run.find(tb, w, impl="disruptor-blocking"))
-        yielding = score(run.find(tb, w, impl="disruptor-yielding"))
-        best = max([x for x in (blocking, yielding) if x is not None], default=None)
-        which = "yielding" if best is not None and best == yielding else "blocking"
-        out.append(goal_row(f"AsyncBuffer vs Disruptor, {n} writers", ratio(a, best), "≥ 1.0×",
-                            note=f"vs the faster wait strategy ({which}); "
-                                 f"blocking {num(ratio(a, blocking), 2)}×, yielding {num(ratio(a, yielding), 2)}×"))
-        platform = score(run.find(tb, w, impl="async-platform"))
-        abq = score(run.find(tb, w, impl="abq"))
-        out.append(goal_row(f"AsyncBuffer vs ArrayBlockingQueue+drainTo, {n} writers", ratio(a, abq), "≥ 3×",
-                            note=f"with a platform consumer thread (async-platform): "
-                                 f"{num(ratio(platform, best), 2)}× the Disruptor, {num(ratio(platform, abq), 2)}× ABQ"))
-        out.append(goal_row(f"Buffer vs synchronized list, {n} writers",
-                            ratio(score(run.find(tb, w, impl="buffer")), score(run.find(tb, w, impl="synchronized"))),
-                            "≥ 3×"))
+        for sink in ("noop", "file"):
+            a = score(run.find(tb, w, impl="async", sink=sink))
+            abq = score(run.find(tb, w, impl="abq", sink=sink))
+            target = "≥ 1.0×" if sink == "noop" or n == "2" else "≥ 1.5×"
+            out.append(goal_row(f"AsyncBuffer vs ArrayBlockingQueue+drainTo, {n} writers, {sink} sink",
+                                ratio(a, abq), target))
+            if sink == "noop":
+                out.append(goal_row(f"AsyncBuffer vs hand-drained JCTools MPSC, {n} writers, noop sink",
+                                    ratio(a, score(run.find(tb, w, impl="jctools", sink=sink))), "≥ 1.0×"))
+                best, which = best_of(run, tb, w, DISRUPTORS, sink=sink)
+                each = ", ".join(f"{d[len('disruptor-'):]} {num(ratio(a, score(run.find(tb, w, impl=d, sink=sink))), 2)}×"
+                                 for d in DISRUPTORS)
+                out.append(goal_row(f"AsyncBuffer vs the Disruptor's best wait strategy, {n} writers, noop sink",
+                                    ratio(a, best), "≥ 1.0×", note=f"best: {which}; {each}"))
+            b = score(run.find(tb, w, impl="buffer", sink=sink))
+            sync = score(run.find(tb, w, impl="synchronized", sink=sink))
+            target = "≥ 1.0×" if sink == "noop" else ("≥ 1.5×" if n == "2" else "≥ 2.0×")
+            out.append(goal_row(f"Buffer vs synchronized list, {n} writers, {sink} sink", ratio(b, sync), target))
     for impl, label in (("async", "AsyncBuffer"), ("buffer", "Buffer")):
-        write = [secondary(run.find(tb, w, impl=impl), "gc.alloc.rate.norm") for w in WRITERS]
+        write = [secondary(e, "gc.alloc.rate.norm") for w in WRITERS for e in run.index.get((tb, w), [])
+                 if e["params"].get("impl") == impl]
         write = [x for x in write if x is not None]
-        out.append(goal_row(f"{label}.write allocation (worst writer count)", max(write) if write else None,
+        out.append(goal_row(f"{label}.write allocation (worst writer count and sink)", max(write) if write else None,
                             "0 B/op", fmt="B"))
-        vec = []
-        for w in WRITERS:
-            for e in run.index.get(("VectorBench", w), []):
-                if e["params"].get("impl") == impl:
-                    v = secondary(e, "gc.alloc.rate.norm")
-                    if v is not None:
-                        vec.append(v)
-        out.append(goal_row(f"{label}.writeV allocation (worst n, writer count)", max(vec) if vec else None,
-                            "0 B/op", fmt="B"))
+    lb = "LatencyBench"
+    mine, theirs = percentile(run.find(lb, "writers4", impl="async"), "99.9"), percentile(
+        run.find(lb, "writers4", impl="abq"), "99.9")
+    out.append(goal_row("AsyncBuffer write p99.9 at 4 writers: ArrayBlockingQueue's over AsyncBuffer's",
+                        ratio(theirs, mine), "≥ 1.0×",
+                        note=f"async {num(mine)} ns, abq {num(theirs)} ns"))
     fb = "FileBench"
-    block = score(run.find(fb, "writers4", impl="async-block"))
-    log4j = run.find(fb, "writers4", impl="log4j2")
-    lost = secondary(log4j, "lostLines")
-    out.append(goal_row("block flusher vs shared BufferedWriter, 4 threads",
-                        ratio(block, score(run.find(fb, "writers4", impl="buffered-writer"))), "≥ 2×"))
-    out.append(goal_row("block flusher vs Log4j2 async logger, 4 threads", ratio(block, score(log4j)), "≥ 1×",
-                        note=("Log4j2 lost lines in this run (see File table): its score counts them"
-                              if lost else "")))
-    ceiling = score(run.find("FileCeilingBench", "writeChunk"))
-    out.append(goal_row("block flusher vs raw FileChannel ceiling, 4 threads", ratio(block, ceiling), "≥ 70 %",
-                        fmt="%"))
+    disk = score(run.find("FileCeilingBench", "writeChunk"))
+    encode = score(run.find("FileCeilingBench", "encodeChunk"))
+    writer = score(run.find(fb, "writers4", impl="buffered-writer"))
+    for impl, label in (("async-block", "block"), ("async-mmap", "mmap")):
+        s = score(run.find(fb, "writers4", impl=impl))
+        out.append(goal_row(f"{label} flusher, 4 threads, vs the disk ceiling (1 thread, pre-encoded)",
+                            ratio(s, disk), "≥ 80 %", fmt="%"))
+        out.append(goal_row(f"{label} flusher, 4 threads, vs the one-thread encoding ceiling", ratio(s, encode),
+                            "≥ 1.0×"))
+        out.append(goal_row(f"{label} flusher, 4 threads, vs a shared BufferedWriter", ratio(s, writer), "≥ 2×"))
+    out.append(goal_row("mmap vs block, 4 threads", ratio(score(run.find(fb, "writers4", impl="async-mmap")),
+                                                           score(run.find(fb, "writers4", impl="async-block"))),
+                        "≥ 0.85×", note="issue 13: mmap within about 15 % of block"))
+    records = [i for i in run.impls(fb) if i and "record" in i]
+    for impl in records or ["records"]:
+        out.append(goal_row(f"{impl}, 4 threads, vs the disk ceiling",
+                            ratio(score(run.find(fb, "writers4", impl=impl)), disk), "≥ 70 %", fmt="%"))
+    alloc = [secondary(run.find(fb, w, impl=i), "gc.alloc.rate.norm") for w in ("writers1", "writers4")
+             for i in ("async-block", "async-mmap")]
+    alloc = [x for x in alloc if x is not None]
+    out.append(goal_row("block/mmap allocation per line (whole JVM, worst)", max(alloc) if alloc else None,
+                        "0 B/op", fmt="B"))
     return out
 
 
@@ -207,22 +229,30 @@ def throughput_section(run):
     cls = "ThroughputBench"
     if not run.impls(cls):
         return []
+    sinks = run.values(cls, "sink") or [None]
     rows = []
-    for impl in run.impls(cls):
-        row = [impl]
-        for w in WRITERS:
-            e = run.find(cls, w, impl=impl)
-            row += [with_error(e), bop(e)]
-        rows.append(row)
+    for sink in sinks:
+        for impl in run.impls(cls):
+            params = {"impl": impl} if sink is None else {"impl": impl, "sink": sink}
+            if not any(run.find(cls, w, **params) for w in WRITERS):
+                continue
+            row = [impl, sink or ""]
+            for w in WRITERS:
+                e = run.find(cls, w, **params)
+                row += [with_error(e), bop(e)]
+            rows.append(row)
     drops = []
-    for impl in run.impls(cls):
-        for w in WRITERS:
-            d = secondary(run.find(cls, w, impl=impl), "dropped")
+    for entries in (run.index.get((cls, w), []) for w in WRITERS):
+        for e in entries:
+            d = secondary(e, "dropped")
             if d:
-                drops.append(f"{impl} at {w[-1]} writers dropped {num(d)} items/µs of its {num(score(run.find(cls, w, impl=impl)))}")
+                drops.append(f"{e['params'].get('impl')} ({e['params'].get('sink', '')}) at"
+                             f" {e['benchmark'][-1]} writers dropped {num(d)} items/µs of its {num(score(e))}")
     note = ["", "Dropping policy: " + "; ".join(drops) + " (delivered = score − dropped)."] if drops else []
-    return (["## Producer throughput (`ThroughputBench`, write calls/µs summed over writers, higher is better)", ""]
-            + table(["impl", "1 writer", "B/op", "2 writers", "B/op", "4 writers", "B/op"], rows) + note + [""])
+    return (["## Producer throughput (`ThroughputBench`, write calls/µs summed over writers, higher is better;"
+             " sink `noop` reads each batch, `file` also writes it to a file, 8 bytes an item)", ""]
+            + table(["impl", "sink", "1 writer", "B/op", "2 writers", "B/op", "4 writers", "B/op"], rows)
+            + note + [""])
 
 
 def vector_section(run):
@@ -306,6 +336,10 @@ def file_section(run):
         rows.append(row)
     rows.append(["raw FileChannel (1 thread)", num(ceiling), num(None if ceiling is None else ceiling * 100, 0),
                  "100 %" if ceiling is not None else "n/a", "0", "", "", "", ""])
+    encode = score(run.find("FileCeilingBench", "encodeChunk"))
+    rows.append(["encode + FileChannel (1 thread)", num(encode), num(None if encode is None else encode * 100, 0),
+                 "n/a" if ratio(encode, ceiling) is None else f"{ratio(encode, ceiling) * 100:.0f} %", "0",
+                 "", "", "", ""])
     return (["## 100-byte lines into one file (`FileBench`, lines/µs; MB/s = lines/µs × 100)", ""]
             + table(["impl", "1 thread", "MB/s", "of ceiling", "lost", "4 threads", "MB/s", "of ceiling", "lost"],
                     rows)
@@ -364,11 +398,17 @@ def byte_section(run):
 # higher_is_better). A bar is mwsr's score over the peer's (or the peer's over mwsr's where lower is
 # better), so a bar right of 1× always means mwsr did better in this run.
 CHART = (
-    ("Producer throughput (ThroughputBench)", "ThroughputBench", "async", "AsyncBuffer",
+    ("Producer throughput, no-op sink (ThroughputBench)", "ThroughputBench", "async", "AsyncBuffer",
      (("disruptor-blocking", "Disruptor, blocking"), ("disruptor-yielding", "Disruptor, yielding"),
-      ("jctools", "JCTools MPSC + consumer"), ("abq", "ArrayBlockingQueue + drainTo")), {}, True),
-    ("Producer throughput (ThroughputBench)", "ThroughputBench", "buffer", "Buffer",
-     (("synchronized", "synchronized list"),), {}, True),
+      ("disruptor-sleeping", "Disruptor, sleeping"), ("jctools", "JCTools MPSC + consumer"),
+      ("abq", "ArrayBlockingQueue + drainTo")), {"sink": "noop"}, True),
+    ("Producer throughput, no-op sink (ThroughputBench)", "ThroughputBench", "buffer", "Buffer",
+     (("synchronized", "synchronized list"),), {"sink": "noop"}, True),
+    ("Producer throughput, file sink (ThroughputBench)", "ThroughputBench", "async", "AsyncBuffer",
+     (("abq", "ArrayBlockingQueue + drainTo"), ("disruptor-yielding", "Disruptor, yielding")), {"sink": "file"},
+     True),
+    ("Producer throughput, file sink (ThroughputBench)", "ThroughputBench", "buffer", "Buffer",
+     (("synchronized", "synchronized list"),), {"sink": "file"}, True),
     ("Writers doing work (WorkBench)", "WorkBench", "async", "AsyncBuffer",
      (("disruptor-blocking", "Disruptor, blocking"), ("abq", "ArrayBlockingQueue + drainTo")), {}, False),
     ("Lines into a file (FileBench)", "FileBench", "async-block", "block flusher",

@@ -3,6 +3,9 @@
 #
 #   jmh/run.sh quick [extra JMH args]   representative subset, ~6 minutes on 2 cores
 #   jmh/run.sh full  [extra JMH args]   everything, 2 forks, ~1.5 hours on 2 cores
+#   jmh/run.sh targets [extra JMH args] what issues 12 and 13 set targets for, 2 forks, ~15 minutes:
+#                                       ThroughputBench (2, 4 writers, noop and file sinks), LatencyBench
+#                                       (4 writers), FileBench (1, 4 threads) and both file ceilings
 #   jmh/run.sh smoke [extra JMH args]   the quick subset, one 200 ms iteration each: does it all run?
 #   jmh/run.sh list                     the benchmarks and the runs each profile makes
 #   jmh/run.sh log4j-loss               Log4jLossCheck: does Log4j2's all-async setup deliver every
@@ -94,7 +97,7 @@ fi
 #   async-{line,block,mmap,appendClose}, buffer-block, buffered-writer, log4j2   (FileBench)
 #   bytes, buffered-stream, buffered-stream-sync  (ByteBench: ByteBatchBuffer vs a shared BufferedOutputStream)
 quick_runs=(
-    'ThroughputBench.writers[24]$|-p impl=async,async-platform,buffer,disruptor-blocking,disruptor-yielding,jctools,abq,synchronized'
+    'ThroughputBench.writers[24]$|-p impl=async,async-platform,buffer,disruptor-blocking,disruptor-yielding,disruptor-sleeping,jctools,abq,synchronized -p sink=noop'
     'VectorBench.writers2$|-p impl=async,buffer,disruptor-blocking -p n=2,8'
     'WorkBench.writers2$|-p impl=none,async,buffer,disruptor-blocking,abq'
     'LatencyBench.writers4$|-p impl=async,buffer,disruptor-blocking,abq,synchronized'
@@ -103,6 +106,12 @@ quick_runs=(
     'FileBench.writers4$|-p impl=async-line,async-mmap,async-appendClose,buffer-block'
     'FileCeilingBench|'
     'ByteBench.writers[14]$|-p impl=bytes,buffered-stream -p sink=memory,file'
+)
+targets_runs=(
+    'ThroughputBench.writers[24]$|-p impl=async,jctools,abq,disruptor-blocking,disruptor-yielding,disruptor-sleeping,buffer,synchronized'
+    'LatencyBench.writers4$|-p impl=async,abq,buffer,synchronized'
+    'FileBench.writers[14]$|-p impl=async-block,async-mmap,bytes-file,buffered-writer'
+    'FileCeilingBench|'
 )
 full_runs=(
     'ThroughputBench|'
@@ -116,17 +125,20 @@ full_runs=(
 )
 quick_args=(-f 1 -wi 2 -w 1s -i 3 -r 1s -prof gc)
 full_args=(-f 2 -wi 5 -w 2s -i 5 -r 2s -prof gc)
+targets_args=(-f 2 -wi 3 -w 1s -i 4 -r 1s -prof gc)
 smoke_args=(-f 1 -wi 0 -w 1s -i 1 -r 200ms -prof gc)
 
 case "$profile" in
     quick) runs=("${quick_runs[@]}"); args=("${quick_args[@]}") ;;
     full) runs=("${full_runs[@]}"); args=("${full_args[@]}") ;;
+    targets) runs=("${targets_runs[@]}"); args=("${targets_args[@]}") ;;
     smoke) runs=("${quick_runs[@]}"); args=("${smoke_args[@]}") ;;
     list)
         echo "quick: ${quick_args[*]}"; printf '  %s\n' "${quick_runs[@]}"
         echo "full: ${full_args[*]}"; printf '  %s\n' "${full_runs[@]}"
+        echo "targets: ${targets_args[*]}"; printf '  %s\n' "${targets_runs[@]}"
         exit 0 ;;
-    *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 
 # An option given on the command line replaces the profile's (JMH rejects an option given twice).

@@ -60,6 +60,23 @@ class MwsrAppenderBaseTest {
         }
     }
 
+    /**
+     * With the sink stuck: logs {@code queueSize} events from {@code first} on (queued: the queue
+     * is then full), then 5 more, each of which waits appendTimeout (20 ms) before the overflow
+     * policy drops the oldest queued event.
+     */
+    private static void overfill(org.slf4j.Logger log, String prefix, int first, int queueSize) {
+        for (int i = first; i < first + queueSize; i++) {
+            log.info("{}{}", prefix, i);
+        }
+        long start = System.nanoTime();
+        for (int i = first + queueSize; i < first + queueSize + 5; i++) {
+            log.info("{}{}", prefix, i);
+        }
+        long waited = System.nanoTime() - start;
+        assertTrue(waited >= TimeUnit.MILLISECONDS.toNanos(5 * 20), "appendTimeout: each of 5 waits 20 ms");
+    }
+
     @Test
     void joranConfig_setsEveryInheritedProperty_onBothAppenders_withoutAWarning() {
         ctx = Logs.configure(
@@ -102,15 +119,7 @@ class MwsrAppenderBaseTest {
         sink.gate = new CountDownLatch(1);
         log.info("e0");
         assertTrue(sink.entered.await(5, TimeUnit.SECONDS));
-        for (int i = 1; i < 5; i++) {
-            log.info("e{}", i); // queued: the queue is now full
-        }
-        long start = System.nanoTime();
-        for (int i = 5; i < 10; i++) {
-            log.info("e{}", i); // waits appendTimeout, then the oldest queued event is dropped
-        }
-        long waited = System.nanoTime() - start;
-        assertTrue(waited >= TimeUnit.MILLISECONDS.toNanos(5 * 20), "appendTimeout: each of 5 waits 20 ms");
+        overfill(log, "e", 1, 4);
         sink.gate.countDown();
         await("delivered the queue", async, m -> m.written() == 5);
         assertEquals(List.of("e0", "e6", "e7", "e8", "e9"), sink.messages(), "queueSize 4, DROP_OLDEST");
@@ -161,15 +170,7 @@ class MwsrAppenderBaseTest {
         MwsrFileAppenderTest.fill(filler); // the empty log file has no page: its first write fails
         log.info("w1");
         await("failed a write", fa, m -> m.failures() > 0); // the drainer now retries [w1]
-        for (int i = 2; i < 10; i++) {
-            log.info("w{}", i); // queued: the queue is now full
-        }
-        long start = System.nanoTime();
-        for (int i = 10; i < 15; i++) {
-            log.info("w{}", i); // waits appendTimeout, then the oldest queued event is dropped
-        }
-        long waited = System.nanoTime() - start;
-        assertTrue(waited >= TimeUnit.MILLISECONDS.toNanos(5 * 20), "appendTimeout: each of 5 waits 20 ms");
+        overfill(log, "w", 2, 8);
         Metrics full = fa.metrics();
         assertEquals(5, full.dropped(), full::toString);
         assertEquals(9, full.pending(), () -> "one batch of 1 in the flusher, 8 queued: " + full);

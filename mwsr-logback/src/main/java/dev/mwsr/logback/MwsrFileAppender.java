@@ -1,17 +1,14 @@
 package dev.mwsr.logback;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.UnsynchronizedAppenderBase;
 import ch.qos.logback.core.encoder.Encoder;
 import ch.qos.logback.core.util.FileSize;
 import dev.mwsr.AsyncBuffer.OverflowPolicy;
-import dev.mwsr.Metrics;
 import dev.mwsr.io.FileFlusher;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 
@@ -35,19 +32,17 @@ import java.util.Locale;
  * a mapped region, the file cut to its exact length on stop; {@code appendClose}: opened, written
  * and closed per batch, for network drives), {@code bufferSize} (a Logback file size such as
  * {@code 256KB}; default 64 KB, 32 MB mapped windows for {@code mmap}), {@code fsync} (force every
- * batch to the device; default false), {@code queueSize} (events waiting, default 8192),
- * {@code maxBatch}, {@code overflow} ({@code BLOCK} default), {@code appendTimeout} (unset),
- * {@code maxFlushTime} (milliseconds, default 10000, 0 for no bound) and {@code giveUpAfter}
- * (default 10 seconds), as for {@link MwsrAsyncAppender}. See {@link FileFlusher} for what each flusher writes when.
+ * batch to the device; default false), and those of {@link MwsrAppenderBase} ({@code queueSize},
+ * {@code maxBatch}, {@code overflow}, {@code appendTimeout}, {@code maxFlushTime},
+ * {@code giveUpAfter}). See {@link FileFlusher} for what each flusher writes when.
  *
  * <p><b>The encoder</b> is called from many threads at once, so it must be thread-safe; Logback's
  * {@code PatternLayoutEncoder} (the default when {@code <encoder>} names no class) and the common
  * JSON encoders are. Its header is written at start and its footer at stop.
  *
  * <p><b>Order and stop.</b> The lines of one logging thread are in the file in the order logged.
- * {@link #stop()} (and {@code LoggerContext.stop()}, and Logback's shutdown hook) refuses later
- * events, writes every accepted one, joins the drainer and closes the file before it returns,
- * waiting at most {@code maxFlushTime}; what it could not write is reported with its count.
+ * {@link #stop()} (see {@link MwsrAppenderBase}) writes every accepted event and the encoder's
+ * footer, joins the drainer and closes the file before it returns.
  *
  * <p><b>Failures.</b> An I/O error (a full disk, a removed mount) is reported through the status
  * manager naming the file, and the batch is retried by the buffer's bounded failure policy
@@ -61,19 +56,23 @@ import java.util.Locale;
  * a line is in the file whole and once, or counted as dropped: never torn, never repeated by a
  * retry. A failure is never thrown at a logging thread.
  *
+ * <p>{@link #metrics()} counts the encoder's header and footer (if any) as items; its failures are
+ * the write attempts that threw.
+ *
  * <p>Rolling (by time or size) is not supported: use an external rotation that renames the file
  * and restart the appender, or Logback's {@code RollingFileAppender} behind
  * {@link MwsrAsyncAppender}.
  */
-public class MwsrFileAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
+public class MwsrFileAppender extends MwsrAppenderBase {
     /*
      * Implementation notes.
      *
      * Logging threads run encoder.encode(event) and write the byte[] into an AsyncBuffer<byte[]>;
      * the drainer passes each batch to a FileFlusher whose Encoder copies the bytes into its
-     * buffer. The buffer, its drainer and drop reports are LogBuffer's; what happens when the
-     * flusher throws is SinkFailures' (per batch: the FileFlusher is still usable after a failed
-     * batch, its buffer cleared).
+     * buffer. The queue, the lifecycle and the shared properties are MwsrAppenderBase's, the
+     * buffer, its drainer and drop reports LogBuffer's; what happens when the flusher throws is
+     * BatchFailures' and core's bounded policy's (per batch: the FileFlusher is still usable after
+     * a failed batch, its buffer cleared).
      */
 
     private String file;
@@ -81,77 +80,53 @@ public class MwsrFileAppender extends UnsynchronizedAppenderBase<ILoggingEvent> 
     private String flusher = "block";
     private FileSize bufferSize;
     private boolean fsync;
-    private int queueSize = MwsrAsyncAppender.DEFAULT_QUEUE_SIZE;
-    private int maxBatch;
-    private String overflow = "BLOCK";
-    private int maxFlushTime = MwsrAsyncAppender.DEFAULT_MAX_FLUSH_TIME;
-    private Duration giveUpAfter = MwsrAsyncAppender.DEFAULT_GIVE_UP_AFTER;
-    private Duration appendTimeout;
     private Encoder<ILoggingEvent> encoder;
 
     private volatile LogBuffer<byte[]> buffer;
     private volatile FileFlusher<byte[]> out;
 
     /** Creates an appender; configure it, then {@link #start()} it. */
-    public MwsrFileAppender() {}
+    public MwsrFileAppender() {
+        super("BLOCK");
+    }
 
-    /**
-     * Checks the configuration, opens the file and starts the drainer. Errors (no file or
-     * encoder, a bad value, a file that cannot be opened) are reported to the status manager and
-     * leave the appender stopped.
-     */
     @Override
-    public void start() {
-        if (isStarted()) {
-            return;
-        }
+    boolean checkOwn() {
         if (encoder == null) {
             addError("no encoder set for [" + name + "]: add an <encoder> with a <pattern>");
-            return;
+            return false;
         }
         if (file == null || file.isBlank()) {
             addError("no file set for [" + name + "]: add <file>path/to/app.log</file>");
-            return;
+            return false;
         }
-        OverflowPolicy policy = LogBuffer.parseOverflow(overflow);
-        if (policy == null) {
-            addError("overflow must be one of BLOCK, DROP_NEWEST, DROP_OLDEST, WARN, GROW; was [" + overflow + "]");
-            return;
-        }
-        if (queueSize < 1 || maxBatch < 0 || maxBatch > queueSize) {
-            addError("queueSize must be at least 1 and maxBatch between 1 and queueSize; were " + queueSize + " and "
-                    + maxBatch);
-            return;
-        }
-        if (giveUpAfter.isNegative()) {
-            addError("giveUpAfter must not be negative, was " + giveUpAfter);
-            return;
-        }
-        if (!MwsrAsyncAppender.checkAppendTimeout(this, appendTimeout, policy)) {
-            return;
-        }
+        return true;
+    }
+
+    /** Opens the file (errors reported, the appender left stopped), then the buffer; writes the header. */
+    @Override
+    LogBuffer<?> open(OverflowPolicy policy) {
         FileFlusher<byte[]> opened;
         try {
-            opened = open();
+            opened = openFile();
         } catch (IllegalArgumentException | UncheckedIOException | IOException e) {
             addError("[" + name + "] cannot open " + file + ": " + e.getMessage(), e);
-            return;
+            return null;
         }
         out = opened;
-        BatchFailures f = new BatchFailures(this, "writing " + opened.path(), giveUpAfter);
-        LogBuffer<byte[]> b = new LogBuffer<>(
-                this, name, queueSize, maxBatch, policy, appendTimeout, null, f, giveUpAfter, this::deliver);
+        BatchFailures f = new BatchFailures(this, "writing " + opened.path(), getGiveUpAfter());
+        LogBuffer<byte[]> b = newBuffer(policy, null, f, this::deliver);
         buffer = b;
         byte[] header = encoder.headerBytes();
         if (header != null && header.length > 0) {
             b.write(header);
         }
-        addInfo("[" + name + "] writing " + opened.path() + " with the " + flusher + " flusher, queueSize " + queueSize
-                + ", overflow " + policy);
-        super.start();
+        addInfo("[" + name + "] writing " + opened.path() + " with the " + flusher + " flusher, queueSize "
+                + getQueueSize() + ", overflow " + policy);
+        return b;
     }
 
-    private FileFlusher<byte[]> open() throws IOException {
+    private FileFlusher<byte[]> openFile() throws IOException {
         Path path = Path.of(file).toAbsolutePath();
         Path parent = path.getParent();
         if (parent != null) {
@@ -184,23 +159,19 @@ public class MwsrFileAppender extends UnsynchronizedAppenderBase<ILoggingEvent> 
         }
     }
 
-    /**
-     * Refuses later events, writes the accepted ones and the encoder's footer (for at most
-     * {@code maxFlushTime}), joins the drainer, closes the file and reports drops and losses.
-     */
+    /** In stop(), before the drain: the encoder's footer. */
     @Override
-    public void stop() {
-        if (!isStarted()) {
-            return;
-        }
-        super.stop();
-        LogBuffer<byte[]> b = buffer;
+    void writeLast() {
         byte[] footer = encoder.footerBytes();
         if (footer != null && footer.length > 0) {
-            b.write(footer);
+            buffer.write(footer);
         }
-        b.stop(maxFlushTime);
-        if (!b.drainerEnded()) {
+    }
+
+    /** In stop(), after the drain: closes the file, unless a write into it has not returned. */
+    @Override
+    void closeSink() {
+        if (!buffer.drainerEnded()) {
             addWarn("[" + name + "] leaves " + out.path() + " open: a write into it has not returned");
             return;
         }
@@ -217,20 +188,8 @@ public class MwsrFileAppender extends UnsynchronizedAppenderBase<ILoggingEvent> 
         buffer.write(encoder.encode(event));
     }
 
-    /**
-     * The counters since {@link #start()}: events (and the header and footer, if any) enqueued,
-     * written, dropped (overflow, refused after stop, or given up after I/O errors), pending, and
-     * failed write attempts; exact once stopped.
-     *
-     * @return the metrics, all zero before the first start
-     */
-    public Metrics metrics() {
-        LogBuffer<byte[]> b = buffer;
-        return b == null ? new Metrics(0, 0, 0, 0, 0, 0) : b.metrics();
-    }
-
     // ---------------------------------------------------------------------------------------
-    // Properties (set by Joran from logback.xml, or by code before start()).
+    // Properties of its own (the shared ones are MwsrAppenderBase's).
 
     /**
      * The encoder that turns each event into bytes, on the logging thread; it must be
@@ -341,116 +300,5 @@ public class MwsrFileAppender extends UnsynchronizedAppenderBase<ILoggingEvent> 
      */
     public boolean isFsync() {
         return fsync;
-    }
-
-    /**
-     * The most events waiting for the drainer.
-     *
-     * @param queueSize at least 1; default 8192
-     */
-    public void setQueueSize(int queueSize) {
-        this.queueSize = queueSize;
-    }
-
-    /**
-     * The queue size.
-     *
-     * @return the most events waiting
-     */
-    public int getQueueSize() {
-        return queueSize;
-    }
-
-    /**
-     * The most events in one write batch; 0 (the default) means the queue size.
-     *
-     * @param maxBatch 0, or between 1 and the queue size
-     */
-    public void setMaxBatch(int maxBatch) {
-        this.maxBatch = maxBatch;
-    }
-
-    /**
-     * The batch bound.
-     *
-     * @return the most events per batch, 0 for the queue size
-     */
-    public int getMaxBatch() {
-        return maxBatch;
-    }
-
-    /**
-     * What a logging thread does when the queue is full; as {@link MwsrAsyncAppender#setOverflow}.
-     *
-     * @param overflow the policy name; default {@code BLOCK}
-     */
-    public void setOverflow(String overflow) {
-        this.overflow = overflow;
-    }
-
-    /**
-     * The overflow policy.
-     *
-     * @return the policy name
-     */
-    public String getOverflow() {
-        return overflow;
-    }
-
-    /**
-     * How long {@link #stop()} waits for the queue to be written, in milliseconds; 0 waits
-     * without bound. Default 10000.
-     *
-     * @param maxFlushTime milliseconds
-     */
-    public void setMaxFlushTime(int maxFlushTime) {
-        this.maxFlushTime = maxFlushTime;
-    }
-
-    /**
-     * The stop grace period.
-     *
-     * @return milliseconds, 0 for no bound
-     */
-    public int getMaxFlushTime() {
-        return maxFlushTime;
-    }
-
-    /**
-     * How long a logging thread waits for room in a full queue before the overflow policy
-     * applies; as {@link MwsrAsyncAppender#setAppendTimeout}.
-     *
-     * @param appendTimeout a Logback duration such as {@code 50 milliseconds}, not negative
-     */
-    public void setAppendTimeout(ch.qos.logback.core.util.Duration appendTimeout) {
-        this.appendTimeout = Duration.ofMillis(appendTimeout.getMilliseconds());
-    }
-
-    /**
-     * The bounded wait for room.
-     *
-     * @return the wait, or null if unset (the overflow policy alone decides)
-     */
-    public Duration getAppendTimeout() {
-        return appendTimeout;
-    }
-
-    /**
-     * How long a batch is retried after I/O errors before it is dropped and counted; in
-     * {@code logback.xml} a Logback duration such as {@code 10 seconds}. Default 10 s.
-     *
-     * @param giveUpAfter not negative; 0 gives up at the second failed attempt, 1 ms after the first
-     */
-    public void setGiveUpAfter(ch.qos.logback.core.util.Duration giveUpAfter) {
-        this.giveUpAfter = Duration.ofMillis(giveUpAfter.getMilliseconds());
-    }
-
-    /**
-     * The retry bound.
-     *
-     * @return how long a failing batch is retried
-     */
-    public Duration getGiveUpAfter() {
-        return giveUpAfter;
     }
 }

@@ -172,7 +172,7 @@ class MwsrFileAppenderTest {
     }
 
     /** Fills the disk holding {@code filler} until a write fails. */
-    private static void fill(Path filler) {
+    static void fill(Path filler) {
         try (OutputStream out = Files.newOutputStream(filler)) {
             byte[] block = new byte[4096];
             for (; ; ) {
@@ -324,7 +324,7 @@ class MwsrFileAppenderTest {
                 .toString());
     }
 
-    private static int run(String... command) throws IOException, InterruptedException {
+    static int run(String... command) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         p.getInputStream().transferTo(OutputStream.nullOutputStream());
         return p.waitFor();

@@ -4,8 +4,6 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 import dev.mwsr.ByteBatchBuffer;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
@@ -22,7 +20,9 @@ import org.openjdk.jcstress.infra.results.L_Result;
  * capacities (3 and 5 bytes) and record sizes (2 and 3 bytes) are chosen so that claims cross the
  * end of a half in the middle of the race, while the other writer may still be copying. Each
  * nested class is one property; the arbiter closes the buffer first, so "delivered" means
- * "delivered by the time close() returned".
+ * "delivered by the time close() returned". The properties it shares with the other buffers
+ * (writeV, close, a failing flusher) are written once, in {@link WriteVTests}, {@link CloseTests}
+ * and {@link FailureTests}.
  *
  * <p>Outcomes show the flusher calls split into the test's records by {@link ByteRecorder}:
  * {@code "[a1 bb1] [a2]"}; bytes that are not a whole record (torn, never copied, or left over from
@@ -35,7 +35,7 @@ public final class ByteBatchBufferTests {
     private ByteBatchBufferTests() {}
 
     private static byte[] ascii(String s) {
-        return s.getBytes(StandardCharsets.US_ASCII);
+        return Subject.ascii(s);
     }
 
     // -------------------------------------------------------------------------------------------
@@ -153,57 +153,6 @@ public final class ByteBatchBufferTests {
     }
 
     // -------------------------------------------------------------------------------------------
-    // writeV: r1 = the flusher calls. Capacity 5, a 3-byte group against two 2-byte writes.
-
-    @JCStressTest
-    @Description("writeV(header h, body xy) against write(b1); write(b2), capacity 5: header and body arrive"
-            + " contiguous, in order, in one flusher call.")
-    @Outcome(
-            id = "[h xy b1] [b2]",
-            expect = ACCEPTABLE,
-            desc = "The group is claimed first (bytes 0-2), b1 fills the half, b2 crosses its end and swaps.")
-    @Outcome(
-            id = "[b1 h xy] [b2]",
-            expect = ACCEPTABLE,
-            desc = "b1 first, the group fills the half (bytes 2-4), b2 crosses its end and swaps.")
-    @Outcome(
-            id = "[b1 b2] [h xy]",
-            expect = ACCEPTABLE,
-            desc = "b1 and b2 first; the group's claim [4, 7) crosses the end, so its writer swaps and the"
-                    + " group opens the new half.")
-    @Outcome(id = ".*h\\] \\[xy.*", expect = FORBIDDEN, desc = "Torn group: header and body in two flusher calls.")
-    @Outcome(
-            id = ".*h b\\d xy.*",
-            expect = FORBIDDEN,
-            desc = "Torn group: the racing write landed between header and body (two claims for one group).")
-    @Outcome(
-            expect = FORBIDDEN,
-            desc = "Lost, duplicated, reordered or half-built: a record missing, twice, out of order, or bytes"
-                    + " that are not a whole record (shown after ?).")
-    @State
-    public static class WriteV_AgainstWrite {
-        final ByteRecorder out = new ByteRecorder("h", "xy", "b1", "b2");
-        final ByteBatchBuffer buffer = new ByteBatchBuffer(5, out);
-
-        @Actor
-        public void group() {
-            buffer.writeV(ByteBuffer.wrap(ascii("h")), ByteBuffer.wrap(ascii("xy")));
-        }
-
-        @Actor
-        public void singles() {
-            buffer.write(ascii("b1"));
-            buffer.write(ascii("b2"));
-        }
-
-        @Arbiter
-        public void closeThenRead(L_Result r) {
-            buffer.close();
-            r.r1 = out.batches();
-        }
-    }
-
-    // -------------------------------------------------------------------------------------------
     // Visibility of the bytes: r1..r3 = the flusher calls' bytes as digits ({1, 2, 3} is 123).
 
     @JCStressTest
@@ -254,65 +203,6 @@ public final class ByteBatchBufferTests {
             r.r1 = out.digits(0);
             r.r2 = out.digits(1);
             r.r3 = out.digits(2);
-        }
-    }
-
-    // -------------------------------------------------------------------------------------------
-    // close() against write: r1 = write accepted (1) or refused (0); r2, r3 = deliveries of a1, p0.
-
-    @JCStressTest
-    @Description("write(a1) against close(), capacity 3, with p0 already in the buffer (a1's claim [2, 4) crosses"
-            + " the end): accepted means delivered, refused means not.")
-    @Outcome(
-            id = "1, 1, 1",
-            expect = ACCEPTABLE,
-            desc = "write first: a1's claim crossed the end, its writer took the write lock before close()"
-                    + " set CLOSED, swapped and flushed p0; close() delivered a1.")
-    @Outcome(
-            id = "0, 0, 1",
-            expect = ACCEPTABLE,
-            desc = "close() set CLOSED first (before a1's claim, or before its crossing writer got the write"
-                    + " lock): a1 refused with IllegalStateException and never delivered; close() delivered p0.")
-    @Outcome(
-            id = "1, 0, .*",
-            expect = FORBIDDEN,
-            desc = "Accepted but stranded: write returned normally, close() returned, a1 never delivered.")
-    @Outcome(
-            id = "0, [1-9], .*",
-            expect = FORBIDDEN,
-            desc = "Refused but delivered: write threw, yet a1 reached the flusher.")
-    @Outcome(
-            expect = FORBIDDEN,
-            desc = "Lost, duplicated or torn: p0 or a1 delivered other than exactly once and whole.")
-    @State
-    public static class Close_AgainstWrite {
-        final ByteRecorder out = new ByteRecorder("p0", "a1");
-        final ByteBatchBuffer buffer = new ByteBatchBuffer(3, out);
-
-        public Close_AgainstWrite() {
-            buffer.write(ascii("p0"));
-        }
-
-        @Actor
-        public void writer(III_Result r) {
-            try {
-                buffer.write(ascii("a1"));
-                r.r1 = 1;
-            } catch (IllegalStateException refused) {
-                r.r1 = 0;
-            }
-        }
-
-        @Actor
-        public void closer() {
-            buffer.close();
-        }
-
-        @Arbiter
-        public void closeAgainThenCount(III_Result r) {
-            buffer.close();
-            r.r2 = out.count("a1");
-            r.r3 = out.count("p0");
         }
     }
 }

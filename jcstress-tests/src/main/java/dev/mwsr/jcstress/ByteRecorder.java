@@ -22,14 +22,29 @@ import java.util.function.Consumer;
 final class ByteRecorder implements Consumer<ByteBuffer> {
     private final List<String> records;
     private final List<byte[]> batches = new ArrayList<>();
+    private final int failFrom;
+    private int calls;
 
     /** @param records the records the test writes, ASCII */
     ByteRecorder(String... records) {
+        this(Integer.MAX_VALUE, records);
+    }
+
+    private ByteRecorder(int failFrom, String... records) {
         this.records = List.of(records);
+        this.failFrom = failFrom;
+    }
+
+    /** Records its batches, and throws (recording nothing) from call {@code call} on. */
+    static ByteRecorder failingFrom(int call, String... records) {
+        return new ByteRecorder(call, records);
     }
 
     @Override
     public void accept(ByteBuffer view) {
+        if (++calls >= failFrom) {
+            throw new IllegalStateException("sink down");
+        }
         byte[] copy = new byte[view.remaining()];
         view.get(copy);
         batches.add(copy);
@@ -42,6 +57,31 @@ final class ByteRecorder implements Consumer<ByteBuffer> {
             sb.append(sb.isEmpty() ? "[" : " [").append(split(batch)).append(']');
         }
         return sb.toString();
+    }
+
+    /** The records in delivery order, across calls: {@code "a1 bb1 a2"}. */
+    String sequence() {
+        StringBuilder sb = new StringBuilder();
+        for (byte[] batch : batches) {
+            sb.append(sb.isEmpty() ? "" : " ").append(split(batch));
+        }
+        return sb.toString();
+    }
+
+    /** Every record delivered, in order (bytes that are not a whole record as one {@code ?} entry). */
+    List<String> delivered() {
+        List<String> all = new ArrayList<>();
+        for (byte[] batch : batches) {
+            all.addAll(List.of(split(batch).split(" ")));
+        }
+        return all;
+    }
+
+    /** The records in {@code bytes} (read from its position to its limit), as {@link #delivered()} shows them. */
+    List<String> records(ByteBuffer bytes) {
+        byte[] copy = new byte[bytes.remaining()];
+        bytes.get(copy);
+        return copy.length == 0 ? List.of() : List.of(split(copy).split(" "));
     }
 
     /** How many times {@code record} was delivered whole, as one of the records of a batch. */

@@ -5,13 +5,8 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 import dev.mwsr.AsyncBuffer;
 import dev.mwsr.Buffer;
-import dev.mwsr.ByteBatchBuffer;
 import dev.mwsr.FlushFailedException;
-import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CancellationException;
-import java.util.function.Consumer;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
@@ -22,9 +17,10 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
 import org.openjdk.jcstress.infra.results.III_Result;
 
 /**
- * Fault races (issue 11), for all three buffers: a flusher that fails while other writers write,
- * {@code close()} racing a {@code writeV} and a writer that waits for room (BLOCK, or "both halves
- * full"), and an interrupt racing a wait.
+ * Fault races (issue 11) of one buffer each: {@code close()} racing a writer that waits for room
+ * ({@code AsyncBuffer}'s BLOCK, {@code Buffer}'s "both halves full"), and an interrupt racing a
+ * BLOCK wait. The failing flusher (all three buffers) is in {@link FailureTests}, {@code close()}
+ * racing {@code writeV} in {@link CloseTests}.
  *
  * <p>Most results code one item each, as <em>what its write did</em> plus <em>where the item
  * ended</em>: a write that returned normally gives {@code 0 + n}, a write that threw gives
@@ -37,31 +33,6 @@ import org.openjdk.jcstress.infra.results.III_Result;
 public final class FaultTests {
     private FaultTests() {}
 
-    /** A flusher that records its batches, and throws (recording nothing) from its second call on. */
-    static final class FailingFromSecondCall<T> implements Consumer<List<T>> {
-        final List<T> delivered = new ArrayList<>();
-        private int calls;
-
-        @Override
-        public void accept(List<T> batch) {
-            if (++calls >= 2) {
-                throw new IllegalStateException("sink down");
-            }
-            delivered.addAll(batch);
-        }
-    }
-
-    /** How many times {@code item} is in {@code items}, by identity. */
-    static int count(List<?> items, Object item) {
-        int n = 0;
-        for (Object x : items) {
-            if (x == item) {
-                n++;
-            }
-        }
-        return n;
-    }
-
     /** Runs a write: 0 if it returned normally, 2 if it threw {@code IllegalStateException}. */
     static int attempt(Runnable write) {
         try {
@@ -72,253 +43,12 @@ public final class FaultTests {
         }
     }
 
-    private static final String ITEM_ONCE = "[123], [123], [123], [123]";
-    private static final String LOST = ".*0.*";
-    private static final String TWICE = ".*[4-9].*";
+    static final String ITEM_ONCE = "[123], [123], [123], [123]";
+    static final String LOST = ".*0.*";
+    static final String TWICE = ".*[4-9].*";
 
     // -------------------------------------------------------------------------------------------
-    // A failing flusher while other writers write.
-
-    @JCStressTest
-    @Description("Buffer, capacity 1: the second flusher call throws while both threads write; every"
-            + " accepted item is delivered or undelivered, once.")
-    @Outcome(
-            id = ITEM_ONCE,
-            expect = ACCEPTABLE,
-            desc = "Any interleaving: items before the failure delivered, the failed batch and what was"
-                    + " accepted after it in undelivered(), writes after the failure refused.")
-    @Outcome(
-            id = LOST,
-            expect = FORBIDDEN,
-            desc = "Accepted but lost: a write returned normally and its item is neither delivered nor in"
-                    + " undelivered() (a batch dropped on the failure path).")
-    @Outcome(
-            id = TWICE,
-            expect = FORBIDDEN,
-            desc = "Twice: an item both delivered and in undelivered(), or twice in undelivered().")
-    @State
-    public static class FailingFlusher_Buffer {
-        final String a1 = "a1", a2 = "a2", b1 = "b1", b2 = "b2";
-        final FailingFromSecondCall<String> out = new FailingFromSecondCall<>();
-        final Buffer<String> buffer = new Buffer<>(1, out);
-        int ra1, ra2, rb1, rb2;
-
-        @Actor
-        public void writerA() {
-            ra1 = attempt(() -> buffer.write(a1));
-            ra2 = attempt(() -> buffer.write(a2));
-        }
-
-        @Actor
-        public void writerB() {
-            rb1 = attempt(() -> buffer.write(b1));
-            rb2 = attempt(() -> buffer.write(b2));
-        }
-
-        @Arbiter
-        public void closeThenCount(IIII_Result r) {
-            List<Object> found = new ArrayList<>(out.delivered);
-            try {
-                buffer.close();
-            } catch (FlushFailedException f) {
-                found.addAll(f.undelivered());
-            }
-            r.r1 = ra1 + count(found, a1);
-            r.r2 = ra2 + count(found, a2);
-            r.r3 = rb1 + count(found, b1);
-            r.r4 = rb2 + count(found, b2);
-        }
-    }
-
-    @JCStressTest
-    @Description("AsyncBuffer, capacity 1 (BLOCK): the drainer's second flusher call throws while both"
-            + " threads write or wait for room; every accepted item is delivered or undelivered, once.")
-    @Outcome(
-            id = ITEM_ONCE,
-            expect = ACCEPTABLE,
-            desc = "Any interleaving: writers waiting when the buffer fails are refused, the failed batch"
-                    + " and everything queued are in undelivered().")
-    @Outcome(
-            id = LOST,
-            expect = FORBIDDEN,
-            desc = "Accepted but lost: a queued item not collected into undelivered() on failure.")
-    @Outcome(id = TWICE, expect = FORBIDDEN, desc = "Twice: an item delivered and also in undelivered().")
-    @State
-    public static class FailingFlusher_AsyncBuffer {
-        final String a1 = "a1", a2 = "a2", b1 = "b1", b2 = "b2";
-        final FailingFromSecondCall<String> out = new FailingFromSecondCall<>();
-        final AsyncBuffer<String> buffer = new AsyncBuffer<>(1, out);
-        int ra1, ra2, rb1, rb2;
-
-        @Actor
-        public void writerA() {
-            ra1 = attempt(() -> buffer.write(a1));
-            ra2 = attempt(() -> buffer.write(a2));
-        }
-
-        @Actor
-        public void writerB() {
-            rb1 = attempt(() -> buffer.write(b1));
-            rb2 = attempt(() -> buffer.write(b2));
-        }
-
-        @Arbiter
-        public void closeThenCount(IIII_Result r) {
-            List<Object> found = new ArrayList<>();
-            try {
-                buffer.close(); // joins the drainer: its records are visible
-            } catch (FlushFailedException f) {
-                found.addAll(f.undelivered());
-            }
-            found.addAll(out.delivered);
-            r.r1 = ra1 + count(found, a1);
-            r.r2 = ra2 + count(found, a2);
-            r.r3 = rb1 + count(found, b1);
-            r.r4 = rb2 + count(found, b2);
-        }
-    }
-
-    @JCStressTest
-    @Description("ByteBatchBuffer, capacity 1: the second flusher call throws while both threads write"
-            + " one byte each; every accepted byte is delivered or undelivered, once.")
-    @Outcome(
-            id = ITEM_ONCE,
-            expect = ACCEPTABLE,
-            desc = "Any interleaving: bytes before the failure delivered, the failed region and later"
-                    + " accepted bytes in undelivered(), writes after the failure refused.")
-    @Outcome(id = LOST, expect = FORBIDDEN, desc = "Accepted but lost: a returned write's byte is nowhere.")
-    @Outcome(id = TWICE, expect = FORBIDDEN, desc = "Twice: a byte delivered and also in undelivered().")
-    @State
-    public static class FailingFlusher_ByteBatchBuffer {
-        final List<Byte> delivered = new ArrayList<>();
-        int calls;
-        final ByteBatchBuffer buffer = new ByteBatchBuffer(1, false, batch -> {
-            if (++calls >= 2) {
-                throw new IllegalStateException("sink down");
-            }
-            while (batch.hasRemaining()) {
-                delivered.add(batch.get());
-            }
-        });
-        int ra1, ra2, rb1, rb2;
-
-        @Actor
-        public void writerA() {
-            ra1 = attempt(() -> buffer.write(new byte[] {1}));
-            ra2 = attempt(() -> buffer.write(new byte[] {2}));
-        }
-
-        @Actor
-        public void writerB() {
-            rb1 = attempt(() -> buffer.write(new byte[] {3}));
-            rb2 = attempt(() -> buffer.write(new byte[] {4}));
-        }
-
-        @Arbiter
-        public void closeThenCount(IIII_Result r) {
-            List<Byte> found = new ArrayList<>(delivered);
-            try {
-                buffer.close();
-            } catch (FlushFailedException f) {
-                for (Object chunk : f.undelivered()) {
-                    ByteBuffer b = ((ByteBuffer) chunk).duplicate();
-                    while (b.hasRemaining()) {
-                        found.add(b.get());
-                    }
-                }
-            }
-            r.r1 = ra1 + countByte(found, 1);
-            r.r2 = ra2 + countByte(found, 2);
-            r.r3 = rb1 + countByte(found, 3);
-            r.r4 = rb2 + countByte(found, 4);
-        }
-
-        private static int countByte(List<Byte> bytes, int value) {
-            int n = 0;
-            for (byte b : bytes) {
-                if (b == value) {
-                    n++;
-                }
-            }
-            return n;
-        }
-    }
-
-    // -------------------------------------------------------------------------------------------
-    // close() racing a writeV, and writers that wait for room. r1 = what the write did (0 returned,
-    // 2 refused); r2, r3 = deliveries of the group's two items.
-
-    @JCStressTest
-    @Description("Buffer: close() races writeV(a1, a2); the group is delivered whole or refused whole.")
-    @Outcome(id = "0, 1, 1", expect = ACCEPTABLE, desc = "writeV got in before close(): delivered whole.")
-    @Outcome(id = "2, 0, 0", expect = ACCEPTABLE, desc = "close() came first: refused, nothing of it delivered.")
-    @Outcome(
-            id = "0, 0, 0",
-            expect = FORBIDDEN,
-            desc = "Accepted but stranded: writeV returned and close() did not deliver it.")
-    @Outcome(id = "2, 1, 1", expect = FORBIDDEN, desc = "Refused but delivered: writeV threw, yet its items arrived.")
-    @Outcome(id = ".*", expect = FORBIDDEN, desc = "Half a group, or an item twice.")
-    @State
-    public static class CloseRacingWriteV_Buffer {
-        final String a1 = "a1", a2 = "a2";
-        final Recorder<String> out = new Recorder<>();
-        final Buffer<String> buffer = new Buffer<>(4, out);
-        int ra;
-
-        @Actor
-        public void writer() {
-            ra = attempt(() -> buffer.writeV(a1, a2));
-        }
-
-        @Actor
-        public void closer() {
-            buffer.close();
-        }
-
-        @Arbiter
-        public void count(III_Result r) {
-            buffer.close();
-            r.r1 = ra;
-            r.r2 = out.count(a1);
-            r.r3 = out.count(a2);
-        }
-    }
-
-    @JCStressTest
-    @Description("AsyncBuffer: close() races writeV(a1, a2); the group is delivered whole or refused whole.")
-    @Outcome(id = "0, 1, 1", expect = ACCEPTABLE, desc = "writeV got in before close(): delivered whole.")
-    @Outcome(id = "2, 0, 0", expect = ACCEPTABLE, desc = "close() came first: refused, nothing of it delivered.")
-    @Outcome(
-            id = "0, 0, 0",
-            expect = FORBIDDEN,
-            desc = "Accepted but stranded: writeV returned and the drainer ended without it.")
-    @Outcome(id = "2, 1, 1", expect = FORBIDDEN, desc = "Refused but delivered: writeV threw, yet its items arrived.")
-    @Outcome(id = ".*", expect = FORBIDDEN, desc = "Half a group, or an item twice.")
-    @State
-    public static class CloseRacingWriteV_AsyncBuffer {
-        final String a1 = "a1", a2 = "a2";
-        final Recorder<String> out = new Recorder<>();
-        final AsyncBuffer<String> buffer = new AsyncBuffer<>(4, out);
-        int ra;
-
-        @Actor
-        public void writer() {
-            ra = attempt(() -> buffer.writeV(a1, a2));
-        }
-
-        @Actor
-        public void closer() {
-            buffer.close();
-        }
-
-        @Arbiter
-        public void count(III_Result r) {
-            buffer.close();
-            r.r1 = ra;
-            r.r2 = out.count(a1);
-            r.r3 = out.count(a2);
-        }
-    }
+    // Writers that wait for room, racing close(). r1 = what the write did (0 returned, 2 refused).
 
     @JCStressTest
     @Description("AsyncBuffer, capacity 1, MANUAL, BLOCK, x queued: a writer that must wait for room"

@@ -1,8 +1,5 @@
 package dev.mwsr.jcstress;
 
-import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
-import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -11,14 +8,14 @@ import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.JCStressTest;
-import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
-import org.openjdk.jcstress.infra.results.IIII_Result;
+import org.openjdk.jcstress.infra.results.L_Result;
 
 /**
  * Proof that the suite can fail: a tiny model of {@code Buffer}'s claim with a bug planted in it,
- * run by the same exactly-once property as {@link BufferTests.ExactlyOnce_Capacity2} (a model
- * next to the real class, as Caffeine's RingBufferPublication does). Two bugs, each the reason for
+ * run by the very harness of the real buffers' exactly-once property,
+ * {@link ExactlyOnceTests.TwoWriters}, at capacity 2 as {@link ExactlyOnceTests.Buffer_Capacity2}
+ * (a model next to the real class, as Caffeine's RingBufferPublication does). Two bugs, each the reason for
  * one piece of the real design: {@link RacyClaim} claims with a plain read and write of the
  * position instead of one atomic add; {@link UnlockedCopy} claims atomically but without the read
  * lock that keeps a cut from overtaking a claimed copy.
@@ -132,76 +129,92 @@ public final class PlantedBugs {
         }
     }
 
+    /** The model as a {@link Subject}: {@code write} and {@code close} only. */
+    static Subject<String> subject(Model<String> model, Recorder<String> out) {
+        return new Subject.Items<>(out) {
+            @Override
+            void write(String item) {
+                model.write(item);
+            }
+
+            @Override
+            void writeV(String first, String second) {
+                throw new UnsupportedOperationException("not modelled");
+            }
+
+            @Override
+            void writeV(List<String> items) {
+                throw new UnsupportedOperationException("not modelled");
+            }
+
+            @Override
+            void flush() {
+                throw new UnsupportedOperationException("not modelled");
+            }
+
+            @Override
+            void close() {
+                model.close();
+            }
+        };
+    }
+
+    // The planted tests: the exactly-once property, capacity 2, on each model (see Subject).
+
     @JCStressTest
     @Description("PLANTED BUG, expected to be caught: a non-atomic claim, under the exactly-once property.")
-    @Outcome(id = "1, 1, 1, 1", expect = ACCEPTABLE, desc = "The claims did not overlap: each item delivered once.")
-    @Outcome(
-            id = ".*0.*",
-            expect = FORBIDDEN,
-            desc = "Accepted but stranded: both writers read the same position and stored into one slot;"
-                    + " the first store was overwritten. EXPECTED here: proves the suite can fail.")
-    @Outcome(id = ".*[2-9].*", expect = FORBIDDEN, desc = "Duplicated: an item was delivered twice.")
     @State
-    public static class ExactlyOnce_RacyClaim {
-        final Recorder<String> out = new Recorder<>();
-        final RacyClaim<String> buffer = new RacyClaim<>(2, out);
+    public static class ExactlyOnce_RacyClaim extends ExactlyOnceTests.TwoWriters {
+        public ExactlyOnce_RacyClaim() {
+            this(new Recorder<>());
+        }
+
+        private ExactlyOnce_RacyClaim(Recorder<String> out) {
+            super(subject(new RacyClaim<>(2, out), out));
+        }
 
         @Actor
         public void writerA() {
-            buffer.write("a1");
-            buffer.write("a2");
+            super.writerA();
         }
 
         @Actor
         public void writerB() {
-            buffer.write("b1");
-            buffer.write("b2");
+            super.writerB();
         }
 
         @Arbiter
-        public void closeThenCount(IIII_Result r) {
-            buffer.close();
-            r.r1 = out.count("a1");
-            r.r2 = out.count("a2");
-            r.r3 = out.count("b1");
-            r.r4 = out.count("b2");
+        public void closeThenRead(L_Result r) {
+            super.closeThenRead(r);
         }
     }
 
     @JCStressTest
     @Description(
             "PLANTED BUG, expected to be caught: a claim and copy without the read lock, under the exactly-once property.")
-    @Outcome(id = "1, 1, 1, 1", expect = ACCEPTABLE, desc = "The claims did not overlap: each item delivered once.")
-    @Outcome(
-            id = ".*0.*",
-            expect = FORBIDDEN,
-            desc = "Accepted but stranded: a writer claimed a slot, the other writer cut and flushed the array"
-                    + " before the store landed, and the reset erased it. EXPECTED here: proves the suite can fail.")
-    @Outcome(id = ".*[2-9].*", expect = FORBIDDEN, desc = "Duplicated: an item was delivered twice.")
     @State
-    public static class ExactlyOnce_UnlockedCopy {
-        final Recorder<String> out = new Recorder<>();
-        final UnlockedCopy<String> buffer = new UnlockedCopy<>(2, out);
+    public static class ExactlyOnce_UnlockedCopy extends ExactlyOnceTests.TwoWriters {
+        public ExactlyOnce_UnlockedCopy() {
+            this(new Recorder<>());
+        }
+
+        private ExactlyOnce_UnlockedCopy(Recorder<String> out) {
+            super(subject(new UnlockedCopy<>(2, out), out));
+        }
 
         @Actor
         public void writerA() {
-            buffer.write("a1");
-            buffer.write("a2");
+            super.writerA();
         }
 
         @Actor
         public void writerB() {
-            buffer.write("b1");
-            buffer.write("b2");
+            super.writerB();
         }
 
         @Arbiter
-        public void closeThenCount(IIII_Result r) {
-            buffer.close();
-            r.r1 = out.count("a1");
-            r.r2 = out.count("a2");
-            r.r3 = out.count("b1");
-            r.r4 = out.count("b2");
+        public void closeThenRead(L_Result r) {
+            super.closeThenRead(r);
         }
     }
 }

@@ -16,10 +16,43 @@ import java.util.function.Consumer;
  */
 final class Recorder<T> implements Consumer<List<T>> {
     private final List<List<T>> batches = new ArrayList<>();
+    private final Consumer<? super List<T>> also;
+    private final int failFrom;
+    private int calls;
+
+    Recorder() {
+        this(batch -> {}, Integer.MAX_VALUE);
+    }
+
+    /** Runs {@code also} on every batch (before recording it), e.g. {@link Box#see}. */
+    Recorder(Consumer<? super List<T>> also) {
+        this(also, Integer.MAX_VALUE);
+    }
+
+    private Recorder(Consumer<? super List<T>> also, int failFrom) {
+        this.also = also;
+        this.failFrom = failFrom;
+    }
+
+    /** A flusher that records its batches, and throws (recording nothing) from call {@code call} on. */
+    static <T> Recorder<T> failingFrom(int call) {
+        return new Recorder<>(batch -> {}, call);
+    }
 
     @Override
     public void accept(List<T> batch) {
+        if (++calls >= failFrom) {
+            throw new IllegalStateException("sink down");
+        }
+        also.accept(batch);
         batches.add(new ArrayList<>(batch));
+    }
+
+    /** Every item delivered, in order. */
+    List<T> delivered() {
+        List<T> all = new ArrayList<>();
+        batches.forEach(all::addAll);
+        return all;
     }
 
     /** How many times {@code item} (compared by identity) was delivered. */

@@ -110,7 +110,7 @@ quick_runs=(
 targets_runs=(
     'ThroughputBench.writers[24]$|-p impl=async,jctools,abq,disruptor-blocking,disruptor-yielding,disruptor-sleeping,buffer,synchronized'
     'LatencyBench.writers4$|-p impl=async,abq,buffer,synchronized'
-    'FileBench.writers[14]$|-p impl=async-block,async-mmap,bytes-file,buffered-writer'
+    'FileBench.writers[14]$|-p impl=async-block,async-mmap,async-records,bytes-file,buffered-writer'
     'FileCeilingBench|'
 )
 full_runs=(

@@ -41,7 +41,7 @@ import java.util.function.Consumer;
  */
 // The engine and its half type are package-private: no user can name them or reach their members.
 @SuppressWarnings("exports")
-public final class Buffer<T> extends DoubleBuffer<BatchView<T>, List<T>> implements BatchBuffer<T> {
+public final class Buffer<T> extends InlineControl<BatchView<T>, List<T>> implements BatchBuffer<T> {
     /*
      * Implementation notes: the algorithm is DoubleBuffer's (read its notes). A half is a
      * BatchView over an Object[] of `capacity` slots; a writer stores with plain array stores

@@ -66,7 +66,7 @@ import java.util.function.Consumer;
  */
 // The engine and its half type are package-private: no user can name them or reach their members.
 @SuppressWarnings("exports")
-public final class ByteBatchBuffer extends DoubleBuffer<ByteHalf, ByteBuffer> implements WritableByteChannel {
+public final class ByteBatchBuffer extends InlineControl<ByteHalf, ByteBuffer> implements WritableByteChannel {
     /*
      * Implementation notes: the algorithm is DoubleBuffer's (read its notes), with bytes for
      * slots. A half is a ByteHalf; writers copy with absolute bulk puts (ByteSources.copy), which

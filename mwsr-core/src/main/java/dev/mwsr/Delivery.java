@@ -71,15 +71,28 @@ final class Delivery<H, B> {
         }
     }
 
-    /** Delivers an oversized write as one call, or parks it if the buffer failed. Caller holds lock. */
+    /**
+     * An oversized write was accepted (under the write lock and {@link #lock}); until
+     * {@link #deliverAlone} takes it, close(Duration) giving up reports it undelivered.
+     */
+    void acceptAlone(H group, int size) {
+        giveUp.holdNext(buffer.held(group, size), size);
+    }
+
+    /**
+     * Delivers the accepted oversized write as one call, or parks it if the buffer failed, or
+     * leaves it to close(Duration)'s report if that gave up meanwhile. Caller holds lock.
+     */
     boolean deliverAlone(H group, int size) {
         assert lock.isHeldByCurrentThread() : "deliver outside flushLock";
-        if (buffer.failed()) {
-            park(group, 0, size);
-            return false;
+        if (!giveUp.takeNext()) {
+            return false; // close(Duration) gave up while the cut before it was in the flusher
         }
-        giveUp.hold(buffer.held(group, size), size);
         try {
+            if (buffer.failed()) {
+                park(group, 0, size);
+                return false;
+            }
             return call(group, size);
         } finally {
             giveUp.release();
@@ -129,14 +142,16 @@ final class Delivery<H, B> {
     }
 
     /**
-     * close(Duration) gives up: publishes the first {@code filled} units of {@code current} as
-     * undelivered and the batch the flushing thread holds as in doubt (see the engine's notes).
-     * Caller holds the write lock, and {@link GiveUp#start()} came first.
+     * close(Duration) gives up: publishes as undelivered an oversized write accepted and not yet
+     * handed over, then the first {@code filled} units of {@code current}, and the batch the
+     * flushing thread holds as in doubt (see the engine's notes). Caller holds the write lock, and
+     * {@link GiveUp#start()} came first (so the oversized write stays where it is).
      *
      * @return the units given up on, undelivered and in doubt together
      */
     long abandon(Duration timeout, H current, int filled) {
-        List<Object> lost = new ArrayList<>();
+        List<Object> lost = new ArrayList<>(giveUp.nextCopy());
+        int waiting = giveUp.nextSize();
         if (filled > 0) {
             buffer.park(lost, current, 0, filled);
             buffer.recycle(current, filled);
@@ -146,8 +161,8 @@ final class Delivery<H, B> {
                 new TimeoutException("close(" + timeout + ") gave up: a flusher call did not return in time"),
                 buffer.reported(lost),
                 giveUp.heldCopy());
-        undeliveredCount += filled; // the batch in doubt stays counted in flight
-        return (long) filled + doubt;
+        undeliveredCount += filled + waiting; // the batch in doubt stays counted in flight
+        return (long) filled + waiting + doubt;
     }
 
     FlushStats stats() {

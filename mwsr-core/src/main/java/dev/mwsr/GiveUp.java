@@ -31,6 +31,14 @@ final class GiveUp {
     private Object held;
 
     private int heldSize;
+    /**
+     * Guarded by heldLock: an oversized write accepted under the same flush-lock hold as the cut
+     * before it, and not yet handed to the flusher; if close(Duration) gives up meanwhile, it is
+     * undelivered (accepted before anything in the writers' half).
+     */
+    private Object next;
+
+    private int nextSize;
 
     private volatile boolean started;
     private volatile Throwable cause;
@@ -58,17 +66,73 @@ final class GiveUp {
         hold(null);
     }
 
+    /** An oversized write was accepted: it goes to the flusher after the held batch. */
+    void holdNext(Object group, int size) {
+        heldLock.lock();
+        try {
+            next = group;
+            nextSize = size;
+        } finally {
+            heldLock.unlock();
+        }
+    }
+
+    /**
+     * The flushing thread hands the oversized write to the flusher: it becomes the held batch.
+     *
+     * @return false if close(Duration) has given up: the write stays where the closing thread
+     *     reports it undelivered, and must not be called or parked
+     */
+    boolean takeNext() {
+        heldLock.lock();
+        try {
+            if (started) {
+                return false;
+            }
+            held = next;
+            heldSize = nextSize;
+            next = null;
+            return true;
+        } finally {
+            heldLock.unlock();
+        }
+    }
+
     /** A copy of the batch the flushing thread holds (it cannot clear it meanwhile), or empty. */
     List<Object> heldCopy() {
         heldLock.lock();
         try {
-            if (held instanceof java.nio.ByteBuffer bytes) {
-                return List.of(ByteSources.copyOf(bytes, 0, heldSize).asReadOnlyBuffer());
-            }
-            return held == null ? List.of() : new ArrayList<>((List<?>) held);
+            return copy(held, heldSize);
         } finally {
             heldLock.unlock();
         }
+    }
+
+    /** A copy of the oversized write accepted and not yet handed over, or empty (see next). */
+    List<Object> nextCopy() {
+        heldLock.lock();
+        try {
+            return copy(next, nextSize);
+        } finally {
+            heldLock.unlock();
+        }
+    }
+
+    /** Units of the oversized write accepted and not yet handed over; 0 if none. */
+    int nextSize() {
+        heldLock.lock();
+        try {
+            return next == null ? 0 : nextSize;
+        } finally {
+            heldLock.unlock();
+        }
+    }
+
+    private static List<Object> copy(Object batch, int size) {
+        if (batch instanceof java.nio.ByteBuffer bytes) {
+            return List.of(ByteSources.copyOf(bytes, 0, size).asReadOnlyBuffer());
+        }
+        return batch == null ? List.of() : new ArrayList<>((List<?>) batch);
     }
 
     /** Items (or bytes) the flushing thread holds now. */

@@ -696,6 +696,43 @@ class BufferTest {
         assertEquals(List.of(List.of(0)), calls, "no flusher call after close(Duration) gave up");
     }
 
+    @Test
+    void closeWithTimeout_givingUpWhileAnOversizedGroupWaitsBehindItsCut_reportsTheGroupUndelivered() throws Exception {
+        CountDownLatch inFlusher = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        List<List<Integer>> calls = Collections.synchronizedList(new ArrayList<>());
+        Buffer<Integer> buffer = new Buffer<>(4, batch -> {
+            calls.add(List.copyOf(batch));
+            inFlusher.countDown();
+            await(release);
+        });
+        buffer.writeV(0, 1);
+        AtomicReference<Throwable> onGroup = new AtomicReference<>();
+        Thread writer = Thread.ofPlatform().start(() -> {
+            try {
+                buffer.writeV(10, 11, 12, 13, 14, 15); // cuts [0, 1] and flushes it inline: stuck
+            } catch (Throwable t) {
+                onGroup.set(t);
+            }
+        });
+        assertTrue(inFlusher.await(10, TimeUnit.SECONDS));
+        assertEquals(2 + 6, buffer.close(java.time.Duration.ofMillis(100)), "the cut in doubt, the group undelivered");
+        release.countDown(); // the stuck call returns; the group must not start a call, nor vanish
+        writer.join(10_000);
+        assertFalse(writer.isAlive());
+        List<Integer> group = List.of(10, 11, 12, 13, 14, 15);
+        FlushFailedException own = assertInstanceOf(FlushFailedException.class, onGroup.get(), "its group failed");
+        assertEquals(group, own.undelivered(), "the writer's accepted group is in its exception");
+        assertEquals(List.of(0, 1), own.inDoubt());
+        FlushFailedException later = assertThrows(FlushFailedException.class, buffer::flush);
+        assertEquals(group, later.undelivered(), "accepted, never handed to the flusher");
+        assertEquals(List.of(0, 1), later.inDoubt(), "inside the stuck flusher call");
+        assertEquals(List.of(List.of(0, 1)), calls, "no flusher call after close(Duration) gave up");
+        Metrics m = buffer.metrics();
+        assertEquals(6, m.pending(), "the group counts as pending once (the cut returned: written)");
+        assertEquals(m.written() + m.pending(), m.enqueued());
+    }
+
     private static void awaitState(Thread t, Thread.State state) throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (t.getState() != state) {

@@ -686,6 +686,39 @@ class ByteBatchBufferTest {
     }
 
     @Test
+    void closeWithTimeout_givingUpWhileAnOversizedWriteWaitsBehindItsCut_reportsItsBytesUndelivered() throws Exception {
+        CountDownLatch inFlusher = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger calls = new AtomicInteger();
+        ByteBatchBuffer buffer = new ByteBatchBuffer(4, batch -> {
+            calls.incrementAndGet();
+            inFlusher.countDown();
+            await(release);
+        });
+        buffer.write(bytes(2, 0));
+        AtomicReference<Throwable> onWrite = new AtomicReference<>();
+        Thread writer = Thread.ofPlatform().start(() -> {
+            try {
+                buffer.write(bytes(6, 10)); // cuts bytes 0..1 and flushes them inline: stuck
+            } catch (Throwable t) {
+                onWrite.set(t);
+            }
+        });
+        assertTrue(inFlusher.await(10, TimeUnit.SECONDS));
+        assertEquals(2 + 6, buffer.close(java.time.Duration.ofMillis(100)), "the cut in doubt, the write undelivered");
+        release.countDown();
+        writer.join(10_000);
+        assertFalse(writer.isAlive());
+        FlushFailedException own = assertInstanceOf(FlushFailedException.class, onWrite.get(), "its write failed");
+        assertArrayEquals(bytes(6, 10), concat(own.undelivered()), "the writer's accepted bytes are in its exception");
+        FlushFailedException later = assertThrows(FlushFailedException.class, buffer::flush);
+        assertArrayEquals(bytes(6, 10), concat(later.undelivered()), "accepted, never handed to the flusher");
+        assertArrayEquals(bytes(2, 0), concat(later.inDoubt()), "inside the stuck flusher call");
+        assertEquals(1, calls.get(), "no flusher call after close(Duration) gave up");
+        assertEquals(6, buffer.metrics().pending());
+    }
+
+    @Test
     void closeWithTimeout_deliversAndReturnsZero_whenNothingIsStuck() {
         Recorder recorder = new Recorder(8, true);
         ByteBatchBuffer buffer = new ByteBatchBuffer(8, recorder);

@@ -35,7 +35,7 @@ import java.util.function.Consumer;
  * {@code durable()} prefix of a {@link PartialFlushException}) and every item still pending.
  *
  * <p><b>Metrics</b> count items; {@link Metrics#dropped()} is always 0: a {@code Buffer} never
- * drops.
+ * drops. {@link Metrics#lagNanos()} is dated by the cuts (an upper bound; see {@link Metrics}).
  *
  * @param <T> the item type
  */

@@ -57,7 +57,8 @@ import java.util.function.Consumer;
  *
  * <p><b>Metrics</b> count <em>bytes</em> (not writes): {@code enqueued}, {@code written} and
  * {@code pending} are bytes, {@code batches} and {@code failures} are flusher calls, and
- * {@code dropped} is always 0. The JFR {@code dev.mwsr.Flush} event's batch size is in bytes too.
+ * {@code dropped} is always 0; {@code lagNanos} is dated by the cuts, as {@link Buffer}'s. The JFR
+ * {@code dev.mwsr.Flush} event's batch size is in bytes too.
  *
  * <p><b>Memory.</b> Two regions of {@code capacity} bytes each, direct by default (a channel
  * writes them without a copy) or on the heap. Steady-state writes allocate nothing. Direct memory
@@ -298,9 +299,6 @@ public final class ByteBatchBuffer extends InlineControl<ByteHalf, ByteBuffer> i
     public String toString() {
         return "ByteBatchBuffer[capacity=" + capacity + ", " + metrics() + "]";
     }
-
-    // ---------------------------------------------------------------------------------------
-    // Cutting and delivering.
 
     // ---------------------------------------------------------------------------------------
     // The payload: byte regions.

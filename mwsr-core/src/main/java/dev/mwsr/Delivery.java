@@ -32,6 +32,15 @@ final class Delivery<H, B> {
     private volatile long undeliveredCount;
     private final FlushStats stats = new FlushStats();
 
+    /** The lag figure (see {@link #lagNanos()}); its marks are the clock at each cut. */
+    private final Lag lag = new Lag();
+    /** The clock at the last cut, or at construction: the writers' half holds only units since. */
+    private long lastCut = System.nanoTime();
+    /** The cut batch not yet delivered waits since at most this: the cut before its own. */
+    private long cutSince;
+    /** The accepted oversized write waits since its acceptance. */
+    private long aloneSince;
+
     Delivery(DoubleBuffer<H, B> buffer, Consumer<? super B> flusher, H spare) {
         this.buffer = buffer;
         this.flusher = flusher;
@@ -45,6 +54,9 @@ final class Delivery<H, B> {
     H swap(H full, int size) {
         assert lock.isHeldByCurrentThread() && spare != null : "cut without flushLock or spare";
         giveUp.hold(buffer.held(full, size), size);
+        long now = System.nanoTime(); // the one clock read of a cut; none per write
+        cutSince = lastCut;
+        lastCut = now;
         H next = spare;
         spare = null;
         return next;
@@ -63,7 +75,7 @@ final class Delivery<H, B> {
                 park(cut, 0, size);
                 return false;
             }
-            return call(cut, size);
+            return call(cut, size, cutSince);
         } finally {
             giveUp.release();
             buffer.recycle(cut, size);
@@ -77,6 +89,7 @@ final class Delivery<H, B> {
      */
     void acceptAlone(H group, int size) {
         giveUp.holdNext(buffer.held(group, size), size);
+        aloneSince = System.nanoTime();
     }
 
     /**
@@ -93,7 +106,7 @@ final class Delivery<H, B> {
                 park(group, 0, size);
                 return false;
             }
-            return call(group, size);
+            return call(group, size, aloneSince);
         } finally {
             giveUp.release();
         }
@@ -106,11 +119,20 @@ final class Delivery<H, B> {
      * parking, so the items stay reachable through every later call's exception: wrapped in an
      * {@code IllegalStateException} it could be swallowed by a {@code catch (RuntimeException)}.
      */
-    private boolean call(H half, int size) {
+    private boolean call(H half, int size, long since) {
         if (giveUp.started()) {
             return false; // close(Duration) gave up: no call starts; the batch is reported in doubt
         }
-        int left = stats.call(flusher, buffer.open(half, size), size);
+        lag.calling(since);
+        int left;
+        try {
+            left = stats.call(flusher, buffer.open(half, size), size);
+            if (left == 0) {
+                lag.delivered(System.nanoTime());
+            }
+        } finally {
+            lag.done();
+        }
         if (left == 0) {
             return true;
         }
@@ -167,6 +189,16 @@ final class Delivery<H, B> {
 
     FlushStats stats() {
         return stats;
+    }
+
+    /**
+     * An upper bound, in nanoseconds, of how long the oldest unit of the batch in the flusher has
+     * waited so far (the time since the cut before its cut: it holds only units written after
+     * that), or, with no call running, the same bound for the last delivered batch at its
+     * flusher's return; 0 before the first delivery. Units in the writers' half are not dated.
+     */
+    long lagNanos() {
+        return lag.lagNanos(System.nanoTime());
     }
 
     /** Units in the flusher now plus units parked; an estimate unless quiescent. */

@@ -146,7 +146,7 @@ abstract class InlineControl<H, B> extends DoubleBuffer<H, B> {
         FlushStats stats = delivery.stats();
         long done = stats.written();
         long pending = delivery.pending() + filled();
-        return new Metrics(done + pending, done, 0L, pending, stats.batches(), stats.failures());
+        return new Metrics(done + pending, done, 0L, pending, stats.batches(), stats.failures(), delivery.lagNanos());
     }
 
     /**

@@ -733,6 +733,41 @@ class BufferTest {
         assertEquals(m.written() + m.pending(), m.enqueued());
     }
 
+    @Test
+    void metricsLag_whileACallRuns_boundsTheOldestItemsWaitByTheCutBeforeItsBatch_thenHoldsTheLastDelay()
+            throws Exception {
+        CountDownLatch inFlusher = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        long created = System.nanoTime();
+        Buffer<Integer> buffer = new Buffer<>(2, batch -> {
+            inFlusher.countDown();
+            await(release);
+        });
+        assertEquals(0, buffer.metrics().lagNanos(), "unknown before the first batch");
+        Thread.sleep(20);
+        buffer.write(0);
+        long written0 = System.nanoTime(); // item 0 has waited at least since here
+        Thread.sleep(30);
+        buffer.write(1);
+        Thread cutter = Thread.ofPlatform().start(() -> buffer.write(2)); // cuts [0, 1] 30 ms after 0
+        assertTrue(inFlusher.await(10, TimeUnit.SECONDS));
+        Thread.sleep(30);
+        long before = System.nanoTime();
+        long running = buffer.metrics().lagNanos();
+        long after = System.nanoTime();
+        assertTrue(running >= before - written0, "at least the oldest item's wait so far: " + running);
+        assertTrue(running <= after - created, "at most the time since the cut before (here: creation)");
+        long released = System.nanoTime();
+        release.countDown();
+        cutter.join(10_000);
+        long returned = System.nanoTime();
+        long delivered = buffer.metrics().lagNanos();
+        assertTrue(delivered >= released - written0, "the last batch's delay, to its flusher's return");
+        assertTrue(delivered <= returned - created);
+        Thread.sleep(20);
+        assertEquals(delivered, buffer.metrics().lagNanos(), "no call running: the figure stops growing");
+    }
+
     private static void awaitState(Thread t, Thread.State state) throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (t.getState() != state) {

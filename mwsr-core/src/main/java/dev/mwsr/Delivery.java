@@ -71,13 +71,8 @@ final class Delivery<H, B> {
     boolean deliver(H cut, int size) {
         assert lock.isHeldByCurrentThread() : "deliver outside flushLock";
         try {
-            if (buffer.failed()) {
-                park(cut, 0, size);
-                return false;
-            }
-            return call(cut, size, cutSince);
+            return parkOrCall(cut, size, cutSince);
         } finally {
-            giveUp.release();
             buffer.recycle(cut, size);
             spare = cut;
         }
@@ -94,19 +89,22 @@ final class Delivery<H, B> {
 
     /**
      * Delivers the accepted oversized write as one call, or parks it if the buffer failed, or
-     * leaves it to close(Duration)'s report if that gave up meanwhile. Caller holds lock.
+     * leaves it to close(Duration)'s report if that gave up while the cut before it was in the
+     * flusher (then no call and no park). Caller holds lock.
      */
     boolean deliverAlone(H group, int size) {
         assert lock.isHeldByCurrentThread() : "deliver outside flushLock";
-        if (!giveUp.takeNext()) {
-            return false; // close(Duration) gave up while the cut before it was in the flusher
-        }
+        return giveUp.takeNext() && parkOrCall(group, size, aloneSince);
+    }
+
+    /** Parks the held batch if the buffer failed already, else calls the flusher; then lets it go. */
+    private boolean parkOrCall(H half, int size, long since) {
         try {
             if (buffer.failed()) {
-                park(group, 0, size);
+                park(half, 0, size);
                 return false;
             }
-            return call(group, size, aloneSince);
+            return call(half, size, since);
         } finally {
             giveUp.release();
         }
@@ -172,17 +170,15 @@ final class Delivery<H, B> {
      * @return the units given up on, undelivered and in doubt together
      */
     long abandon(Duration timeout, H current, int filled) {
-        List<Object> lost = new ArrayList<>(giveUp.nextCopy());
-        int waiting = giveUp.nextSize();
+        List<Object> lost = new ArrayList<>();
         if (filled > 0) {
             buffer.park(lost, current, 0, filled);
             buffer.recycle(current, filled);
         }
         int doubt = giveUp.heldSize();
-        giveUp.publish(
+        int waiting = giveUp.publish(
                 new TimeoutException("close(" + timeout + ") gave up: a flusher call did not return in time"),
-                buffer.reported(lost),
-                giveUp.heldCopy());
+                buffer.reported(lost));
         undeliveredCount += filled + waiting; // the batch in doubt stays counted in flight
         return (long) filled + waiting + doubt;
     }

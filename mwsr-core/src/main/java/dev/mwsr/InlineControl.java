@@ -28,10 +28,15 @@ abstract class InlineControl<H, B> extends DoubleBuffer<H, B> {
      * thread holds (GiveUp.hold from the cut until delivered or parked, under its own small lock,
      * so it is copied before the flusher's thread clears it): in doubt. It publishes both, then
      * sets FAILED; failureException() of a buffer given up on needs no lock but waits for that
-     * publication.
+     * publication. An oversized write accepted behind the cut (GiveUp.holdNext, under both locks)
+     * is collected too, undelivered and ahead of `current`: when its writer's turn comes,
+     * GiveUp.takeNext sees `started` and the write is neither called nor parked (else it would be
+     * in neither list).
      *
      * Counters (FlushStats) change only under flushLock and are volatile for metrics(). Writers
-     * touch no counter: enqueued is derived (written + pending), not counted.
+     * touch no counter: enqueued is derived (written + pending), not counted. The lag figure costs
+     * one clock read per cut and one per flusher return (Delivery): a cut batch holds only units
+     * written after the cut before its own, so that cut dates it, as an upper bound.
      */
 
     InlineControl(int capacity, Consumer<? super B> flusher, H first, H second) {

@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.RandomAccess;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.ThreadFactory;
 import java.util.function.Consumer;
 
 /**
@@ -67,10 +66,13 @@ import java.util.function.Consumer;
  *
  * @param <T> the item type
  */
-public final class AsyncBuffer<T> implements BatchBuffer<T> {
+// flush(), close() and metrics() are inherited from a package-private class; javadoc shows them here.
+@SuppressWarnings("exports")
+public final class AsyncBuffer<T> extends AsyncControl<T> implements BatchBuffer<T> {
     /*
      * Implementation notes live beside the code: the queue, groups, admission and overflow in
-     * Room; wake-up, flush(), batches, failure and close(Duration) in Drainer.
+     * Room; wake-up, flush(), batches, failure and close(Duration) in Drainer. This file is the
+     * writers' side; AsyncControl holds the calls that wait for the drainer.
      */
 
     /** When the drainer delivers. */
@@ -112,8 +114,6 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
     }
 
     private static final String NULL_IN_GROUP = "writeV: null item; nothing was written";
-    private static final ThreadFactory VIRTUAL =
-            Thread.ofVirtual().name("mwsr-async-drainer-", 0).factory();
 
     private final int capacity;
     private final Mode mode;
@@ -327,131 +327,6 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
     }
 
     /**
-     * Delivers everything written before this call and returns once the flusher has returned for
-     * it, whatever the mode (in {@link Mode#LOOP} this cuts the rest short). Items written by other
-     * threads meanwhile may be delivered too. After {@link #close()} this returns at once. With the
-     * retrying failure policy this waits while the flusher keeps failing.
-     *
-     * @throws FlushFailedException if the buffer failed, now or before
-     * @throws IllegalStateException if called from inside this buffer's flusher
-     */
-    @Override
-    public void flush() {
-        checkNotDrainer("flush");
-        if ((room.word() & Room.FAILED) != 0) {
-            throw failure();
-        }
-        long target = room.producerIndex();
-        Progress progress = drainer.progress;
-        if (progress.delivered() < target && !progress.isTerminated() && !drainer.abandoned()) {
-            drainer.request(target);
-            progress.await(
-                    () -> progress.delivered() >= target || progress.failureCause() != null || drainer.abandoned());
-        }
-        if ((room.word() & Room.FAILED) != 0) {
-            throw failure();
-        }
-    }
-
-    /**
-     * Refuses new writes, delivers everything accepted, joins the drainer thread, then returns.
-     * Idempotent: a later call waits for the same end and returns (or throws the same failure).
-     * Writes that start after this call, and writers waiting for room, throw
-     * {@link IllegalStateException} and are never delivered. This waits as long as the flusher
-     * takes (and, with the retrying policy, as long as it keeps failing); see
-     * {@link #close(Duration)} for a bound.
-     *
-     * @throws FlushFailedException if the buffer failed, now or before (on every call)
-     * @throws IllegalStateException if called from inside this buffer's flusher
-     */
-    @Override
-    public void close() {
-        checkNotDrainer("close");
-        if (!drainer.abandoned()) {
-            startClose();
-            boolean interrupted = false;
-            for (; ; ) {
-                try {
-                    drainer.thread().join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        if (drainer.progress.failureCause() != null) {
-            throw failure();
-        }
-    }
-
-    /**
-     * As {@link #close()}, but gives up after {@code timeout}. Giving up means: the flusher is
-     * called no more; a flusher call still running is left alone (never interrupted: an
-     * interruptible channel would close itself) and the drainer thread ends when it returns; the
-     * buffer fails, so every later {@code write}, {@code writeV}, {@code flush} and {@code close}
-     * throws a {@link FlushFailedException} (cause: a {@link java.util.concurrent.TimeoutException})
-     * whose {@link FlushFailedException#undelivered()} holds the accepted items never handed to
-     * the flusher (or whose call had already thrown) and whose {@link FlushFailedException#inDoubt()}
-     * holds the items of the call still running, which may yet reach the sink. Only a flusher call
-     * that never returns keeps the drainer thread alive after this.
-     *
-     * @param timeout how long to wait for delivery
-     * @return 0 if everything accepted was delivered and the drainer ended; otherwise the number of
-     *     items given up on, undelivered and in doubt together (a later call's exception lists them)
-     * @throws FlushFailedException if the buffer failed, now or before (also after an earlier
-     *     {@code close(Duration)} gave up)
-     * @throws IllegalStateException if called from inside this buffer's flusher
-     * @throws NullPointerException if {@code timeout} is null
-     */
-    public long close(Duration timeout) {
-        Objects.requireNonNull(timeout, "timeout");
-        checkNotDrainer("close");
-        long givenUp = 0;
-        if (!drainer.abandoned()) {
-            startClose();
-            long end = System.nanoTime() + Math.max(0, timeout.toNanos());
-            boolean interrupted = false;
-            Thread t = drainer.thread();
-            while (t.isAlive()) {
-                long left = end - System.nanoTime();
-                if (left <= 0) {
-                    givenUp = drainer.abandon(new java.util.concurrent.TimeoutException(
-                            "close(" + timeout + ") gave up: the flusher did not deliver everything in time"));
-                    if (givenUp != 0) {
-                        break;
-                    }
-                    // Nothing was left to give up on: the drainer is ending by itself; join it.
-                    end = System.nanoTime() + 100_000_000L;
-                    continue;
-                }
-                try {
-                    t.join(Duration.ofNanos(left));
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        if (givenUp > 0) {
-            return givenUp;
-        }
-        if (drainer.progress.failureCause() != null) {
-            throw failure();
-        }
-        return 0L;
-    }
-
-    private void startClose() {
-        room.refuse(Room.CLOSED);
-        drainer.nudge();
-    }
-
-    /**
      * The most items waiting in the queue (the batch in the flusher not counted).
      *
      * @return the capacity
@@ -461,34 +336,14 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
         return capacity;
     }
 
-    /**
-     * A snapshot of the counters: estimates while writers and the drainer run, exact when
-     * quiescent. {@code enqueued} is derived ({@code written + pending + dropped from the queue}),
-     * so writers pay for no counter.
-     *
-     * @return the metrics
-     */
+    /** The drainer; tests use it for its thread and wake-up count. */
     @Override
-    public Metrics metrics() {
-        long written = drainer.written();
-        long batches = drainer.batches();
-        long failures = drainer.failures();
-        long pending = (room.word() & Room.COUNT)
-                + drainer.inFlight()
-                + drainer.progress.undelivered().size()
-                + drainer.progress.inDoubt().size();
-        long droppedQueued = room.droppedQueued() + drainer.droppedFailed();
-        long dropped = droppedQueued + room.droppedIncoming();
-        long enqueued = written + pending + droppedQueued + drainer.deadLettered();
-        return new Metrics(enqueued, written, dropped, pending, batches, failures, drainer.lagNanos());
-    }
-
-    /** Tests: the drainer, for its thread and wake-up count. */
     Drainer<T> drainer() {
         return drainer;
     }
 
-    /** Tests: the queue, to queue an item without the writer's wake-up. */
+    /** The queue; tests use it to queue an item without the writer's wake-up. */
+    @Override
     Room room() {
         return room;
     }
@@ -499,39 +354,6 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
     }
 
     // ---------------------------------------------------------------------------------------
-    // States and their exceptions.
-
-    private RuntimeException refused() {
-        if ((room.word() & Room.FAILED) != 0) {
-            return failure();
-        }
-        return new IllegalStateException("buffer is closed: write before close(), or use a new buffer");
-    }
-
-    /** The failure, once the drainer has published it complete. */
-    private FlushFailedException failure() {
-        drainer.progress.await(() -> drainer.progress.failureCause() != null);
-        List<Object> lost = drainer.progress.undelivered();
-        List<Object> doubt = drainer.progress.inDoubt();
-        String why = drainer.abandoned()
-                ? "close(Duration) gave up, so the buffer failed and refuses further writes; inDoubt() holds the "
-                        + doubt.size() + " items of the flusher call still running, and"
-                : "the flusher threw, so the buffer failed and refuses further writes;";
-        return new FlushFailedException(
-                why + " undelivered() holds the " + lost.size() + " items it accepted but did not deliver",
-                drainer.progress.failureCause(),
-                lost,
-                doubt);
-    }
-
-    private void checkNotDrainer(String what) {
-        if (Thread.currentThread() == drainer.thread()) {
-            throw new IllegalStateException(
-                    "the flusher must not call " + what + " on its own buffer:" + " it would wait for itself");
-        }
-    }
-
-    // ---------------------------------------------------------------------------------------
 
     /**
      * Options for an {@link AsyncBuffer}. Not thread-safe; {@link #build()} may be called more than
@@ -539,169 +361,11 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
      *
      * @param <T> the item type
      */
-    public static final class Builder<T> {
-        private final Consumer<? super List<T>> flusher;
-        private int capacity = 1024;
-        private int maxBatch;
-        private Mode mode = Mode.TRIGGER;
-        private Duration interval;
-        private boolean earlyFlush;
-        private OverflowPolicy overflow = OverflowPolicy.BLOCK;
-        private ThreadFactory threadFactory = VIRTUAL;
-        private Duration maxBackoff;
-        private Duration giveUpAfter;
-        private Consumer<? super List<T>> deadLetter;
-        private System.Logger logger;
-
+    // The setters are inherited from a package-private class; javadoc shows them as the builder's own.
+    @SuppressWarnings("exports")
+    public static final class Builder<T> extends AsyncSettings<T> {
         private Builder(Consumer<? super List<T>> flusher) {
-            this.flusher = Objects.requireNonNull(flusher, "flusher");
-        }
-
-        /**
-         * The most items waiting in the queue. Default 1024.
-         *
-         * @param capacity at least 1, at most 2<sup>30</sup> (checked by {@link #build()})
-         * @return this builder
-         */
-        public Builder<T> capacity(int capacity) {
-            this.capacity = capacity;
-            return this;
-        }
-
-        /**
-         * The most items in one flusher call (a larger {@code writeV} group still arrives whole).
-         * Default: the capacity.
-         *
-         * @param maxBatch at least 1, at most the capacity (any size with {@code GROW})
-         * @return this builder
-         */
-        public Builder<T> maxBatch(int maxBatch) {
-            if (maxBatch < 1) {
-                throw new IllegalArgumentException("maxBatch must be at least 1, was " + maxBatch);
-            }
-            this.maxBatch = maxBatch;
-            return this;
-        }
-
-        /**
-         * When the drainer delivers. Default {@link Mode#TRIGGER}.
-         *
-         * @param mode the mode
-         * @return this builder
-         */
-        public Builder<T> mode(Mode mode) {
-            this.mode = Objects.requireNonNull(mode, "mode");
-            return this;
-        }
-
-        /**
-         * {@link Mode#LOOP} only, and required there: the minimum rest after each flusher call.
-         *
-         * @param interval positive
-         * @return this builder
-         */
-        public Builder<T> interval(Duration interval) {
-            Objects.requireNonNull(interval, "interval");
-            if (interval.isNegative() || interval.isZero()) {
-                throw new IllegalArgumentException("interval must be positive, was " + interval);
-            }
-            this.interval = interval;
-            return this;
-        }
-
-        /**
-         * {@link Mode#LOOP} only: when true, {@code maxBatch} items waiting are delivered at once,
-         * without waiting for the rest to end. Default false (the interval is never cut short by
-         * writers).
-         *
-         * @param earlyFlush whether a full batch cuts the rest short
-         * @return this builder
-         */
-        public Builder<T> earlyFlush(boolean earlyFlush) {
-            this.earlyFlush = earlyFlush;
-            return this;
-        }
-
-        /**
-         * What a write does when the queue is full. Default {@link OverflowPolicy#BLOCK}.
-         *
-         * @param overflow the policy
-         * @return this builder
-         */
-        public Builder<T> overflow(OverflowPolicy overflow) {
-            this.overflow = Objects.requireNonNull(overflow, "overflow");
-            return this;
-        }
-
-        /**
-         * Creates the drainer thread. Default: a virtual thread named {@code mwsr-async-drainer-N}.
-         * The factory must return a new, unstarted thread.
-         *
-         * @param threadFactory the factory
-         * @return this builder
-         */
-        public Builder<T> threadFactory(ThreadFactory threadFactory) {
-            this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
-            return this;
-        }
-
-        /**
-         * Chooses the retrying failure policy instead of fail-fast: a batch whose flusher call
-         * threw is kept and retried, forever, after a pause that starts at 1 ms and doubles up to
-         * {@code maxBackoff}. Each failure is counted in {@link Metrics#failures()}; the first of a
-         * run of failures is logged with its stack trace, then a count at most once a second
-         * ({@link System.Logger} {@code dev.mwsr.AsyncBuffer}). A {@link PartialFlushException}'s
-         * durable items are not retried; a {@link VirtualMachineError} is never retried (the
-         * buffer fails at once). Replaces an earlier failure policy choice.
-         *
-         * @param maxBackoff the longest pause between attempts, positive
-         * @return this builder
-         */
-        public Builder<T> retryFailedBatches(Duration maxBackoff) {
-            this.maxBackoff = positive(maxBackoff, "maxBackoff");
-            this.giveUpAfter = null;
-            this.deadLetter = null;
-            return this;
-        }
-
-        /**
-         * Chooses the bounded failure policy: as {@link #retryFailedBatches(Duration)}, until one
-         * batch has been failing for {@code giveUpAfter} (measured from its first failure). Then
-         * the drainer gives that batch up and goes on with the next one, so the buffer neither
-         * stops for good nor blocks its writers forever, and recovers when the sink does:
-         * {@code deadLetter} receives a copy of the batch's items (those not reported durable by a
-         * {@link PartialFlushException}), on the drainer thread; or, when {@code deadLetter} is
-         * null, they are dropped, counted in {@link Metrics#dropped()} and logged as a warning
-         * (never silently; at most one line per second, with the count). If the handler throws,
-         * the buffer fails at once (fail-fast), with the batch among
-         * {@link FlushFailedException#undelivered()}. A {@link VirtualMachineError} from the
-         * flusher is never retried: the buffer fails at once.
-         *
-         * @param maxBackoff the longest pause between attempts, positive
-         * @param giveUpAfter how long one batch may keep failing before it is given up, positive
-         * @param deadLetter receives each batch given up on (a copy it may keep); null to drop
-         * @return this builder
-         */
-        public Builder<T> retryFailedBatches(
-                Duration maxBackoff, Duration giveUpAfter, Consumer<? super List<T>> deadLetter) {
-            this.maxBackoff = positive(maxBackoff, "maxBackoff");
-            this.giveUpAfter = positive(giveUpAfter, "giveUpAfter");
-            this.deadLetter = deadLetter;
-            return this;
-        }
-
-        private static Duration positive(Duration d, String name) {
-            Objects.requireNonNull(d, name);
-            if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(name + " must be positive, was " + d);
-            }
-            return d;
-        }
-
-        /** Tests: where WARN and retry messages go. */
-        Builder<T> logger(System.Logger logger) {
-            this.logger = Objects.requireNonNull(logger, "logger");
-            return this;
+            super(flusher);
         }
 
         /**
@@ -715,22 +379,6 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
          */
         public AsyncBuffer<T> build() {
             return new AsyncBuffer<>(this);
-        }
-
-        private void validate() {
-            if (capacity < 1 || capacity > 1 << 30) {
-                throw new IllegalArgumentException("capacity must be between 1 and 2^30, was " + capacity);
-            }
-            if (maxBatch > capacity && overflow != OverflowPolicy.GROW) {
-                throw new IllegalArgumentException("maxBatch (" + maxBatch + ") must not exceed capacity (" + capacity
-                        + "): a batch never holds more than the queue; raise capacity or use GROW");
-            }
-            if (mode == Mode.LOOP && interval == null) {
-                throw new IllegalArgumentException("LOOP mode needs interval(Duration): the rest after each batch");
-            }
-            if (mode != Mode.LOOP && (interval != null || earlyFlush)) {
-                throw new IllegalArgumentException("interval and earlyFlush apply to LOOP mode only, mode is " + mode);
-            }
         }
     }
 }

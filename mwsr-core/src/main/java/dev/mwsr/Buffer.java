@@ -35,13 +35,13 @@ import java.util.function.Consumer;
  * {@code durable()} prefix of a {@link PartialFlushException}) and every item still pending.
  *
  * <p><b>Metrics</b> count items; {@link Metrics#dropped()} is always 0: a {@code Buffer} never
- * drops.
+ * drops. {@link Metrics#lagNanos()} is dated by the cuts (an upper bound; see {@link Metrics}).
  *
  * @param <T> the item type
  */
 // The engine and its half type are package-private: no user can name them or reach their members.
 @SuppressWarnings("exports")
-public final class Buffer<T> extends DoubleBuffer<BatchView<T>, List<T>> implements BatchBuffer<T> {
+public final class Buffer<T> extends InlineControl<BatchView<T>, List<T>> implements BatchBuffer<T> {
     /*
      * Implementation notes: the algorithm is DoubleBuffer's (read its notes). A half is a
      * BatchView over an Object[] of `capacity` slots; a writer stores with plain array stores

@@ -57,7 +57,8 @@ import java.util.function.Consumer;
  *
  * <p><b>Metrics</b> count <em>bytes</em> (not writes): {@code enqueued}, {@code written} and
  * {@code pending} are bytes, {@code batches} and {@code failures} are flusher calls, and
- * {@code dropped} is always 0. The JFR {@code dev.mwsr.Flush} event's batch size is in bytes too.
+ * {@code dropped} is always 0; {@code lagNanos} is dated by the cuts, as {@link Buffer}'s. The JFR
+ * {@code dev.mwsr.Flush} event's batch size is in bytes too.
  *
  * <p><b>Memory.</b> Two regions of {@code capacity} bytes each, direct by default (a channel
  * writes them without a copy) or on the heap. Steady-state writes allocate nothing. Direct memory
@@ -66,7 +67,7 @@ import java.util.function.Consumer;
  */
 // The engine and its half type are package-private: no user can name them or reach their members.
 @SuppressWarnings("exports")
-public final class ByteBatchBuffer extends DoubleBuffer<ByteHalf, ByteBuffer> implements WritableByteChannel {
+public final class ByteBatchBuffer extends InlineControl<ByteHalf, ByteBuffer> implements WritableByteChannel {
     /*
      * Implementation notes: the algorithm is DoubleBuffer's (read its notes), with bytes for
      * slots. A half is a ByteHalf; writers copy with absolute bulk puts (ByteSources.copy), which
@@ -298,9 +299,6 @@ public final class ByteBatchBuffer extends DoubleBuffer<ByteHalf, ByteBuffer> im
     public String toString() {
         return "ByteBatchBuffer[capacity=" + capacity + ", " + metrics() + "]";
     }
-
-    // ---------------------------------------------------------------------------------------
-    // Cutting and delivering.
 
     // ---------------------------------------------------------------------------------------
     // The payload: byte regions.

@@ -32,6 +32,15 @@ final class Delivery<H, B> {
     private volatile long undeliveredCount;
     private final FlushStats stats = new FlushStats();
 
+    /** The lag figure (see {@link #lagNanos()}); its marks are the clock at each cut. */
+    private final Lag lag = new Lag();
+    /** The clock at the last cut, or at construction: the writers' half holds only units since. */
+    private long lastCut = System.nanoTime();
+    /** The cut batch not yet delivered waits since at most this: the cut before its own. */
+    private long cutSince;
+    /** The accepted oversized write waits since its acceptance. */
+    private long aloneSince;
+
     Delivery(DoubleBuffer<H, B> buffer, Consumer<? super B> flusher, H spare) {
         this.buffer = buffer;
         this.flusher = flusher;
@@ -45,6 +54,9 @@ final class Delivery<H, B> {
     H swap(H full, int size) {
         assert lock.isHeldByCurrentThread() && spare != null : "cut without flushLock or spare";
         giveUp.hold(buffer.held(full, size), size);
+        long now = System.nanoTime(); // the one clock read of a cut; none per write
+        cutSince = lastCut;
+        lastCut = now;
         H next = spare;
         spare = null;
         return next;
@@ -59,28 +71,40 @@ final class Delivery<H, B> {
     boolean deliver(H cut, int size) {
         assert lock.isHeldByCurrentThread() : "deliver outside flushLock";
         try {
-            if (buffer.failed()) {
-                park(cut, 0, size);
-                return false;
-            }
-            return call(cut, size);
+            return parkOrCall(cut, size, cutSince);
         } finally {
-            giveUp.release();
             buffer.recycle(cut, size);
             spare = cut;
         }
     }
 
-    /** Delivers an oversized write as one call, or parks it if the buffer failed. Caller holds lock. */
+    /**
+     * An oversized write was accepted (under the write lock and {@link #lock}); until
+     * {@link #deliverAlone} takes it, close(Duration) giving up reports it undelivered.
+     */
+    void acceptAlone(H group, int size) {
+        giveUp.holdNext(buffer.held(group, size), size);
+        aloneSince = System.nanoTime();
+    }
+
+    /**
+     * Delivers the accepted oversized write as one call, or parks it if the buffer failed, or
+     * leaves it to close(Duration)'s report if that gave up while the cut before it was in the
+     * flusher (then no call and no park). Caller holds lock.
+     */
     boolean deliverAlone(H group, int size) {
         assert lock.isHeldByCurrentThread() : "deliver outside flushLock";
-        if (buffer.failed()) {
-            park(group, 0, size);
-            return false;
-        }
-        giveUp.hold(buffer.held(group, size), size);
+        return giveUp.takeNext() && parkOrCall(group, size, aloneSince);
+    }
+
+    /** Parks the held batch if the buffer failed already, else calls the flusher; then lets it go. */
+    private boolean parkOrCall(H half, int size, long since) {
         try {
-            return call(group, size);
+            if (buffer.failed()) {
+                park(half, 0, size);
+                return false;
+            }
+            return call(half, size, since);
         } finally {
             giveUp.release();
         }
@@ -93,11 +117,20 @@ final class Delivery<H, B> {
      * parking, so the items stay reachable through every later call's exception: wrapped in an
      * {@code IllegalStateException} it could be swallowed by a {@code catch (RuntimeException)}.
      */
-    private boolean call(H half, int size) {
+    private boolean call(H half, int size, long since) {
         if (giveUp.started()) {
             return false; // close(Duration) gave up: no call starts; the batch is reported in doubt
         }
-        int left = stats.call(flusher, buffer.open(half, size), size);
+        lag.calling(since);
+        int left;
+        try {
+            left = stats.call(flusher, buffer.open(half, size), size);
+            if (left == 0) {
+                lag.delivered(System.nanoTime());
+            }
+        } finally {
+            lag.done();
+        }
         if (left == 0) {
             return true;
         }
@@ -129,9 +162,10 @@ final class Delivery<H, B> {
     }
 
     /**
-     * close(Duration) gives up: publishes the first {@code filled} units of {@code current} as
-     * undelivered and the batch the flushing thread holds as in doubt (see the engine's notes).
-     * Caller holds the write lock, and {@link GiveUp#start()} came first.
+     * close(Duration) gives up: publishes as undelivered an oversized write accepted and not yet
+     * handed over, then the first {@code filled} units of {@code current}, and the batch the
+     * flushing thread holds as in doubt (see the engine's notes). Caller holds the write lock, and
+     * {@link GiveUp#start()} came first (so the oversized write stays where it is).
      *
      * @return the units given up on, undelivered and in doubt together
      */
@@ -142,16 +176,25 @@ final class Delivery<H, B> {
             buffer.recycle(current, filled);
         }
         int doubt = giveUp.heldSize();
-        giveUp.publish(
+        int waiting = giveUp.publish(
                 new TimeoutException("close(" + timeout + ") gave up: a flusher call did not return in time"),
-                buffer.reported(lost),
-                giveUp.heldCopy());
-        undeliveredCount += filled; // the batch in doubt stays counted in flight
-        return (long) filled + doubt;
+                buffer.reported(lost));
+        undeliveredCount += filled + waiting; // the batch in doubt stays counted in flight
+        return (long) filled + waiting + doubt;
     }
 
     FlushStats stats() {
         return stats;
+    }
+
+    /**
+     * An upper bound, in nanoseconds, of how long the oldest unit of the batch in the flusher has
+     * waited so far (the time since the cut before its cut: it holds only units written after
+     * that), or, with no call running, the same bound for the last delivered batch at its
+     * flusher's return; 0 before the first delivery. Units in the writers' half are not dated.
+     */
+    long lagNanos() {
+        return lag.lagNanos(System.nanoTime());
     }
 
     /** Units in the flusher now plus units parked; an estimate unless quiescent. */

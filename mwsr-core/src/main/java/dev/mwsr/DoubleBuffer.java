@@ -2,7 +2,6 @@ package dev.mwsr;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
@@ -65,17 +64,7 @@ abstract class DoubleBuffer<H, B> {
      * exception is built), so each FlushFailedException is complete. The subclass's park reads
      * from the half, never from the view the flusher had (a flusher may consume a ByteBuffer).
      *
-     * close(Duration) (class GiveUp). Every wait for flushLock polls GiveUp.started every 20 ms,
-     * so once the closing thread gives up, the threads that wait for the stuck flush while holding
-     * the write lock let go of it (writers are refused, flush()/close() throw). The closing thread
-     * then takes the write lock and collects `current` (undelivered) and the batch the flushing
-     * thread holds (GiveUp.hold from the cut until delivered or parked, under its own small lock,
-     * so it is copied before the flusher's thread clears it): in doubt. It publishes both, then
-     * sets FAILED; failureException() of a buffer given up on needs no lock but waits for that
-     * publication.
-     *
-     * Counters (FlushStats) change only under flushLock and are volatile for metrics(). Writers
-     * touch no counter: enqueued is derived (written + pending), not counted.
+     * flush(), close(), close(Duration), metrics and that exception: InlineControl, with its notes.
      */
 
     static final int OPEN = 0;
@@ -98,13 +87,13 @@ abstract class DoubleBuffer<H, B> {
     }
 
     final int capacity;
-    private final StampedLock lock = new StampedLock();
+    final StampedLock lock = new StampedLock();
     /** The flush side: flushLock, the spare half, the flusher calls, what is parked. */
-    private final Delivery<H, B> delivery;
+    final Delivery<H, B> delivery;
     /** delivery.lock: taken after the write lock, never before. */
-    private final ReentrantLock flushLock;
+    final ReentrantLock flushLock;
     /** delivery.giveUp: close(Duration) giving up on a stuck flusher call. */
-    private final GiveUp giveUp;
+    final GiveUp giveUp;
 
     /** The half writers fill; replaced under the write lock, read under the read lock. */
     private H current;
@@ -245,6 +234,7 @@ abstract class DoubleBuffer<H, B> {
                     cut = cutLocked(cutSize);
                 }
                 accepted(src, n);
+                delivery.acceptAlone(group, n); // from here close(Duration) can report it
             }
         } finally {
             lock.unlockWrite(stamp);
@@ -264,111 +254,6 @@ abstract class DoubleBuffer<H, B> {
         }
     }
 
-    // ---------------------------------------------------------------------------------------
-    // flush, close, close(Duration), metrics.
-
-    final void flushAll() {
-        Waits.checkNotInsideFlusher(flushLock, "flush");
-        H cut = null;
-        int cutSize = 0;
-        int s;
-        boolean locked = false;
-        long stamp = lock.writeLock();
-        try {
-            s = state;
-            if ((s & FAILED) == 0) {
-                cutSize = filled();
-                if (cutSize > 0 && (locked = giveUp.lockFlush(flushLock, false))) {
-                    cut = cutLocked(cutSize);
-                }
-            }
-        } finally {
-            lock.unlockWrite(stamp);
-        }
-        if ((s & FAILED) != 0 || (cutSize > 0 && !locked)) {
-            throw failureException();
-        }
-        // Nothing here; a batch cut earlier may still be in the flusher, and it holds flushLock.
-        if (cut == null && !giveUp.lockFlush(flushLock, false)) {
-            throw failureException();
-        }
-        deliverAndUnlock(cut, cutSize);
-        if ((state & FAILED) != 0) {
-            // The flush in progress when we arrived failed: we observed it, so we report it.
-            throw failureException();
-        }
-    }
-
-    final void closeAll() {
-        Waits.checkNotInsideFlusher(flushLock, "close");
-        // Refuse first, then wait: writers still waiting for room see CLOSED when they get in.
-        STATE.getAndBitwiseOr(this, CLOSED);
-        boolean locked = false;
-        long stamp = lock.writeLock();
-        try {
-            locked = giveUp.lockFlush(flushLock, false);
-        } finally {
-            if (!locked) {
-                lock.unlockWrite(stamp);
-            }
-        }
-        if (!locked) {
-            throw failureException(); // close(Duration) gave up meanwhile
-        }
-        deliverRest(stamp);
-    }
-
-    /** close(Duration): as closeAll, giving up on a flush in progress by the deadline (see notes). */
-    final long closeWithin(Duration timeout) {
-        Objects.requireNonNull(timeout, "timeout");
-        Waits.checkNotInsideFlusher(flushLock, "close");
-        if (giveUp.started()) {
-            throw giveUp.exception();
-        }
-        STATE.getAndBitwiseOr(this, CLOSED);
-        long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
-        long stamp = GiveUp.writeLockUntil(lock, deadline);
-        if (stamp != 0L && GiveUp.lockUntil(flushLock, deadline)) {
-            deliverRest(stamp);
-            return 0L;
-        }
-        // Give up: waiters for the stuck flush let go of the write lock, then collect under it.
-        giveUp.start();
-        if (stamp == 0L) {
-            stamp = lock.writeLock();
-        }
-        try {
-            int filled = filled();
-            position = 0;
-            long lost = delivery.abandon(timeout, current, filled);
-            STATE.getAndBitwiseOr(this, FAILED);
-            return lost;
-        } finally {
-            lock.unlockWrite(stamp);
-        }
-    }
-
-    /**
-     * Cuts and delivers what {@code current} holds, then throws if the buffer is failed. Caller
-     * holds the write lock (with {@code stamp}; released here) and flushLock (released here).
-     */
-    private void deliverRest(long stamp) {
-        H cut = null;
-        int cutSize;
-        try {
-            cutSize = filled();
-            if (cutSize > 0) {
-                cut = cutLocked(cutSize);
-            }
-        } finally {
-            lock.unlockWrite(stamp);
-        }
-        deliverAndUnlock(cut, cutSize);
-        if (failed()) {
-            throw failureException();
-        }
-    }
-
     /** Whether neither closed nor failed; a volatile read. */
     final boolean accepting() {
         return state == OPEN;
@@ -384,12 +269,24 @@ abstract class DoubleBuffer<H, B> {
         STATE.getAndBitwiseOr(this, FAILED);
     }
 
-    /** A snapshot of the counters, in units: estimates while writers run, exact when quiescent. */
-    final Metrics snapshot() {
-        FlushStats stats = delivery.stats();
-        long done = stats.written();
-        long pending = delivery.pending() + filled();
-        return new Metrics(done + pending, done, 0L, pending, stats.batches(), stats.failures());
+    /** Refuses later writes: sets CLOSED (close() does so before it takes the write lock). */
+    final void markClosed() {
+        STATE.getAndBitwiseOr(this, CLOSED);
+    }
+
+    /**
+     * Takes what {@code current} holds without a cut (the caller parks or reports it from
+     * {@link #current()}): returns its valid units and empties it. Caller holds the write lock.
+     */
+    final int takeCurrent() {
+        int filled = filled();
+        position = 0;
+        return filled;
+    }
+
+    /** The half writers fill. Caller holds the write lock. */
+    final H current() {
+        return current;
     }
 
     // ---------------------------------------------------------------------------------------
@@ -399,7 +296,7 @@ abstract class DoubleBuffer<H, B> {
      * Valid units of {@code current}: exact under the write lock (no claim is in progress), a racy
      * estimate otherwise (metrics only).
      */
-    private int filled() {
+    final int filled() {
         long p = position;
         return p <= capacity ? (int) p : (int) LIMIT.getOpaque(this);
     }
@@ -408,7 +305,7 @@ abstract class DoubleBuffer<H, B> {
      * Swaps the halves. Caller holds the write lock and flushLock; the returned half is owned by
      * the caller until {@link Delivery#deliver} gives it back as the spare.
      */
-    private H cutLocked(int size) {
+    final H cutLocked(int size) {
         H full = current;
         current = delivery.swap(full, size);
         position = 0;
@@ -419,7 +316,7 @@ abstract class DoubleBuffer<H, B> {
      * Delivers a cut half (if any) and releases flushLock; throws the failure if this delivery
      * failed. Caller holds flushLock and not the write lock.
      */
-    private void deliverAndUnlock(H cut, int size) {
+    final void deliverAndUnlock(H cut, int size) {
         boolean ok = true;
         try {
             if (cut != null) {
@@ -437,32 +334,10 @@ abstract class DoubleBuffer<H, B> {
     // States and their exceptions.
 
     /**
-     * Builds the exception for a failed buffer, after parking what is left in {@code current},
-     * so that the exception lists every unit accepted and not delivered. Caller holds no lock.
+     * The exception of a failed buffer, listing every unit accepted and not delivered (it parks
+     * what is left in {@code current} first; {@link InlineControl}). Caller holds no lock.
      */
-    final FlushFailedException failureException() {
-        if (!giveUp.started()) {
-            long stamp = lock.writeLock();
-            try {
-                if (giveUp.lockFlush(flushLock, false)) {
-                    try {
-                        int filled = filled();
-                        if (filled > 0) {
-                            delivery.park(current, 0, filled);
-                            recycle(current, filled);
-                            position = 0;
-                        }
-                        return delivery.failureException();
-                    } finally {
-                        flushLock.unlock();
-                    }
-                }
-            } finally {
-                lock.unlockWrite(stamp);
-            }
-        }
-        return giveUp.exception(); // close(Duration) gave up: its report, once published
-    }
+    abstract FlushFailedException failureException();
 
     private RuntimeException stateException(int s) {
         if ((s & FAILED) != 0) {

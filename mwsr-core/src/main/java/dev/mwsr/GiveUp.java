@@ -15,8 +15,9 @@ import java.util.concurrent.locks.StampedLock;
  * <p>Giving up happens in three steps. {@link #start()}: every wait for the flush lock made with
  * {@link #lockFlush} stops waiting (within {@link #POLL_NANOS}), so the threads waiting for the
  * flush in progress while holding the buffer's write lock let go of it. The closing thread then
- * takes the write lock, collects what the writers' half holds, copies the flushing thread's batch
- * ({@link #heldCopy()}), and {@link #publish}es; only then does it set the buffer's FAILED bit.
+ * takes the write lock, collects what the writers' half holds, and {@link #publish}es it with
+ * copies of the flushing thread's batch and of an oversized write waiting behind it (see
+ * {@link #holdNext}); only then does it set the buffer's FAILED bit.
  * {@link #exception()} waits for that publication, which needs nothing but the write lock.
  */
 final class GiveUp {
@@ -31,18 +32,25 @@ final class GiveUp {
     private Object held;
 
     private int heldSize;
+    /**
+     * Set under the write lock (holdNext), read and cleared under heldLock: an oversized write
+     * accepted under the same flush-lock hold as the cut before it, and not yet handed to the
+     * flusher; if close(Duration) gives up meanwhile, it is undelivered (accepted before anything
+     * in the writers' half).
+     */
+    private Object next;
+
+    private int nextSize;
 
     private volatile boolean started;
     private volatile Throwable cause;
     private volatile List<Object> undelivered = List.of();
     private volatile List<Object> inDoubt = List.of();
 
-    /** The flushing thread now owns {@code batch} (called at the cut, under the flush lock). */
-    void hold(List<?> batch) {
-        hold(batch, batch == null ? 0 : batch.size());
-    }
-
-    /** As {@link #hold(List)}, for the first {@code size} bytes of {@code region} (absolute reads only). */
+    /**
+     * The flushing thread now owns the first {@code size} units of {@code batch} (a {@code List}, or
+     * a {@code ByteBuffer} read with absolute reads only); called at the cut, under the flush lock.
+     */
     void hold(Object batch, int size) {
         heldLock.lock();
         try {
@@ -55,17 +63,36 @@ final class GiveUp {
 
     /** The held batch was delivered or parked; before its storage is cleared. */
     void release() {
-        hold(null);
+        hold(null, 0);
     }
 
-    /** A copy of the batch the flushing thread holds (it cannot clear it meanwhile), or empty. */
-    List<Object> heldCopy() {
+    /**
+     * An oversized write was accepted: it goes to the flusher after the held batch. Called under
+     * the buffer's write lock, which the closing thread holds while it reads {@code next}, so this
+     * write needs no heldLock (the write lock's release publishes it); {@link #takeNext}, which runs
+     * without the write lock, does.
+     */
+    void holdNext(Object group, int size) {
+        next = group;
+        nextSize = size;
+    }
+
+    /**
+     * The flushing thread hands the oversized write to the flusher: it becomes the held batch.
+     *
+     * @return false if close(Duration) has given up: the write stays where the closing thread
+     *     reports it undelivered, and must not be called or parked
+     */
+    boolean takeNext() {
         heldLock.lock();
         try {
-            if (held instanceof java.nio.ByteBuffer bytes) {
-                return List.of(ByteSources.copyOf(bytes, 0, heldSize).asReadOnlyBuffer());
+            if (started) {
+                return false;
             }
-            return held == null ? List.of() : new ArrayList<>((List<?>) held);
+            held = next;
+            heldSize = nextSize;
+            next = null;
+            return true;
         } finally {
             heldLock.unlock();
         }
@@ -81,6 +108,13 @@ final class GiveUp {
         }
     }
 
+    private static List<Object> copy(Object batch, int size) {
+        if (batch instanceof java.nio.ByteBuffer bytes) {
+            return List.of(ByteSources.copyOf(bytes, 0, size).asReadOnlyBuffer());
+        }
+        return batch == null ? List.of() : new ArrayList<>((List<?>) batch);
+    }
+
     void start() {
         started = true;
     }
@@ -90,18 +124,25 @@ final class GiveUp {
         return started;
     }
 
-    void publish(Throwable why, List<Object> lost, List<Object> doubt) {
-        undelivered = List.copyOf(lost);
-        inDoubt = List.copyOf(doubt);
-        cause = why;
-    }
-
-    boolean published() {
-        return cause != null;
-    }
-
-    int undeliveredCount() {
-        return undelivered.size() + inDoubt.size();
+    /**
+     * Publishes the report of giving up: undelivered, the oversized write accepted and not handed
+     * over (if any) and then {@code lost} (what the writers' half held); in doubt, copies of the
+     * batch the flushing thread holds (it cannot clear it meanwhile).
+     *
+     * @return the units of that oversized write; 0 if none
+     */
+    int publish(Throwable why, List<Object> lost) {
+        heldLock.lock();
+        try {
+            List<Object> all = new ArrayList<>(copy(next, nextSize));
+            all.addAll(lost);
+            undelivered = List.copyOf(all);
+            inDoubt = List.copyOf(copy(held, heldSize));
+            cause = why;
+            return next == null ? 0 : nextSize;
+        } finally {
+            heldLock.unlock();
+        }
     }
 
     /** The exception of a buffer given up on; waits for the closing thread's publication (short). */
@@ -157,29 +198,26 @@ final class GiveUp {
 
     /** The write lock by {@code deadline} (nanoTime), ignoring interrupts (kept); 0 if not in time. */
     static long writeLockUntil(StampedLock lock, long deadline) {
-        boolean interrupted = false;
-        try {
-            for (; ; ) {
-                try {
-                    return lock.tryWriteLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        return until(deadline, nanos -> lock.tryWriteLock(nanos, TimeUnit.NANOSECONDS));
     }
 
     /** {@code flushLock} by {@code deadline}, ignoring interrupts (kept); false if not in time. */
     static boolean lockUntil(ReentrantLock flushLock, long deadline) {
+        return until(deadline, nanos -> flushLock.tryLock(nanos, TimeUnit.NANOSECONDS));
+    }
+
+    /** A timed lock attempt. */
+    private interface Attempt<R> {
+        R tryFor(long nanos) throws InterruptedException;
+    }
+
+    /** Retries {@code attempt} until it returns, with what is left until {@code deadline}; an interrupt is kept for later. */
+    private static <R> R until(long deadline, Attempt<R> attempt) {
         boolean interrupted = false;
         try {
             for (; ; ) {
                 try {
-                    return flushLock.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    return attempt.tryFor(Math.max(0, deadline - System.nanoTime()));
                 } catch (InterruptedException e) {
                     interrupted = true;
                 }

@@ -1,16 +1,18 @@
 package dev.mwsr;
 
 /**
- * The lag figure of an {@link AsyncBuffer} ({@link Metrics#lagNanos()}), kept by the drainer
- * without a clock read per write. At each cut the drainer reads the clock once and notes it with
- * the queue's producer index P: every element below P was claimed by then. The oldest element of
- * a batch (consumer index c) was therefore queued no later than the earliest noted time whose P
- * exceeds c, and the batch's wait counts from there: a lower bound, short by at most one drainer
- * pass. A few marks are kept, so a backlog several batches deep is still dated; past that the
- * oldest mark kept dates it (still a lower bound).
+ * The lag figure ({@link Metrics#lagNanos()}), kept without a clock read per write: by an
+ * {@link AsyncBuffer}'s drainer, as below, or by the flushing thread of a {@link Buffer} or
+ * {@link ByteBatchBuffer}, which dates each batch by the cut before its own ({@link #calling}).
+ * At each cut the drainer reads the clock once and notes it with the queue's producer index P:
+ * every element below P was claimed by then. The oldest element of a batch (consumer index c) was
+ * therefore queued no later than the earliest noted time whose P exceeds c, and the batch's wait
+ * counts from there: a lower bound, short by at most one drainer pass. A few marks are kept, so a
+ * backlog several batches deep is still dated; past that the oldest mark kept dates it (still a
+ * lower bound).
  *
- * <p>Single writer (the drainer thread) for the marks; the two published figures are volatile for
- * {@code metrics()} readers on any thread.
+ * <p>Single writer (the drainer thread, or the thread holding the flush lock) for the marks and
+ * figures; the two published figures are volatile for {@code metrics()} readers on any thread.
  */
 final class Lag {
     private static final int MARKS = 16;
@@ -48,6 +50,15 @@ final class Lag {
                 break;
             }
         }
+        callSince = since;
+    }
+
+    /**
+     * A {@link Buffer} or {@link ByteBatchBuffer} calls the flusher with a batch whose units were
+     * all written at or after {@code since} (the cut before the batch's own cut): the figure is
+     * then an upper bound, not a lower one (see {@link Metrics}).
+     */
+    void calling(long since) {
         callSince = since;
     }
 

@@ -10,14 +10,24 @@ package dev.mwsr;
  * running, or after {@code close()}.
  *
  * <p><b>Lag.</b> {@code lagNanos} says how far delivery trails writing, measured without a clock
- * read per write (the {@link AsyncBuffer} drainer reads the clock once per batch and notes the
- * queue's producer index with it). While a flusher call runs it is how long the oldest item of
- * that batch has waited so far; otherwise the delay of the last delivered batch's oldest item, up
- * to the flusher's return. It counts from when the drainer first saw the item queued, so it is a
- * lower bound, short by at most one drainer pass (or its wake-up from an idle park). 0 means
- * unknown: nothing delivered yet, or a buffer that does not measure it — {@link Buffer} and
- * {@link ByteBatchBuffer} do not yet, and report 0. Lag is a gauge, not a count: it takes no part
- * in {@link #equals} and {@link #hashCode}, so two snapshots with the same counts are equal.
+ * read per write. While a flusher call runs it is how long the oldest item of that batch has
+ * waited so far; otherwise the same figure for the last delivered batch, up to its flusher's
+ * return. How the batch is dated depends on the buffer:
+ * <ul>
+ *   <li>{@link AsyncBuffer}: the drainer reads the clock once per batch and notes the queue's
+ *       producer index with it; the wait counts from when the drainer first saw the item queued,
+ *       so the figure is a <em>lower bound</em>, short by at most one drainer pass (or its wake-up
+ *       from an idle park).</li>
+ *   <li>{@link Buffer} and {@link ByteBatchBuffer}: the flushing thread reads the clock at each
+ *       cut and at each flusher return. A batch holds only items written after the cut before its
+ *       own, so its wait counts from that earlier cut (an oversized write's from its acceptance):
+ *       an <em>upper bound</em>, long by at most the time the batch took to fill. Items still in
+ *       the half writers fill are not dated: a buffer that nobody fills or flushes reports its last
+ *       batch's figure.</li>
+ * </ul>
+ * 0 means unknown: nothing delivered yet and no call running. Lag is a gauge, not a count: it
+ * takes no part in {@link #equals} and {@link #hashCode}, so two snapshots with the same counts are
+ * equal.
  *
  * @param enqueued items accepted by {@code write}/{@code writeV}
  * @param written items in flusher calls that returned normally

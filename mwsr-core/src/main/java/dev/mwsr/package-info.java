@@ -19,7 +19,9 @@
  * call to {@code flush()} happens-after those writes. Items of one thread arrive in the order
  * written; the items of one {@code writeV} arrive contiguous, in order, in one flusher call.
  * {@code metrics()} are estimates for monitoring, not for synchronization; their lag figure
- * ({@link dev.mwsr.Metrics#lagNanos()}) costs no clock read per write.
+ * ({@link dev.mwsr.Metrics#lagNanos()}, how long the oldest item of the batch being delivered has
+ * waited) costs no clock read per write: an {@code AsyncBuffer} reports a lower bound, the inline
+ * buffers an upper bound, dated by the cut before the batch's own.
  *
  * <h2>The list view</h2>
  * The flusher receives a read-only view ({@code List} or {@code ByteBuffer}) valid only during the

@@ -696,6 +696,78 @@ class BufferTest {
         assertEquals(List.of(List.of(0)), calls, "no flusher call after close(Duration) gave up");
     }
 
+    @Test
+    void closeWithTimeout_givingUpWhileAnOversizedGroupWaitsBehindItsCut_reportsTheGroupUndelivered() throws Exception {
+        CountDownLatch inFlusher = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        List<List<Integer>> calls = Collections.synchronizedList(new ArrayList<>());
+        Buffer<Integer> buffer = new Buffer<>(4, batch -> {
+            calls.add(List.copyOf(batch));
+            inFlusher.countDown();
+            await(release);
+        });
+        buffer.writeV(0, 1);
+        AtomicReference<Throwable> onGroup = new AtomicReference<>();
+        Thread writer = Thread.ofPlatform().start(() -> {
+            try {
+                buffer.writeV(10, 11, 12, 13, 14, 15); // cuts [0, 1] and flushes it inline: stuck
+            } catch (Throwable t) {
+                onGroup.set(t);
+            }
+        });
+        assertTrue(inFlusher.await(10, TimeUnit.SECONDS));
+        assertEquals(2 + 6, buffer.close(java.time.Duration.ofMillis(100)), "the cut in doubt, the group undelivered");
+        release.countDown(); // the stuck call returns; the group must not start a call, nor vanish
+        writer.join(10_000);
+        assertFalse(writer.isAlive());
+        List<Integer> group = List.of(10, 11, 12, 13, 14, 15);
+        FlushFailedException own = assertInstanceOf(FlushFailedException.class, onGroup.get(), "its group failed");
+        assertEquals(group, own.undelivered(), "the writer's accepted group is in its exception");
+        assertEquals(List.of(0, 1), own.inDoubt());
+        FlushFailedException later = assertThrows(FlushFailedException.class, buffer::flush);
+        assertEquals(group, later.undelivered(), "accepted, never handed to the flusher");
+        assertEquals(List.of(0, 1), later.inDoubt(), "inside the stuck flusher call");
+        assertEquals(List.of(List.of(0, 1)), calls, "no flusher call after close(Duration) gave up");
+        Metrics m = buffer.metrics();
+        assertEquals(6, m.pending(), "the group counts as pending once (the cut returned: written)");
+        assertEquals(m.written() + m.pending(), m.enqueued());
+    }
+
+    @Test
+    void metricsLag_whileACallRuns_boundsTheOldestItemsWaitByTheCutBeforeItsBatch_thenHoldsTheLastDelay()
+            throws Exception {
+        CountDownLatch inFlusher = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        long created = System.nanoTime();
+        Buffer<Integer> buffer = new Buffer<>(2, batch -> {
+            inFlusher.countDown();
+            await(release);
+        });
+        assertEquals(0, buffer.metrics().lagNanos(), "unknown before the first batch");
+        Thread.sleep(20);
+        buffer.write(0);
+        long written0 = System.nanoTime(); // item 0 has waited at least since here
+        Thread.sleep(30);
+        buffer.write(1);
+        Thread cutter = Thread.ofPlatform().start(() -> buffer.write(2)); // cuts [0, 1] 30 ms after 0
+        assertTrue(inFlusher.await(10, TimeUnit.SECONDS));
+        Thread.sleep(30);
+        long before = System.nanoTime();
+        long running = buffer.metrics().lagNanos();
+        long after = System.nanoTime();
+        assertTrue(running >= before - written0, "at least the oldest item's wait so far: " + running);
+        assertTrue(running <= after - created, "at most the time since the cut before (here: creation)");
+        long released = System.nanoTime();
+        release.countDown();
+        cutter.join(10_000);
+        long returned = System.nanoTime();
+        long delivered = buffer.metrics().lagNanos();
+        assertTrue(delivered >= released - written0, "the last batch's delay, to its flusher's return");
+        assertTrue(delivered <= returned - created);
+        Thread.sleep(20);
+        assertEquals(delivered, buffer.metrics().lagNanos(), "no call running: the figure stops growing");
+    }
+
     private static void awaitState(Thread t, Thread.State state) throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (t.getState() != state) {

@@ -686,6 +686,74 @@ class ByteBatchBufferTest {
     }
 
     @Test
+    void closeWithTimeout_givingUpWhileAnOversizedWriteWaitsBehindItsCut_reportsItsBytesUndelivered() throws Exception {
+        CountDownLatch inFlusher = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger calls = new AtomicInteger();
+        ByteBatchBuffer buffer = new ByteBatchBuffer(4, batch -> {
+            calls.incrementAndGet();
+            inFlusher.countDown();
+            await(release);
+        });
+        buffer.write(bytes(2, 0));
+        AtomicReference<Throwable> onWrite = new AtomicReference<>();
+        Thread writer = Thread.ofPlatform().start(() -> {
+            try {
+                buffer.write(bytes(6, 10)); // cuts bytes 0..1 and flushes them inline: stuck
+            } catch (Throwable t) {
+                onWrite.set(t);
+            }
+        });
+        assertTrue(inFlusher.await(10, TimeUnit.SECONDS));
+        assertEquals(2 + 6, buffer.close(java.time.Duration.ofMillis(100)), "the cut in doubt, the write undelivered");
+        release.countDown();
+        writer.join(10_000);
+        assertFalse(writer.isAlive());
+        FlushFailedException own = assertInstanceOf(FlushFailedException.class, onWrite.get(), "its write failed");
+        assertArrayEquals(bytes(6, 10), concat(own.undelivered()), "the writer's accepted bytes are in its exception");
+        FlushFailedException later = assertThrows(FlushFailedException.class, buffer::flush);
+        assertArrayEquals(bytes(6, 10), concat(later.undelivered()), "accepted, never handed to the flusher");
+        assertArrayEquals(bytes(2, 0), concat(later.inDoubt()), "inside the stuck flusher call");
+        assertEquals(1, calls.get(), "no flusher call after close(Duration) gave up");
+        assertEquals(6, buffer.metrics().pending());
+    }
+
+    @Test
+    void metricsLag_ofAnOversizedWrite_countsFromItsAcceptance_andOfACutFromTheCutBefore() throws Exception {
+        CountDownLatch inFlusher = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicReference<Long> entered = new AtomicReference<>();
+        long created = System.nanoTime();
+        ByteBatchBuffer buffer = new ByteBatchBuffer(4, batch -> {
+            if (batch.remaining() == 6) {
+                entered.set(System.nanoTime());
+                inFlusher.countDown();
+                await(release);
+            }
+        });
+        Thread.sleep(30);
+        long writeStarted = System.nanoTime();
+        Thread writer = Thread.ofPlatform().start(() -> buffer.write(bytes(6, 0))); // delivered alone
+        assertTrue(inFlusher.await(10, TimeUnit.SECONDS));
+        Thread.sleep(20);
+        long before = System.nanoTime();
+        long running = buffer.metrics().lagNanos();
+        long after = System.nanoTime();
+        assertTrue(running >= before - entered.get(), "accepted before its call began: " + running);
+        assertTrue(running <= after - writeStarted, "counted from its acceptance, not from creation: " + running);
+        release.countDown();
+        writer.join(10_000);
+        buffer.write(bytes(1, 0));
+        long written = System.nanoTime();
+        Thread.sleep(20);
+        buffer.flush(); // cuts [0]; the cut before it was creation (the oversized write cut nothing)
+        long flushed = System.nanoTime();
+        long last = buffer.metrics().lagNanos();
+        assertTrue(last >= written - writeStarted + 20_000_000L, "dated by the cut before its own: " + last);
+        assertTrue(last <= flushed - created);
+    }
+
+    @Test
     void closeWithTimeout_deliversAndReturnsZero_whenNothingIsStuck() {
         Recorder recorder = new Recorder(8, true);
         ByteBatchBuffer buffer = new ByteBatchBuffer(8, recorder);

@@ -69,7 +69,14 @@ final class BytesRoute extends BenchRoute {
     Metrics metrics() {
         Metrics m = buffer.metrics();
         long b = options.lineBytes();
-        return new Metrics(m.enqueued() / b, m.written() / b, m.dropped(), m.pending() / b, m.batches(), m.failures());
+        return new Metrics(
+                m.enqueued() / b,
+                m.written() / b,
+                m.dropped(),
+                m.pending() / b,
+                m.batches(),
+                m.failures(),
+                m.lagNanos());
     }
 
     @Override

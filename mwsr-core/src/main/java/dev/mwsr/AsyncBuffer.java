@@ -119,6 +119,8 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
     private final Mode mode;
     private final Room room;
     private final Drainer<T> drainer;
+    /** The drainer's wake-up handshake, which every write touches: one load less than via drainer. */
+    private final Sleeper sleeper;
 
     /**
      * Creates a buffer with the builder's defaults: {@link Mode#TRIGGER},
@@ -145,6 +147,7 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
         long giveUp = b.giveUpAfter == null ? -1 : b.giveUpAfter.toNanos();
         FailurePolicy<T> policy = new FailurePolicy<>(backoff, giveUp, b.deadLetter, logger);
         this.drainer = new Drainer<>(room, b.flusher, mode, maxBatch, interval, b.earlyFlush, policy, this);
+        this.sleeper = drainer.sleeper;
         room.beforeWait(drainer::beforeWriterWaits); // not this::..., see Room.beforeWait
         Thread t = b.threadFactory.newThread(drainer);
         if (t == null) {
@@ -226,9 +229,7 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
             return false;
         }
         room.offer(item);
-        if (after >= drainer.wakeAt) {
-            drainer.wake();
-        }
+        sleeper.wrote(after);
         return true;
     }
 
@@ -320,9 +321,7 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
             return false;
         }
         room.offer(element);
-        if (after >= drainer.wakeAt) {
-            drainer.wake();
-        }
+        sleeper.wrote(after);
         return true;
     }
 

@@ -70,7 +70,8 @@ import java.util.function.Consumer;
 public final class AsyncBuffer<T> implements BatchBuffer<T> {
     /*
      * Implementation notes live beside the code: the queue, groups, admission and overflow in
-     * Room; wake-up, flush(), batches, failure and close(Duration) in Drainer.
+     * Room; the drainer's loop, flush() and MANUAL in Drainer, its wake-up handshake in Sleeper,
+     * cutting a batch in BatchCut, failure and close(Duration) giving up in FlusherCalls.
      */
 
     /** When the drainer delivers. */

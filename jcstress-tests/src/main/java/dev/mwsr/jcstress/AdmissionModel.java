@@ -20,8 +20,8 @@ import org.openjdk.jcstress.infra.results.II_Result;
  * ({@code Sleeper.wake}). The drainer sets {@code sleeping} = 1 (volatile), re-checks the count,
  * and parks only if it is still 0 ({@code Drainer.sleep}, through {@code Sleeper}). One property:
  * a writer's item never sits in the queue with the drainer parked and nobody waking it (a lost
- * wake-up). Parking is modelled as "decided to park": the
- * result tells whether the drainer would have parked and whether the writer would have unparked it.
+ * wake-up). Parking is modelled as "decided to park": the result tells whether the drainer would
+ * have parked and whether the writer would have unparked it.
  *
  * <p>{@link Handshake} is the real order and must pass. The {@code Planted_} tests each break one
  * piece of it and must be caught, which is what makes the passing one mean something:

@@ -71,8 +71,9 @@ import java.util.function.Consumer;
 public final class AsyncBuffer<T> extends AsyncControl<T> implements BatchBuffer<T> {
     /*
      * Implementation notes live beside the code: the queue, groups, admission and overflow in
-     * Room; wake-up, flush(), batches, failure and close(Duration) in Drainer. This file is the
-     * writers' side; AsyncControl holds the calls that wait for the drainer.
+     * Room; the drainer's loop, flush() and MANUAL in Drainer, its wake-up handshake in Sleeper,
+     * cutting a batch in BatchCut, failure and close(Duration) giving up in FlusherCalls. This
+     * file is the writers' side; AsyncControl holds the calls that wait for the drainer.
      */
 
     /** When the drainer delivers. */
@@ -119,6 +120,8 @@ public final class AsyncBuffer<T> extends AsyncControl<T> implements BatchBuffer
     private final Mode mode;
     private final Room room;
     private final Drainer<T> drainer;
+    /** The drainer's wake-up handshake, which every write touches: one load less than via drainer. */
+    private final Sleeper sleeper;
 
     /**
      * Creates a buffer with the builder's defaults: {@link Mode#TRIGGER},
@@ -145,6 +148,7 @@ public final class AsyncBuffer<T> extends AsyncControl<T> implements BatchBuffer
         long giveUp = b.giveUpAfter == null ? -1 : b.giveUpAfter.toNanos();
         FailurePolicy<T> policy = new FailurePolicy<>(backoff, giveUp, b.deadLetter, logger);
         this.drainer = new Drainer<>(room, b.flusher, mode, maxBatch, interval, b.earlyFlush, policy, this);
+        this.sleeper = drainer.sleeper;
         room.beforeWait(drainer::beforeWriterWaits); // not this::..., see Room.beforeWait
         Thread t = b.threadFactory.newThread(drainer);
         if (t == null) {
@@ -226,9 +230,7 @@ public final class AsyncBuffer<T> extends AsyncControl<T> implements BatchBuffer
             return false;
         }
         room.offer(item);
-        if (after >= drainer.wakeAt) {
-            drainer.wake();
-        }
+        sleeper.wrote(after);
         return true;
     }
 
@@ -320,9 +322,7 @@ public final class AsyncBuffer<T> extends AsyncControl<T> implements BatchBuffer
             return false;
         }
         room.offer(element);
-        if (after >= drainer.wakeAt) {
-            drainer.wake();
-        }
+        sleeper.wrote(after);
         return true;
     }
 

@@ -258,6 +258,30 @@ class AsyncBufferTest {
     }
 
     @Test
+    void idleDrainer_isWokenByTheWrite_notByItsIdleBound() throws Exception {
+        // The write that finds the drainer asleep unparks it (Sleeper.wake). Without that unpark
+        // the item would still arrive, but only when the bounded idle park ends (up to
+        // Drainer.IDLE_PARK_NANOS): a generous half of that bound tells the two apart.
+        long boundMillis = TimeUnit.NANOSECONDS.toMillis(Drainer.IDLE_PARK_NANOS) / 2;
+        AtomicInteger delivered = new AtomicInteger();
+        try (AsyncBuffer<Integer> buffer = new AsyncBuffer<>(4, batch -> delivered.addAndGet(batch.size()))) {
+            for (int i = 1; i <= 3; i++) {
+                awaitBlocked(buffer.drainer().thread()); // asleep, its idle park just begun
+                long start = System.nanoTime();
+                buffer.write(i);
+                int expected = i;
+                awaitTrue(() -> delivered.get() == expected, "item " + i + " delivered");
+                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                assertTrue(
+                        millis < boundMillis,
+                        "write " + i + " was delivered after " + millis + " ms: the"
+                                + " sleeping drainer was not woken, only its idle park ended");
+            }
+            assertTrue(buffer.drainer().wakeUps() >= 3, "each write into the idle buffer unparks the drainer");
+        }
+    }
+
+    @Test
     void flushAndClose_waitThroughInterrupts_andKeepTheFlag() {
         AtomicInteger delivered = new AtomicInteger();
         AsyncBuffer<Integer> buffer = new AsyncBuffer<>(8, batch -> {

@@ -16,11 +16,12 @@ import org.openjdk.jcstress.infra.results.II_Result;
  * A tiny model of {@code AsyncBuffer}'s admission and wake-up handshake, beside the real class's
  * tests in {@link AsyncBufferTests} (as {@link PlantedBugs} models {@code Buffer}'s claim). The
  * writer takes a place in the admission word (a CAS in {@code Room.reserve}, here a volatile
- * add), then reads {@code sleeping} and, if it is 1, CASes it to 0 and unparks. The drainer sets
- * {@code sleeping} = 1 (volatile), re-checks the count, and parks only if it is still 0
- * ({@code Drainer.sleep}). One property: a writer's item never sits in the queue with the drainer
- * parked and nobody waking it (a lost wake-up). Parking is modelled as "decided to park": the
- * result tells whether the drainer would have parked and whether the writer would have unparked it.
+ * add), then reads {@code sleeping} and, if it is 1, CASes it to 0 and unparks
+ * ({@code Sleeper.wake}). The drainer sets {@code sleeping} = 1 (volatile), re-checks the count,
+ * and parks only if it is still 0 ({@code Drainer.sleep}, through {@code Sleeper}). One property:
+ * a writer's item never sits in the queue with the drainer parked and nobody waking it (a lost
+ * wake-up). Parking is modelled as "decided to park": the result tells whether the drainer would
+ * have parked and whether the writer would have unparked it.
  *
  * <p>{@link Handshake} is the real order and must pass. The {@code Planted_} tests each break one
  * piece of it and must be caught, which is what makes the passing one mean something:

@@ -1,0 +1,294 @@
+package dev.mwsr;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+
+/**
+ * The user-facing half of an {@link AsyncBuffer}'s drainer: the batch it holds, every flusher and
+ * dead-letter call on it under the {@link FailurePolicy}, fail-fast, and {@code close(Duration)}
+ * giving up. The {@link Drainer} cuts a batch (under {@link Room#consumerLock}, calling
+ * {@link #holdLocked}), hands it to {@link #call}, then {@link #release}s it.
+ */
+final class FlusherCalls<T> {
+    /*
+     * Failure. The drainer sets FAILED (refusing writers), collects the failed batch and then
+     * polls until count == 0, and only then publishes the cause and the undelivered list; threads
+     * that saw FAILED wait for that publication, so every FlushFailedException is complete. The
+     * retrying policy instead keeps the batch in the reused view and calls again after a pause
+     * (parkNanos, doubling from 1 ms to the cap); writers meanwhile see a full queue as usual.
+     *
+     * close(Duration). After the timeout the closing thread takes consumerLock (so no cut is half
+     * done) and sets `abandoned`; the drainer checks it under the same lock before every flusher
+     * or dead-letter call (enterCall), so after that no call starts. The batch the drainer holds
+     * is reported in doubt if a call on it is running (inCall), else undelivered, followed by
+     * everything still queued; then the failure (a TimeoutException) is published like a
+     * fail-fast failure. The drainer is unparked, never interrupted: an interrupt would close the
+     * user's interruptible channel in the middle of a write.
+     */
+
+    private final Room room;
+    private final Consumer<? super List<T>> flusher;
+    private final FailurePolicy<T> policy;
+    private final FlushStats stats;
+    private final Progress progress;
+
+    private volatile boolean abandoned;
+    /**
+     * Guarded by room.consumerLock (so close(Duration) giving up sees a consistent pair): the
+     * batch the drainer holds, from its cut until it is done with it (delivered, given up on or
+     * failed), and whether a user call (flusher or dead-letter handler) on it is running.
+     */
+    private List<T> held;
+
+    private boolean inCall;
+    /** Items of batches given up on: handed to the dead-letter handler, or dropped. */
+    private volatile long deadLettered;
+
+    private volatile long droppedFailed;
+
+    FlusherCalls(
+            Room room,
+            Consumer<? super List<T>> flusher,
+            FailurePolicy<T> policy,
+            FlushStats stats,
+            Progress progress) {
+        this.room = room;
+        this.flusher = flusher;
+        this.policy = policy;
+        this.stats = stats;
+        this.progress = progress;
+    }
+
+    /** The drainer cut {@code batch}; the caller holds consumerLock. */
+    void holdLocked(List<T> batch) {
+        assert room.consumerLock.isHeldByCurrentThread() : "cut without consumerLock";
+        held = batch;
+    }
+
+    /** What the drainer holds now (drainer thread). */
+    List<T> held() {
+        return held;
+    }
+
+    /** The drainer is done with the batch it held (delivered, given up on, or failed). */
+    void release() {
+        room.consumerLock.lock();
+        try {
+            inCall = false;
+            held = null;
+        } finally {
+            room.consumerLock.unlock();
+        }
+    }
+
+    /**
+     * One batch through the flusher, with the failure policy: fail fast, retry with backoff, or
+     * retry until the batch has been failing for the limit and then give it up (dead letter or
+     * drop). A {@link PartialFlushException}'s durable prefix is done with: only the rest is
+     * retried, given up on or failed. A {@link VirtualMachineError} fails the buffer at once.
+     *
+     * @return true once the batch is done with (delivered, durable, or given up on); false if the
+     *     buffer failed or was abandoned
+     */
+    boolean call(List<T> batch) {
+        List<T> rest = batch;
+        long firstFailure = 0;
+        for (int attempt = 1; ; attempt++) {
+            if (!enterCall()) {
+                return false;
+            }
+            int left = stats.call(flusher, rest, rest.size());
+            if (left == 0) {
+                policy.recovered();
+                return true; // inCall is reset by release(), with the rest of the batch's state
+            }
+            Throwable thrown = stats.failure();
+            if (left < rest.size()) {
+                rest = rest.subList(rest.size() - left, rest.size());
+            }
+            leaveCall(rest);
+            if (abandoned) {
+                policy.warn(
+                        "AsyncBuffer flusher threw after close(Duration) gave up; its " + rest.size()
+                                + " items were reported in doubt",
+                        thrown);
+                return false;
+            }
+            if (!policy.retries() || FlushStats.fatal(thrown)) {
+                fail(thrown, rest);
+                return false;
+            }
+            long now = System.nanoTime();
+            if (attempt == 1) {
+                firstFailure = now;
+            }
+            if (policy.givesUp(firstFailure, now)) {
+                return giveUp(rest, thrown, now - firstFailure);
+            }
+            policy.failed(rest.size(), thrown);
+            pause(policy.backoffNanos(attempt));
+        }
+    }
+
+    /**
+     * The bounded policy's end for one batch: a copy to the dead-letter handler, or a counted and
+     * logged drop; then the drainer goes on. A handler that throws fails the buffer with the batch
+     * among the undelivered items.
+     */
+    private boolean giveUp(List<T> rest, Throwable thrown, long failingNanos) {
+        Consumer<? super List<T>> deadLetter = policy.deadLetter();
+        int n = rest.size();
+        if (deadLetter == null) {
+            droppedFailed += n;
+            stats.holding(0);
+            policy.gaveUp(n, failingNanos, thrown, true);
+            return true;
+        }
+        if (!enterCall()) {
+            return false;
+        }
+        boolean interrupted = Thread.interrupted(); // as for a flusher call: no stray flag
+        try {
+            deadLetter.accept(List.copyOf(rest));
+        } catch (Throwable handlerFailure) {
+            leaveCall(rest);
+            if (!abandoned) {
+                fail(handlerFailure, rest);
+            }
+            return false;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        deadLettered += n;
+        stats.holding(0);
+        policy.gaveUp(n, failingNanos, thrown, false);
+        return true;
+    }
+
+    /** Before a user call: false if close(Duration) gave up (then no call is made). */
+    private boolean enterCall() {
+        room.consumerLock.lock();
+        try {
+            if (abandoned) {
+                return false;
+            }
+            inCall = true;
+            return true;
+        } finally {
+            room.consumerLock.unlock();
+        }
+    }
+
+    /** After a user call that threw: {@code rest} is what the drainer still holds. */
+    private void leaveCall(List<T> rest) {
+        room.consumerLock.lock();
+        try {
+            inCall = false;
+            held = rest;
+        } finally {
+            room.consumerLock.unlock();
+        }
+    }
+
+    private void pause(long nanos) {
+        long end = System.nanoTime() + nanos;
+        for (long left = nanos; left > 0 && !abandoned; left = end - System.nanoTime()) {
+            Thread.interrupted();
+            LockSupport.parkNanos(this, left);
+        }
+    }
+
+    /**
+     * Fail fast: refuse writers, then collect the failed batch and everything accepted after it,
+     * waiting for reserved places whose writers are still offering. Only then is the failure
+     * published, so every exception built from it is complete.
+     */
+    void fail(Throwable cause, List<T> batch) {
+        room.refuse(Room.FAILED);
+        room.consumerLock.lock();
+        try {
+            if (abandoned) {
+                return; // close(Duration) gave up first and reported the batch with everything else
+            }
+            List<Object> lost = new ArrayList<>(batch);
+            drainQueueInto(lost);
+            stats.holding(0);
+            progress.failed(cause, lost, List.of());
+        } finally {
+            room.consumerLock.unlock();
+        }
+    }
+
+    /**
+     * Polls every accepted element into {@code out}, waiting for reserved places whose writers
+     * are still offering. Caller holds consumerLock and has set a flag that refuses writers.
+     */
+    private void drainQueueInto(List<Object> out) {
+        for (; ; ) {
+            Object e = room.poll();
+            if (e != null) {
+                Group.addTo(e, out);
+                room.take(Group.placesOf(e));
+            } else if ((room.word() & Room.COUNT) == 0) {
+                return;
+            } else {
+                Thread.yield();
+            }
+        }
+    }
+
+    /**
+     * close(Duration) gave up: no flusher call is made any more, the one in progress (if any) is
+     * left alone (never interrupted) and its items reported in doubt; the held batch not in a call
+     * and everything queued are reported undelivered, and the buffer fails with {@code cause}.
+     * Called by the closing thread; CLOSED is set, so no writer gets in any more. Then unparks the
+     * {@code drainer} thread (ending a retry pause or an idle park), never interrupts it.
+     *
+     * @return the items given up on (undelivered plus in doubt); 0 if there was nothing left (the
+     *     drainer is ending by itself); -1 if the buffer had failed already
+     */
+    long abandon(Throwable cause, Thread drainer) {
+        List<Object> lost = new ArrayList<>();
+        List<Object> doubt = List.of();
+        room.consumerLock.lock();
+        try {
+            if (progress.failureCause() != null) {
+                return -1;
+            }
+            if (held == null && (room.word() & Room.COUNT) == 0) {
+                return 0;
+            }
+            abandoned = true;
+            room.refuse(Room.FAILED);
+            if (held != null) {
+                if (inCall) {
+                    doubt = new ArrayList<>(held);
+                } else {
+                    lost.addAll(held);
+                }
+            }
+            drainQueueInto(lost);
+            progress.failed(cause, lost, doubt);
+        } finally {
+            room.consumerLock.unlock();
+        }
+        LockSupport.unpark(drainer);
+        return lost.size() + doubt.size();
+    }
+
+    boolean abandoned() {
+        return abandoned;
+    }
+
+    long deadLettered() {
+        return deadLettered;
+    }
+
+    long droppedFailed() {
+        return droppedFailed;
+    }
+}

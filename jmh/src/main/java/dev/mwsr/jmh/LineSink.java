@@ -16,6 +16,11 @@ interface LineSink extends AutoCloseable {
 
     void write(String line) throws IOException;
 
+    /** Bytes in the file per {@link #write}: {@link #LINE_BYTES} for every text sink. */
+    default int bytesPerLine() {
+        return LINE_BYTES;
+    }
+
     @Override
     void close() throws IOException;
 }

@@ -15,6 +15,7 @@ final class LineSinks {
             case "async-appendClose" -> new MwsrLineSink("appendClose", true, file, capacity);
             case "buffer-block" -> new MwsrLineSink("block", false, file, capacity);
             case "bytes-file" -> new BytesLineSink(file);
+            case "async-records" -> new RecordFileSink(file, capacity);
             case "buffered-writer" -> new SynchronizedWriterSink(file);
             case "log4j2" -> new Log4jSink(file);
             default -> throw new IllegalArgumentException("unknown impl '" + impl + "'");

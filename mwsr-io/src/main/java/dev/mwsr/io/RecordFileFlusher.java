@@ -27,7 +27,9 @@ final class RecordFileFlusher implements FileFlusher<ByteBuffer>, FileEnd.Attemp
      * CRC of the 8 length bytes, payload (copied with the absolute bulk put, which leaves the
      * caller's position and limit alone), masked CRC of the copied payload. The checksums are
      * computed over our own copy through a private duplicate of the buffer, so nothing of the
-     * caller's buffer moves, and no object is allocated per record. The buffer goes to the file
+     * caller's buffer moves, and no object is allocated per record. The length's checksum is
+     * computed only when the length differs from the previous record's (records of one size are
+     * common), which saves one CRC call per record. The buffer goes to the file
      * when the next record does not fit and at the end of every batch: one write call per
      * buffer-full, looped because a write may take less than asked.
      *
@@ -52,6 +54,10 @@ final class RecordFileFlusher implements FileFlusher<ByteBuffer>, FileEnd.Attemp
     private final ByteBuffer crcView;
     private final ByteBuffer[] gather = new ByteBuffer[2];
     private final CRC32C crc = new CRC32C();
+    /** The last payload length framed, and the masked CRC of its 8 bytes (-1: none yet). */
+    private long lastLength = -1;
+
+    private int lastLengthCrc;
 
     private long committed;
     private boolean broken;
@@ -64,6 +70,12 @@ final class RecordFileFlusher implements FileFlusher<ByteBuffer>, FileEnd.Attemp
         this.fsync = fsync;
         this.buffer = ByteBuffer.allocateDirect(bufferSize).order(ByteOrder.LITTLE_ENDIAN);
         this.crcView = buffer.duplicate();
+    }
+
+    static RecordFileFlusher open(Path path, FileFlusher.Options options) {
+        Objects.requireNonNull(options, "options");
+        int buffer = options.bufferSize() == 0 ? DEFAULT_BUFFER : options.bufferSize();
+        return open(path, options.append(), options.fsync(), buffer);
     }
 
     static RecordFileFlusher open(Path path, boolean append, boolean fsync, int bufferSize) {
@@ -194,7 +206,11 @@ final class RecordFileFlusher implements FileFlusher<ByteBuffer>, FileEnd.Attemp
         }
         int at = buffer.position();
         buffer.putLong(at, len);
-        buffer.putInt(at + 8, RecordFormat.maskedCrc(crc, crcView, at, 8));
+        if (len != lastLength) {
+            lastLengthCrc = RecordFormat.maskedCrc(crc, crcView, at, 8);
+            lastLength = len;
+        }
+        buffer.putInt(at + 8, lastLengthCrc);
         if (need <= buffer.remaining()) {
             buffer.put(at + HEADER, item, item.position(), len);
             buffer.putInt(at + HEADER + len, RecordFormat.maskedCrc(crc, crcView, at + HEADER, len));

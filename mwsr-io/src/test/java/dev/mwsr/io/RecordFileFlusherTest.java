@@ -63,6 +63,20 @@ class RecordFileFlusherTest {
     }
 
     @Test
+    void lengthsThatRepeatAndChange_acrossBatches_areFramedByteForByte() throws IOException {
+        Path file = dir.resolve("lengths.tfrecord");
+        String[] first = {"aaaa", "bbbb", "cc", "cc", "", "dddd", "", "eeeeeeee"};
+        String[] second = {"eeeeeeee", "ffff", "ffff"};
+        try (FileFlusher<ByteBuffer> f = FileFlusher.records(file)) {
+            write(f, first);
+            write(f, second);
+        }
+        List<byte[]> all = new java.util.ArrayList<>(payloads(first));
+        all.addAll(payloads(second));
+        assertArrayEquals(TfRecordFiles.encode(all), Files.readAllBytes(file));
+    }
+
+    @Test
     void emptyPayload_isAValidRecordOfLengthZero() throws IOException {
         Path file = dir.resolve("empty-payload");
         try (FileFlusher<ByteBuffer> f = FileFlusher.records(file)) {

@@ -31,6 +31,14 @@ final class BenchCommand {
      * close(), which the route's try-with-resources runs on failure too: no thread outlives run().
      * The routes count in lines, so one table serves both; a batch is one flusher call, and as
      * every line is lineBytes long its mean size is given in lines and in bytes.
+     *
+     * Warm-up: the ceiling is one thread in a loop that the JIT compiles at once, while a short
+     * run of the route spends much of its time interpreted and compiling (0.6 s of the default
+     * run), so "% of ceiling" would mostly measure the JIT. So before the timed run the same
+     * route writes --warmup lines (default min(items, 200,000)) into a scratch file beside the
+     * file, untimed and unverified, with its own buffer, flusher and threads, and the file is
+     * deleted. A file that is not a regular file in an existing directory (a device, a missing
+     * directory) gets no warm-up: there is no file system beside it to write a scratch file in.
      */
 
     private BenchCommand() {}
@@ -91,6 +99,7 @@ final class BenchCommand {
         Metrics lines;
         long elapsed;
         String footnote;
+        long warmed = warmUp(o, file);
         try (BenchRoute route = open(o, file)) {
             out.printf(
                     Locale.ROOT,
@@ -102,6 +111,15 @@ final class BenchCommand {
                     o.fsync() ? ", fsync" : "",
                     route.describe(),
                     file);
+            out.println(
+                    warmed > 0
+                            ? String.format(
+                                    Locale.ROOT,
+                                    "  warm-up: %,d lines written first the same way, untimed, into a scratch file"
+                                            + " beside it (deleted)",
+                                    warmed)
+                            : "  warm-up: none, so the timed run includes the JIT's warm-up (the ceiling is"
+                                    + " measured warm)");
             Progress progress =
                     Progress.startIf(o.progress() && Progress.onTerminal(), err, o.items(), () -> route.metrics()
                             .written());
@@ -134,6 +152,26 @@ final class BenchCommand {
         Ceiling ceiling = Ceiling.measure(file, size, o.lineBytes(), o.fsync());
         table(out, o, lines, elapsed, size, latency, footnote, ceiling);
         return Main.OK;
+    }
+
+    /** Runs the warm-up pass (see the notes); returns the lines it wrote, 0 if none. */
+    private static long warmUp(BenchOptions o, Path file) throws IOException, UsageException {
+        Path dir = file.toAbsolutePath().getParent();
+        boolean besideIt = dir != null && Files.isDirectory(dir) && (!Files.exists(file) || Files.isRegularFile(file));
+        if (o.warmup() == 0 || !besideIt) {
+            return 0;
+        }
+        BenchOptions pass = o.warmupPass(o.warmup());
+        Path scratch = Files.createTempFile(dir, ".mwsr-warmup-", ".tmp");
+        try {
+            try (BenchRoute route = open(pass, scratch)) {
+                write(pass, route, new LatencyHistogram());
+                route.finish();
+            }
+        } finally {
+            Files.deleteIfExists(scratch);
+        }
+        return pass.items();
     }
 
     private static long[] perThread(BenchOptions o) {

@@ -11,6 +11,7 @@ import java.util.Set;
 record BenchOptions(
         int threads,
         long items,
+        long warmup,
         int lineBytes,
         String route,
         String flusher,
@@ -38,6 +39,9 @@ record BenchOptions(
                                  (default items)
               --threads M        writer threads (default 4)
               --items N          lines in total, spread evenly over the threads (default 1000000)
+              --warmup W         first write W lines the same way, untimed, into a scratch file
+                                 beside the file (deleted), so that the timed run is not JIT
+                                 warm-up; 0 = none (default: min(N, 200000))
               --line-bytes L     bytes per line including the newline, 32..1048576 (default 64)
               --capacity C       items: AsyncBuffer capacity in pending lines (default 8192)
                                  bytes: size of each of the two regions in bytes (default 1048576)
@@ -69,9 +73,13 @@ record BenchOptions(
             exit codes: 0 ok, 1 verification or I/O failure, 2 usage error
             """;
 
+    /** Warm-up lines when {@code --warmup} is not given (fewer if {@code --items} is smaller). */
+    static final long DEFAULT_WARMUP = 200_000;
+
     static BenchOptions parse(String[] args) throws UsageException {
         int threads = 4;
         long items = 1_000_000;
+        long warmup = -1;
         int lineBytes = 64;
         String route = "items";
         String flusher = "block";
@@ -96,6 +104,7 @@ record BenchOptions(
                     return new BenchOptions(
                             threads,
                             items,
+                            warmup,
                             lineBytes,
                             route,
                             flusher,
@@ -114,6 +123,7 @@ record BenchOptions(
                 case "--route" -> route = oneOf(args, ++i, a, "items", "bytes");
                 case "--threads" -> threads = (int) number(args, ++i, a, 1, 1024);
                 case "--items" -> items = number(args, ++i, a, 0, Long.MAX_VALUE / 2);
+                case "--warmup" -> warmup = number(args, ++i, a, 0, Long.MAX_VALUE / 2);
                 case "--line-bytes" -> lineBytes = (int) number(args, ++i, a, 32, 1 << 20);
                 case "--flusher" -> flusher = oneOf(args, ++i, a, "line", "block", "mmap", "appendClose");
                 case "--mode" -> mode = oneOf(args, ++i, a, "trigger", "loop", "manual");
@@ -154,6 +164,7 @@ record BenchOptions(
         return new BenchOptions(
                 threads,
                 items,
+                warmup < 0 ? Math.min(items, DEFAULT_WARMUP) : warmup,
                 lineBytes,
                 route,
                 flusher,
@@ -182,6 +193,28 @@ record BenchOptions(
                         option + " applies to --route " + otherRoute + " only; drop it or add --route " + otherRoute);
             }
         }
+    }
+
+    /** The same run with {@code lines} lines and no warm-up: the warm-up pass. */
+    BenchOptions warmupPass(long lines) {
+        return new BenchOptions(
+                threads,
+                lines,
+                0,
+                lineBytes,
+                route,
+                flusher,
+                mode,
+                interval,
+                capacity,
+                maxBatch,
+                bufferSize,
+                heap,
+                fsync,
+                file,
+                keep,
+                false,
+                help);
     }
 
     boolean bytesRoute() {

@@ -111,6 +111,52 @@ class MainTest {
         assertEquals(50000L * 64, Files.size(file));
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"items", "bytes"})
+    void bench_warmsUpFirst_untimedIntoAScratchFileBesideIt_andTimesOnlyTheRun(String route) throws Exception {
+        Path file = dir.resolve("warm.txt");
+        int code = run(
+                "bench",
+                "--route",
+                route,
+                "--threads",
+                "2",
+                "--items",
+                "3000",
+                "--warmup",
+                "2000",
+                "--file",
+                file.toString(),
+                "--no-progress");
+        assertEquals(0, code, err());
+        String out = out();
+        assertTrue(out.contains("warm-up: 2,000 lines written first the same way, untimed"), out);
+        assertEquals(3000, row(out, "items"), "the table counts the timed run only");
+        assertTrue(out.contains("verify: ok: 3,000 lines"), out);
+        assertEquals(3000L * 64, Files.size(file), "no warm-up line in the file");
+        try (var left = Files.list(dir)) {
+            assertEquals(List.of(file), left.toList(), "the warm-up's scratch file is deleted");
+        }
+    }
+
+    @Test
+    void bench_warmup_defaultsToTheRunsSizeUpTo200000_andZeroSaysTheRunIncludesTheJit() {
+        assertEquals(0, run("bench", "--threads", "1", "--items", "500", "--no-progress"), err());
+        assertTrue(out().contains("warm-up: 500 lines written first"), out());
+        outBytes.reset();
+        assertEquals(0, run("bench", "--threads", "1", "--items", "500", "--warmup", "0", "--no-progress"), err());
+        assertTrue(out().contains("warm-up: none, so the timed run includes the JIT's warm-up"), out());
+    }
+
+    @Test
+    void bench_warmup_notBesideADevice() {
+        assumeTrue(Files.isWritable(Path.of("/dev/null")), "no writable /dev/null");
+        // /dev/null keeps nothing, so the verification fails (exit 1); no scratch file in /dev.
+        assertEquals(
+                1, run("bench", "--threads", "1", "--items", "100", "--file", "/dev/null", "--no-progress"), err());
+        assertTrue(out().contains("warm-up: none"), out());
+    }
+
     private static void assertTableRows(String out) {
         for (String row : new String[] {
             "items/s",
@@ -320,6 +366,7 @@ class MainTest {
         assertUsageError("--capacity must be between", "bench", "--route", "bytes", "--capacity", "0");
         assertUsageError("unknown option: --bogus", "bench", "--bogus");
         assertUsageError("--items needs a value", "bench", "--items");
+        assertUsageError("--warmup must be between 0 and", "bench", "--warmup", "-1");
     }
 
     @Test

@@ -131,32 +131,17 @@ public final class PlantedBugs {
 
     /** The model as a {@link Subject}: {@code write} and {@code close} only. */
     static Subject<String> subject(Model<String> model, Recorder<String> out) {
-        return new Subject.Items<>(out) {
-            @Override
-            void write(String item) {
-                model.write(item);
-            }
+        return new Subject.Items<>(
+                out,
+                model::write,
+                group -> notModelled(),
+                group -> notModelled(),
+                PlantedBugs::notModelled,
+                model::close);
+    }
 
-            @Override
-            void writeV(String first, String second) {
-                throw new UnsupportedOperationException("not modelled");
-            }
-
-            @Override
-            void writeV(List<String> items) {
-                throw new UnsupportedOperationException("not modelled");
-            }
-
-            @Override
-            void flush() {
-                throw new UnsupportedOperationException("not modelled");
-            }
-
-            @Override
-            void close() {
-                model.close();
-            }
-        };
+    private static void notModelled() {
+        throw new UnsupportedOperationException("not modelled");
     }
 
     // The planted tests: the exactly-once property, capacity 2, on each model (see Subject).

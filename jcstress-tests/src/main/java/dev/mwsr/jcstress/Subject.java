@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -60,32 +61,7 @@ abstract class Subject<T> {
 
     static <T> Subject<T> buffer(int capacity, Recorder<T> out) {
         Buffer<T> buffer = new Buffer<>(capacity, out);
-        return new Items<>(out) {
-            @Override
-            void write(T item) {
-                buffer.write(item);
-            }
-
-            @Override
-            void writeV(T first, T second) {
-                buffer.writeV(pair(first, second));
-            }
-
-            @Override
-            void writeV(List<T> items) {
-                buffer.writeV(items);
-            }
-
-            @Override
-            void flush() {
-                buffer.flush();
-            }
-
-            @Override
-            void close() {
-                buffer.close();
-            }
-        };
+        return new Items<>(out, buffer::write, buffer::writeV, buffer::writeV, buffer::flush, buffer::close);
     }
 
     static <T> Subject<T> async(int capacity) {
@@ -95,32 +71,7 @@ abstract class Subject<T> {
     /** An {@code AsyncBuffer} that {@code build} makes around the recorder (builder set-ups). */
     static <T> Subject<T> async(Recorder<T> out, Function<Recorder<T>, AsyncBuffer<T>> build) {
         AsyncBuffer<T> buffer = build.apply(out);
-        return new Items<>(out) {
-            @Override
-            void write(T item) {
-                buffer.write(item);
-            }
-
-            @Override
-            void writeV(T first, T second) {
-                buffer.writeV(pair(first, second));
-            }
-
-            @Override
-            void writeV(List<T> items) {
-                buffer.writeV(items);
-            }
-
-            @Override
-            void flush() {
-                buffer.flush();
-            }
-
-            @Override
-            void close() {
-                buffer.close();
-            }
-        };
+        return new Items<>(out, buffer::write, buffer::writeV, buffer::writeV, buffer::flush, buffer::close);
     }
 
     /** A {@code ByteBatchBuffer} of heap regions; items are the ASCII bytes of {@code records}. */
@@ -193,12 +144,56 @@ abstract class Subject<T> {
         return (T[]) new Object[] {first, second};
     }
 
-    /** The object buffers' part: what their {@link Recorder} saw. */
-    abstract static class Items<T> extends Subject<T> {
-        final Recorder<T> out;
+    /**
+     * An object buffer (or a model of one) as a subject: its calls, and what its {@link Recorder}
+     * saw. The calls are handles, so Buffer, AsyncBuffer and the planted models share one class.
+     */
+    static final class Items<T> extends Subject<T> {
+        private final Recorder<T> out;
+        private final Consumer<T> write;
+        private final Consumer<T[]> writeArray;
+        private final Consumer<List<T>> writeList;
+        private final Runnable flush;
+        private final Runnable close;
 
-        Items(Recorder<T> out) {
+        Items(
+                Recorder<T> out,
+                Consumer<T> write,
+                Consumer<T[]> writeArray,
+                Consumer<List<T>> writeList,
+                Runnable flush,
+                Runnable close) {
             this.out = out;
+            this.write = write;
+            this.writeArray = writeArray;
+            this.writeList = writeList;
+            this.flush = flush;
+            this.close = close;
+        }
+
+        @Override
+        void write(T item) {
+            write.accept(item);
+        }
+
+        @Override
+        void writeV(T first, T second) {
+            writeArray.accept(pair(first, second));
+        }
+
+        @Override
+        void writeV(List<T> items) {
+            writeList.accept(items);
+        }
+
+        @Override
+        void flush() {
+            flush.run();
+        }
+
+        @Override
+        void close() {
+            close.run();
         }
 
         @Override

@@ -20,7 +20,7 @@ import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.IIII_Result;
 
 /**
- * A failing flusher while other writers write (issue 11), for all three buffers: the flusher's
+ * A failing flusher while other writers write, for all three buffers: the flusher's
  * second call throws (recording nothing), and every accepted item must be delivered or in
  * {@link FlushFailedException#undelivered()}, once. Each item is coded as in {@link FaultTests}:
  * what its write did (0 returned, 2 threw) plus how often it was found. Capacity 1 ({@code Buffer},

@@ -17,7 +17,7 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
 import org.openjdk.jcstress.infra.results.III_Result;
 
 /**
- * Fault races (issue 11) of one buffer each: {@code close()} racing a writer that waits for room
+ * Fault races of one buffer each: {@code close()} racing a writer that waits for room
  * ({@code AsyncBuffer}'s BLOCK, {@code Buffer}'s "both halves full"), and an interrupt racing a
  * BLOCK wait. The failing flusher (all three buffers) is in {@link FailureTests}, {@code close()}
  * racing {@code writeV} in {@link CloseTests}.

@@ -11,7 +11,7 @@ import java.nio.file.Path;
  * (ASCII by a bulk {@code getChars} and a narrowing loop, anything else by
  * {@code String.getBytes(UTF_8)}) and writes the bytes into one shared {@link ByteBatchBuffer}
  * (writers copy into a region in parallel; the writer that fills a region writes it), flushed by
- * {@link ByteChannelFlusher#toFile}. The "text front on ByteBatchBuffer" of issue 13.
+ * {@link ByteChannelFlusher#toFile}. A text front on ByteBatchBuffer.
  */
 final class BytesLineSink implements LineSink {
     private static final int REGION = 1 << 20;

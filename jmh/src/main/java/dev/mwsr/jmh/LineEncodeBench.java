@@ -20,7 +20,7 @@ import org.openjdk.jmh.annotations.Threads;
  * lines per microsecond.
  *
  * <ul>
- *   <li>{@code charAt}: the text flushers' path before issue 13 (the ASCII run copied char by char
+ *   <li>{@code charAt}: the text flushers' earlier path (the ASCII run copied char by char
  *       into a byte[] scratch, one bulk put, then a reserve(1) and a put of the newline);
  *   <li>{@code getCharsFused}: {@code String.getChars} into a char[] (an intrinsic for compact
  *       strings), one loop that narrows into the byte[] and ORs the chars, the newline into the
@@ -28,7 +28,7 @@ import org.openjdk.jmh.annotations.Threads;
  *   <li>{@code getCharsSplit}: the same with the OR and the narrowing in two loops;
  *   <li>{@code utf8Encoder}: {@code getChars}, then the JDK's UTF-8 {@code CharsetEncoder} from
  *       that char[] into a heap buffer over the byte[] (its ASCII run is an intrinsic), one bulk
- *       put: the text flushers' path since issue 13 ({@code ByteSink}), about 2.4 times
+ *       put: the text flushers' path ({@code ByteSink}), about 2.4 times
  *       {@code charAt} in three runs;
  *   <li>{@code getBytesUtf8}: {@code String.getBytes(UTF_8)}, a new byte[] per line;
  *   <li>{@code preEncoded}: copies bytes already encoded (the disk ceiling's copy).

@@ -3,6 +3,24 @@
 
     python3 jmh/report.py jmh/runs/quick-<stamp>.json > table.md
     python3 jmh/report.py --svg chart.svg jmh/runs/quick-<stamp>.json > table.md
+    python3 jmh/report.py --merge merged.json f01-01.json f01-02.json f02-01.json ...
+    python3 jmh/report.py --self-test
+
+--merge joins the JMH JSON files of several invocations into one list (run.sh does this): the
+entries of one benchmark with the same mode and parameters become one entry whose forks are the
+forks of every file, in the order of the files, each named in "forkIds" by [round, index in its
+file]; the round is the number after a leading "f" in the file's name ("f03-02.json": round 3),
+else 0. Scores are recomputed over all forks: the mean of the iterations (for a sample-time
+benchmark, and its percentiles, from the joined histogram), the error as JMH gives it (the 99.9 %
+confidence half-width), counters that JMH sums (gc.count, gc.time, lostLines, lostEvents, cpuNanos,
+cpuItems) summed.
+
+The first table is issue 24's targets: for each, the ratio of mwsr's fork to the peer's fork
+measured in the same round (run.sh's targets profile runs every benchmark once per round, one fork
+each, so that the two sides of a pair run minutes apart at most), their median (graded) and range,
+and the process CPU time per delivered item of each side (the cpuNanos and cpuItems counters of
+CpuClock, summed over a fork's iterations, median over forks). --self-test checks the joining,
+pairing, median and percentile arithmetic on made-up data.
 
 Reads <name>.machine.json next to the JSON (written by run.sh) for the machine, profile and date;
 without it, describes the machine this script runs on. Prints the project's performance goals as
@@ -18,6 +36,8 @@ import math
 import os
 import pathlib
 import platform
+import re
+import statistics
 import sys
 from datetime import datetime, timezone
 
@@ -49,6 +69,143 @@ def load(path):
     return results, machine
 
 
+# Secondary metrics JMH aggregates by summing (AggregationPolicy.SUM); the rest are averaged.
+SUMMED = {"gc.count", "gc.time", "lostLines", "lostEvents", "cpuNanos", "cpuItems"}
+
+# Two-sided 99.9 % quantiles of Student's t (JMH's score error), by degrees of freedom.
+T_9995 = {1: 636.62, 2: 31.599, 3: 12.924, 4: 8.610, 5: 6.869, 6: 5.959, 7: 5.408, 8: 5.041, 9: 4.781,
+          10: 4.587, 11: 4.437, 12: 4.318, 13: 4.221, 14: 4.140, 15: 4.073, 16: 4.015, 17: 3.965, 18: 3.922,
+          19: 3.883, 20: 3.850, 21: 3.819, 22: 3.792, 23: 3.768, 24: 3.745, 25: 3.725, 26: 3.707, 27: 3.690,
+          28: 3.674, 29: 3.659, 30: 3.646, 40: 3.551, 60: 3.460, 120: 3.373}
+
+
+def t_quantile(df):
+    for limit in sorted(T_9995):
+        if df <= limit:
+            return T_9995[limit]
+    return 3.2905
+
+
+def mean_and_error(values):
+    if not values:
+        return float("nan"), float("nan")
+    m = statistics.fmean(values)
+    if len(values) < 2:
+        return m, float("nan")
+    return m, t_quantile(len(values) - 1) * statistics.stdev(values) / math.sqrt(len(values))
+
+
+def hist_percentile(hist, p):
+    """JMH's percentile of a histogram [[value, count], ...]: position p(n+1)/100, interpolated."""
+    items = sorted((v, c) for v, c in hist if c > 0)
+    n = sum(c for _, c in items)
+    if n == 0:
+        return None
+    pos = p * (n + 1) / 100
+
+    def at(k):  # the k-th smallest value, 1-based
+        seen = 0
+        for v, c in items:
+            seen += c
+            if seen >= k:
+                return v
+        return items[-1][0]
+
+    if pos < 1:
+        return items[0][0]
+    if pos >= n:
+        return items[-1][0]
+    lo, hi = at(math.floor(pos)), at(math.floor(pos) + 1)
+    return lo + (pos - math.floor(pos)) * (hi - lo)
+
+
+def join_hist(forks):
+    """One histogram of every iteration of the given forks (lists of iterations)."""
+    joined = {}
+    for fork in forks:
+        for iteration in fork:
+            for v, c in iteration:
+                joined[v] = joined.get(v, 0) + c
+    return sorted(joined.items())
+
+
+def jmh_nan(value):
+    """value with every float NaN written as JMH writes it, the string "NaN" (strict JSON has no NaN)."""
+    if isinstance(value, float) and math.isnan(value):
+        return "NaN"
+    if isinstance(value, dict):
+        return {k: jmh_nan(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [jmh_nan(v) for v in value]
+    return value
+
+
+def round_of(name):
+    m = re.match(r"f(\d+)-", pathlib.Path(name).name)
+    return int(m.group(1)) if m else 0
+
+
+def merge(parts):
+    """[(round, [JMH entry])] -> one entry per benchmark, mode and parameters, forks joined in order."""
+    merged, order = {}, []
+    for rnd, entries in parts:
+        for entry in entries:
+            key = (entry["benchmark"], entry["mode"], tuple(sorted(entry.get("params", {}).items())))
+            pm = entry["primaryMetric"]
+            forks = pm.get("rawDataHistogram") if entry["mode"] == "sample" else pm.get("rawData")
+            ids = [[rnd, k] for k in range(len(forks or []))]
+            if key not in merged:
+                copy = json.loads(json.dumps(entry))
+                copy["forkIds"] = ids
+                merged[key] = copy
+                order.append(key)
+                continue
+            into = merged[key]
+            into["forkIds"] += ids
+            ipm = into["primaryMetric"]
+            for field in ("rawData", "rawDataHistogram"):
+                if field in pm:
+                    ipm[field] = ipm.get(field, []) + pm[field]
+            secondaries = into.setdefault("secondaryMetrics", {})
+            for name, metric in entry.get("secondaryMetrics", {}).items():
+                if name in secondaries:
+                    secondaries[name]["rawData"] = secondaries[name].get("rawData", []) + metric.get("rawData", [])
+                else:
+                    secondaries[name] = json.loads(json.dumps(metric))
+            rescore(into)
+    return [merged[key] for key in order]
+
+
+def rescore(entry):
+    """Recomputes an entry's scores from its joined raw data (see the module's docstring)."""
+    entry["forks"] = len(entry["forkIds"])
+    pm = entry["primaryMetric"]
+    hist = join_hist(pm["rawDataHistogram"]) if entry["mode"] == "sample" else []
+    if entry["mode"] == "sample":
+        n = sum(c for _, c in hist)
+        pm["score"] = sum(v * c for v, c in hist) / n if n else float("nan")
+        variance = sum(c * (v - pm["score"]) ** 2 for v, c in hist) / (n - 1) if n > 1 else float("nan")
+        pm["scoreError"] = t_quantile(n - 1) * math.sqrt(variance / n) if n > 1 else float("nan")
+        pm["scorePercentiles"] = {k: hist_percentile(hist, float(k)) for k in pm.get("scorePercentiles", {})}
+    else:
+        values = [x for fork in pm["rawData"] for x in fork]
+        pm["score"], pm["scoreError"] = mean_and_error(values)
+        pm["scorePercentiles"] = {k: hist_percentile([[x, 1] for x in values], float(k))
+                                  for k in pm.get("scorePercentiles", {})}
+    pm["scoreConfidence"] = [pm["score"] - (pm["scoreError"] if not math.isnan(pm["scoreError"]) else 0),
+                             pm["score"] + (pm["scoreError"] if not math.isnan(pm["scoreError"]) else 0)]
+    for name, metric in entry.get("secondaryMetrics", {}).items():
+        values = [x for fork in metric.get("rawData", []) for x in fork]
+        quantile = re.fullmatch(r"p(\d\.\d+)", name)
+        if entry["mode"] == "sample" and quantile:
+            metric["score"] = hist_percentile(hist, float(quantile.group(1)) * 100)
+            metric["scoreError"] = float("nan")
+        elif name in SUMMED:
+            metric["score"], metric["scoreError"] = float(sum(values)), float("nan")
+        else:
+            metric["score"], metric["scoreError"] = mean_and_error(values)
+
+
 class Run:
     """Index of one merged JMH run: (class, method, frozenset of params) -> result entry."""
 
@@ -61,7 +218,7 @@ class Run:
 
     def find(self, cls, method, **params):
         for entry in self.index.get((cls, method), []):
-            if all(entry["params"].get(k) == str(v) for k, v in params.items()):
+            if all(entry.get("params", {}).get(k) == str(v) for k, v in params.items()):
                 return entry
         return None
 
@@ -212,6 +369,125 @@ def goals(run):
     alloc = [x for x in alloc if x is not None]
     out.append(goal_row("block/mmap allocation per line (whole JVM, worst)", max(alloc) if alloc else None,
                         "0 B/op", fmt="B"))
+    return out
+
+
+def fork_scores(entry, metric="score"):
+    """{fork id: the fork's figure}: the mean of its iterations, or ("p99.9") its histogram's percentile."""
+    if entry is None:
+        return {}
+    pm = entry["primaryMetric"]
+    ids = [tuple(i) for i in entry.get("forkIds") or [[0, k] for k in range(entry.get("forks", 0))]]
+    out = {}
+    if metric == "score":
+        for fid, fork in zip(ids, pm.get("rawData", [])):
+            if fork:
+                out[fid] = statistics.fmean(fork)
+    else:
+        p = float(metric[1:])
+        for fid, fork in zip(ids, pm.get("rawDataHistogram", [])):
+            value = hist_percentile(join_hist([fork]), p)
+            if value is not None:
+                out[fid] = value
+    return out
+
+
+def fork_cpu(entry):
+    """{fork id: process CPU ns per item} from CpuClock's counters, summed over the fork's iterations."""
+    if entry is None:
+        return {}
+    sec = entry.get("secondaryMetrics", {})
+    if "cpuNanos" not in sec or "cpuItems" not in sec:
+        return {}
+    ids = [tuple(i) for i in entry.get("forkIds") or [[0, k] for k in range(entry.get("forks", 0))]]
+    out = {}
+    for fid, nanos, items in zip(ids, sec["cpuNanos"]["rawData"], sec["cpuItems"]["rawData"]):
+        if sum(items) > 0:
+            out[fid] = sum(nanos) / sum(items)
+    return out
+
+
+def paired_ratios(mine, theirs):
+    """The ratio mine/theirs of every fork id both sides measured, in fork-id order."""
+    return [mine[f] / theirs[f] for f in sorted(set(mine) & set(theirs)) if theirs[f]]
+
+
+def summed(entry, name):
+    if entry is None or name not in entry.get("secondaryMetrics", {}):
+        return None
+    return sum(x for fork in entry["secondaryMetrics"][name]["rawData"] for x in fork)
+
+
+# Issue 24's targets: (label, mwsr side, peer side, figure, "≥" or "≤", bound, lost-counter or None).
+# A side is (class, method, {params}); the figure is "score" (mean per fork) or "p99.9".
+FB, LB = "FileBench", "LogbackBench"
+
+
+def tb(writers, impl, sink):
+    return "ThroughputBench", f"writers{writers}", {"impl": impl, "sink": sink}
+
+
+TARGETS = (
+    ("AsyncBuffer / ArrayBlockingQueue+drainTo, no-op sink, 2 writers",
+     tb(2, "async", "noop"), tb(2, "abq", "noop"), "score", "≥", 1.0, None),
+    ("AsyncBuffer / ArrayBlockingQueue+drainTo, no-op sink, 4 writers",
+     tb(4, "async", "noop"), tb(4, "abq", "noop"), "score", "≥", 1.0, None),
+    ("AsyncBuffer / ArrayBlockingQueue+drainTo, file sink, 4 writers",
+     tb(4, "async", "file"), tb(4, "abq", "file"), "score", "≥", 1.5, None),
+    ("AsyncBuffer write p99.9 / ArrayBlockingQueue's, 4 writers (lower is better)",
+     ("LatencyBench", "writers4", {"impl": "async"}), ("LatencyBench", "writers4", {"impl": "abq"}),
+     "p99.9", "≤", 1.0, None),
+    ("Buffer / synchronized list, file sink, 2 writers",
+     tb(2, "buffer", "file"), tb(2, "synchronized", "file"), "score", "≥", 1.5, None),
+    ("Buffer / synchronized list, file sink, 4 writers",
+     tb(4, "buffer", "file"), tb(4, "synchronized", "file"), "score", "≥", 2.0, None),
+    ("lines into a file, 4 threads, block flusher / one thread encoding and writing alone",
+     (FB, "writers4", {"impl": "async-block"}), ("FileCeilingBench", "encodeChunk", {}), "score", "≥", 1.0, None),
+    ("lines into a file, 4 threads, mmap / block",
+     (FB, "writers4", {"impl": "async-mmap"}), (FB, "writers4", {"impl": "async-block"}), "score", "≥", 0.85, None),
+    ("SLF4J events, 4 threads, MwsrFileAppender / Logback AsyncAppender (8192, no discarding) + FileAppender",
+     (LB, "threads4", {"impl": "mwsr-file"}), (LB, "threads4", {"impl": "logback-async-tuned"}),
+     "score", "≥", 1.0, "lostEvents"),
+    ("SLF4J events, 4 threads, MwsrFileAppender / plain Logback FileAppender",
+     (LB, "threads4", {"impl": "mwsr-file"}), (LB, "threads4", {"impl": "logback-file"}),
+     "score", "≥", 1.0, "lostEvents"),
+)
+
+
+def grade(ratios, op, bound, lost=0):
+    """(median, verdict) of the per-fork ratios; None and "not measured" without any."""
+    if not ratios:
+        return None, "not measured"
+    med = statistics.median(ratios)
+    ok = (med >= bound if op == "≥" else med <= bound) and lost == 0
+    return med, "met" if ok else "**missed**"
+
+
+def targets(run):
+    """Issue 24's table, graded on the median of the per-fork ratios."""
+    out = ["## Targets (issue 24): per-fork ratios, mwsr's fork against the peer's fork of the same round", "",
+           "| Target | Median | Range | Forks (in order) | Bound | Verdict | CPU ns/item mwsr · peer |",
+           "|---|---|---|---|---|---|---|"]
+    for label, (mc, mm, mp), (pc, pmeth, pp), figure, op, bound, lost_name in TARGETS:
+        mine, theirs = run.find(mc, mm, **mp), run.find(pc, pmeth, **pp)
+        ratios = paired_ratios(fork_scores(mine, figure), fork_scores(theirs, figure))
+        lost = summed(mine, lost_name) if lost_name else 0
+        med, verdict = grade(ratios, op, bound, 0 if lost is None else lost)
+        if lost_name and lost is None and ratios:
+            verdict = "**missed** (loss not counted)"
+        cpu_m, cpu_p = fork_cpu(mine), fork_cpu(theirs)
+        cpu = (f"{num(statistics.median(cpu_m.values()) if cpu_m else None)} · "
+               f"{num(statistics.median(cpu_p.values()) if cpu_p else None)}")
+        bound_text = f"{op} {bound:g}" + (", 0 lost" if lost_name else "")
+        lost_note = f" ({num(lost, 0)} lost)" if lost_name and lost else ""
+        out.append(f"| {label} | {'n/a' if med is None else f'{med:.2f}'}{lost_note} | "
+                   f"{'n/a' if not ratios else f'{min(ratios):.2f}–{max(ratios):.2f}'} | "
+                   f"{', '.join(f'{r:.2f}' for r in ratios) or 'n/a'} | {bound_text} | {verdict} | {cpu} |")
+    out += ["", "A fork's figure is the mean of its measured iterations (p99.9: the percentile of its"
+                " iterations' joined histogram); a ratio pairs the two sides' forks of the same round. CPU"
+                " ns/item: the benchmark JVM's process CPU time over the measured iterations divided by the"
+                " items delivered in them (`CpuClock`: every thread, consumer, GC and JIT included; 10 ms"
+                " clock ticks), median over forks."]
     return out
 
 
@@ -494,13 +770,113 @@ def svg_chart(run, machine, first, source):
     return "\n".join(out) + "\n"
 
 
+def self_test():
+    """Checks joining, pairing, medians and percentiles on made-up data; raises on a mismatch."""
+    def entry(impl, forks, cpu=None, mode="thrpt"):
+        e = {"benchmark": "dev.mwsr.jmh.ThroughputBench.writers4", "mode": mode, "forks": len(forks),
+             "params": {"impl": impl, "sink": "noop", "capacity": "1024"},
+             "primaryMetric": {"score": 0.0, "scoreError": float("nan"), "scorePercentiles": {"99.9": 0.0}}}
+        if mode == "sample":
+            e["primaryMetric"]["rawDataHistogram"] = forks
+        else:
+            e["primaryMetric"]["rawData"] = forks
+        if cpu:
+            e["secondaryMetrics"] = {"cpuNanos": {"score": 0.0, "rawData": [[c[0]] for c in cpu]},
+                                     "cpuItems": {"score": 0.0, "rawData": [[c[1]] for c in cpu]}}
+        return e
+
+    # Three rounds of one fork each; the peer's round 2 failed, so round 2 has no pair.
+    parts = [(1, [entry("async", [[10.0, 12.0]], [(1000, 10)]), entry("abq", [[10.0, 10.0]], [(500, 10)])]),
+             (2, [entry("async", [[30.0, 30.0]], [(3000, 10)])]),
+             (3, [entry("async", [[8.0, 8.0]], [(900, 10)]), entry("abq", [[4.0, 4.0]], [(400, 10)])])]
+    run = Run(merge(parts))
+    mine, theirs = run.find("ThroughputBench", "writers4", impl="async"), run.find("ThroughputBench", "writers4", impl="abq")
+    assert mine["forkIds"] == [[1, 0], [2, 0], [3, 0]] and mine["forks"] == 3, mine["forkIds"]
+    assert abs(mine["primaryMetric"]["score"] - (10 + 12 + 30 + 30 + 8 + 8) / 6) < 1e-9
+    assert fork_scores(mine) == {(1, 0): 11.0, (2, 0): 30.0, (3, 0): 8.0}
+    ratios = paired_ratios(fork_scores(mine), fork_scores(theirs))
+    assert ratios == [1.1, 2.0], ratios  # round 2 unpaired, never paired with another round's fork
+    assert abs(grade(ratios, "≥", 1.5)[0] - 1.55) < 1e-9 and grade(ratios, "≥", 1.5)[1] == "met"
+    assert grade(ratios, "≥", 1.6)[1] == "**missed**"  # the median grades, not the best fork (2.0)
+    assert grade([0.9, 1.2, 3.0], "≥", 1.0) == (1.2, "met")
+    assert grade([0.9, 1.2, 3.0], "≤", 1.0)[1] == "**missed**" and grade([], "≥", 1.0) == (None, "not measured")
+    assert grade([1.2], "≥", 1.0, lost=3)[1] == "**missed**"
+    assert fork_cpu(mine) == {(1, 0): 100.0, (2, 0): 300.0, (3, 0): 90.0}
+    assert mine["secondaryMetrics"]["cpuNanos"]["score"] == 4900.0  # a summed counter stays a sum
+    # JMH's score error: t(0.9995, 1) * sd / sqrt(2) for two iterations.
+    m, err = mean_and_error([10.0, 12.0])
+    assert m == 11.0 and abs(err - 636.62 * math.sqrt(2) / math.sqrt(2)) < 1e-6, err
+    # Percentiles: position p(n+1)/100 over the joined histogram, interpolated (matches JMH's).
+    hist = [[1.0, 1], [2.0, 1], [3.0, 1], [4.0, 1]]
+    assert hist_percentile(hist, 50.0) == 2.5 and hist_percentile(hist, 100.0) == 4.0
+    assert hist_percentile(hist, 10.0) == 1.0 and hist_percentile([[7.0, 3]], 99.9) == 7.0
+    lat = merge([(1, [entry("async", [[[[1.0, 999], [50.0, 1]]]], mode="sample")]),
+                 (2, [entry("async", [[[[1.0, 98], [9.0, 2]]]], mode="sample")])])[0]
+    assert fork_scores(lat, "p99.9") == {(1, 0): hist_percentile([[1.0, 999], [50.0, 1]], 99.9), (2, 0): 9.0}
+    assert abs(lat["primaryMetric"]["score"] - (999 + 50 + 98 + 18) / 1100) < 1e-9
+    assert lat["primaryMetric"]["scorePercentiles"]["99.9"] == hist_percentile([[1.0, 1097], [9.0, 2], [50.0, 1]], 99.9)
+    assert round_of("/tmp/x/f03-02.json") == 3 and round_of("01.json") == 0
+    assert json.dumps(jmh_nan(lat), allow_nan=False)  # strict JSON, as JMH writes it
+    checked = rejoin_matches_jmh(pathlib.Path(__file__).parent / "runs" / "targets-20261201T131313Z.json")
+    print(f"report.py self-test: ok ({checked} JMH entries split by fork and joined again as JMH scored them)")
+
+
+def rejoin_matches_jmh(path):
+    """Splits a real 2-fork JMH result into one file per fork, joins them, and compares with JMH's scores."""
+    if not path.exists():
+        return 0
+    original = json.loads(path.read_text())
+
+    def fork(entry, k):
+        e = json.loads(json.dumps(entry))
+        pm = e["primaryMetric"]
+        for field in ("rawData", "rawDataHistogram"):
+            if field in pm:
+                pm[field] = [pm[field][k]]
+        for metric in e.get("secondaryMetrics", {}).values():
+            metric["rawData"] = [metric["rawData"][k]]
+        e["forks"] = 1
+        pm["score"], pm["scoreError"] = None, None  # to be recomputed from the raw data
+        pm["scorePercentiles"] = {q: None for q in pm["scorePercentiles"]}
+        return e
+
+    joined = merge([(k + 1, [fork(e, k) for e in original]) for k in range(2)])
+    assert len(joined) == len(original)
+
+    def close(a, b):
+        if isinstance(a, str) or isinstance(b, str):
+            return str(a) == str(b) or {str(a), str(b)} <= {"NaN", "nan"}
+        return abs(a - b) <= 1e-4 * max(abs(a), 1e-9)
+
+    for a, b in zip(original, joined):
+        assert a["benchmark"] == b["benchmark"] and a["params"] == b["params"] and b["forkIds"] == [[1, 0], [2, 0]]
+        pa, pb = a["primaryMetric"], b["primaryMetric"]
+        assert close(pa["score"], pb["score"]) and close(pa["scoreError"], pb["scoreError"]), (a["benchmark"], pa, pb)
+        assert all(close(v, pb["scorePercentiles"][q]) for q, v in pa["scorePercentiles"].items()), a["benchmark"]
+        for name, metric in a.get("secondaryMetrics", {}).items():
+            assert close(metric["score"], b["secondaryMetrics"][name]["score"]), (a["benchmark"], name)
+    return len(original)
+
+
 def main():
     args = sys.argv[1:]
+    if args == ["--self-test"]:
+        self_test()
+        return
+    if len(args) >= 2 and args[0] == "--merge":
+        parts = []
+        for name in args[2:]:
+            text = pathlib.Path(name).read_text()
+            if text.strip():
+                parts.append((round_of(name), json.loads(text)))
+        pathlib.Path(args[1]).write_text(json.dumps(jmh_nan(merge(parts)), indent=2, allow_nan=False) + "\n")
+        return
     svg_path = None
     if len(args) == 3 and args[0] == "--svg":
         svg_path, args = args[1], args[2:]
     if len(args) != 1:
-        sys.exit("usage: report.py [--svg chart.svg] <jmh-result.json>")
+        sys.exit("usage: report.py [--svg chart.svg] <jmh-result.json> | --merge <out.json> <part.json>..."
+                 " | --self-test")
     sys.argv[1:] = args
     results, machine = load(sys.argv[1])
     run = Run(results)
@@ -511,11 +887,12 @@ def main():
         f"- Date: {machine.get('date', '?')}",
         f"- Machine: {machine.get('nproc', '?')} CPUs, {machine.get('cpu', '?')}, {machine.get('kernel', '?')}",
         f"- JDK: {first.get('jdkVersion', '?')} ({first.get('vmName', '?')} {first.get('vmVersion', '?')})",
-        f"- JMH {first.get('jmhVersion', '?')}, args: `{machine.get('jmhArgs', '?').strip()}`",
+        f"- JMH {first.get('jmhVersion', '?')}, args: `{machine.get('jmhArgs', '?').strip()}`"
+        + (f", {machine['rounds']} rounds of it" if machine.get("rounds", 1) > 1 else ""),
         f"- Raw data: `{pathlib.Path(sys.argv[1]).name}`",
         "",
     ]
-    out += goals(run) + [""]
+    out += targets(run) + [""] + goals(run) + [""]
     for section in (throughput_section, vector_section, work_section, latency_section, wakeup_section,
                     file_section, byte_section):
         out += section(run)

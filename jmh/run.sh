@@ -3,9 +3,15 @@
 #
 #   jmh/run.sh quick [extra JMH args]   representative subset, ~6 minutes on 2 cores
 #   jmh/run.sh full  [extra JMH args]   everything, 2 forks, ~1.5 hours on 2 cores
-#   jmh/run.sh targets [extra JMH args] what issues 12 and 13 set targets for, 2 forks, ~15 minutes:
+#   jmh/run.sh targets [extra JMH args] what issues 12, 13 and 24 set targets for, ~40 minutes on 2 cores:
 #                                       ThroughputBench (2, 4 writers, noop and file sinks), LatencyBench
-#                                       (4 writers), FileBench (1, 4 threads) and both file ceilings
+#                                       (4 writers), FileBench (1, 4 threads), both file ceilings and
+#                                       LogbackBench (4 threads), in $FORKS rounds (default 5) of one
+#                                       fork each, so that mwsr's fork i and its peer's fork i run in
+#                                       the same round, minutes apart; the table grades issue 24's
+#                                       targets on the median of these per-fork ratios, with their
+#                                       range and CPU time per item. A tiny check of the whole path:
+#                                       FORKS=2 jmh/run.sh targets -wi 1 -w 200ms -i 1 -r 200ms
 #   jmh/run.sh smoke [extra JMH args]   the quick subset, one 200 ms iteration each: does it all run?
 #   jmh/run.sh list                     the benchmarks and the runs each profile makes
 #   jmh/run.sh log4j-loss               Log4jLossCheck: does Log4j2's all-async setup deliver every
@@ -107,11 +113,15 @@ quick_runs=(
     'FileCeilingBench|'
     'ByteBench.writers[14]$|-p impl=bytes,buffered-stream -p sink=memory,file'
 )
+# Each mwsr impl sits next to the peer issue 24 grades it against (JMH runs a class's benchmarks by name, each
+# over impl, then sink), so that the two sides of a pair run at most a few benchmarks apart in a round.
 targets_runs=(
-    'ThroughputBench.writers[24]$|-p impl=async,jctools,abq,disruptor-blocking,disruptor-yielding,disruptor-sleeping,buffer,synchronized'
+    'ThroughputBench.writers[24]$|-p impl=async,abq,jctools,disruptor-blocking,disruptor-yielding,disruptor-sleeping,buffer,synchronized'
     'LatencyBench.writers4$|-p impl=async,abq,buffer,synchronized'
-    'FileBench.writers[14]$|-p impl=async-block,async-mmap,async-records,bytes-file,buffered-writer'
     'FileCeilingBench|'
+    'FileBench.writers4$|-p impl=async-block,async-mmap,async-records,bytes-file,buffered-writer'
+    'FileBench.writers1$|-p impl=async-block,async-mmap,async-records,bytes-file,buffered-writer'
+    'LogbackBench.threads4$|-p impl=mwsr-file,logback-async-tuned,logback-file'
 )
 full_runs=(
     'ThroughputBench|'
@@ -125,20 +135,27 @@ full_runs=(
 )
 quick_args=(-f 1 -wi 2 -w 1s -i 3 -r 1s -prof gc)
 full_args=(-f 2 -wi 5 -w 2s -i 5 -r 2s -prof gc)
-targets_args=(-f 2 -wi 3 -w 1s -i 4 -r 1s -prof gc)
+targets_args=(-f 1 -wi 3 -w 1s -i 4 -r 1s -prof gc) # one fork per round, $FORKS rounds
 smoke_args=(-f 1 -wi 0 -w 1s -i 1 -r 200ms -prof gc)
 
+rounds=1
 case "$profile" in
     quick) runs=("${quick_runs[@]}"); args=("${quick_args[@]}") ;;
     full) runs=("${full_runs[@]}"); args=("${full_args[@]}") ;;
-    targets) runs=("${targets_runs[@]}"); args=("${targets_args[@]}") ;;
+    targets)
+        runs=("${targets_runs[@]}"); args=("${targets_args[@]}"); rounds="${FORKS:-5}"
+        if [[ " $* " == *" -f "* ]]; then
+            echo "run.sh: the targets profile runs one fork per round; set FORKS=<rounds> instead of -f" >&2
+            exit 2
+        fi
+        [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: FORKS must be a positive number, not '$rounds'" >&2; exit 2; } ;;
     smoke) runs=("${quick_runs[@]}"); args=("${smoke_args[@]}") ;;
     list)
         echo "quick: ${quick_args[*]}"; printf '  %s\n' "${quick_runs[@]}"
         echo "full: ${full_args[*]}"; printf '  %s\n' "${full_runs[@]}"
-        echo "targets: ${targets_args[*]}"; printf '  %s\n' "${targets_runs[@]}"
+        echo "targets: ${targets_args[*]}, \$FORKS (5) rounds"; printf '  %s\n' "${targets_runs[@]}"
         exit 0 ;;
-    *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 
 # An option given on the command line replaces the profile's (JMH rejects an option given twice).
@@ -149,6 +166,7 @@ for ((k = 0; k < ${#args[@]}; k += 2)); do
 done
 args=("${profile_args[@]}")
 
+python3 "$here/report.py" --self-test >&2 # the pairing and median arithmetic, before an hour is spent
 java="$(find_java)"
 if [[ ! -f "$jar" || "${REBUILD:-0}" == 1 ]]; then
     (cd "$root" && mvn -B -ntp -q -pl jmh -am package -Djmh.smoke.skip=true -DskipTests)
@@ -165,33 +183,29 @@ cat > "$base.machine.json" <<EOF
 {"profile": "$profile", "date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)", "nproc": $(nproc),
  "cpu": "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1 | sed 's/"/\\"/g')",
  "kernel": "$(uname -sr)", "java": "$java",
- "jmhArgs": "$(printf '%s ' "${args[@]}" "$@" | sed 's/"/\\"/g')"}
+ "jmhArgs": "$(printf '%s ' "${args[@]}" "$@" | sed 's/"/\\"/g')", "rounds": $rounds}
 EOF
 
 echo "run.sh: $profile profile with $java -> $base.json" >&2
 failed=0
-i=0
-for run in "${runs[@]}"; do
-    regex="${run%%|*}"
-    read -r -a params <<< "${run#*|}"
-    i=$((i + 1))
-    echo "run.sh: [$i/${#runs[@]}] $regex ${params[*]:-}" >&2
-    if ! "$java" -jar "$jar" "$regex" "${params[@]}" "${args[@]}" "$@" \
-            -rf json -rff "$parts/$(printf '%02d' "$i").json"; then
-        echo "run.sh: JMH failed for $regex; continuing with the next run" >&2
-        failed=1
-    fi
+for ((r = 1; r <= rounds; r++)); do
+    i=0
+    for run in "${runs[@]}"; do
+        regex="${run%%|*}"
+        read -r -a params <<< "${run#*|}"
+        i=$((i + 1))
+        echo "run.sh: round $r/$rounds [$i/${#runs[@]}] $regex ${params[*]:-}" >&2
+        # The part's name starts with f<round>-: report.py --merge names each fork by its round.
+        if ! "$java" -jar "$jar" "$regex" "${params[@]}" "${args[@]}" "$@" \
+                -rf json -rff "$parts/$(printf 'f%02d-%02d' "$r" "$i").json"; then
+            echo "run.sh: JMH failed for $regex; continuing with the next run" >&2
+            failed=1
+        fi
+    done
 done
 
-python3 - "$base.json" "$parts" <<'EOF'
-import json, pathlib, sys
-merged = []
-for part in sorted(pathlib.Path(sys.argv[2]).glob("*.json")):
-    text = part.read_text()
-    if text.strip():
-        merged.extend(json.loads(text))
-pathlib.Path(sys.argv[1]).write_text(json.dumps(merged, indent=2) + "\n")
-EOF
+shopt -s nullglob
+python3 "$here/report.py" --merge "$base.json" "$parts"/f*.json
 python3 "$here/report.py" --svg "$base.svg" "$base.json" > "$base.md"
 echo "run.sh: wrote $base.json, $base.md and $base.svg (the ratios chart)" >&2
 cat "$base.md"

@@ -32,6 +32,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * Disruptor 4.0.0 loses events when its ring buffer is full and several threads log (with
  * Disruptor 3.4.4 it does not; see the module README). Its missing lines are reported in the
  * {@code lostLines} counter instead, so that its speed can still be seen next to what it cost.
+ *
+ * <p>The {@code cpuNanos} and {@code cpuItems} counters are the process CPU time of each iteration
+ * until its teardown and the lines written in it ({@link CpuClock}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -81,15 +84,17 @@ public class FileBench {
     }
 
     @Setup(Level.Iteration)
-    public void open() throws IOException {
+    public void open(CpuClock clock) throws IOException {
         Path parent = Path.of(dir.isEmpty() ? System.getProperty("java.io.tmpdir") : dir);
         file = Files.createTempFile(parent, "mwsr-jmh-" + impl + "-", ".log");
         writtenBefore = tally.items();
         sink = LineSinks.create(impl, file, capacity);
+        clock.start(writtenBefore);
     }
 
     @TearDown(Level.Iteration)
-    public void closeAndCheck() throws IOException {
+    public void closeAndCheck(CpuClock clock) throws IOException {
+        clock.stop(tally.items());
         try {
             sink.close();
             long lines = tally.items() - writtenBefore;
@@ -132,14 +137,14 @@ public class FileBench {
     @Benchmark
     @Group("writers1")
     @GroupThreads(1)
-    public void writers1(Counter counter) {
+    public void writers1(Counter counter, CpuClock.Counter cpu) {
         writeLine(counter);
     }
 
     @Benchmark
     @Group("writers4")
     @GroupThreads(4)
-    public void writers4(Counter counter) {
+    public void writers4(Counter counter, CpuClock.Counter cpu) {
         writeLine(counter);
     }
 }

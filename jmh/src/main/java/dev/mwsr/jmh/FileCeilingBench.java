@@ -31,6 +31,9 @@ import org.openjdk.jmh.annotations.Threads;
  * ({@code String.getBytes(UTF_8)}, an array copy for all-ASCII compact strings, allocating one
  * array per line) into the same direct buffer and writes it: what one thread with the lines in
  * hand can get into the file, with no hand-off between threads.
+ *
+ * <p>The {@code cpuNanos} and {@code cpuItems} counters are the process CPU time per iteration and
+ * the lines written in it ({@link CpuClock}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -45,6 +48,8 @@ public class FileCeilingBench {
     private final ByteBuffer chunk = ByteBuffer.allocateDirect(LINES * LineSink.LINE_BYTES);
     private FileChannel channel;
     private Path file;
+    /** Lines written so far; one thread writes it (the class runs {@code @Threads(1)}). */
+    private long lines;
 
     @Setup(Level.Trial)
     public void encode() {
@@ -59,14 +64,16 @@ public class FileCeilingBench {
     }
 
     @Setup(Level.Iteration)
-    public void open() throws IOException {
+    public void open(CpuClock clock) throws IOException {
         Path parent = Path.of(dir.isEmpty() ? System.getProperty("java.io.tmpdir") : dir);
         file = Files.createTempFile(parent, "mwsr-jmh-ceiling-", ".log");
         channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        clock.start(lines);
     }
 
     @TearDown(Level.Iteration)
-    public void close() throws IOException {
+    public void close(CpuClock clock) throws IOException {
+        clock.stop(lines);
         try {
             channel.close();
         } finally {
@@ -78,7 +85,7 @@ public class FileCeilingBench {
 
     @Benchmark
     @OperationsPerInvocation(LINES)
-    public int encodeChunk() throws IOException {
+    public int encodeChunk(CpuClock.Counter cpu) throws IOException {
         ByteBuffer bytes = encodeInto.clear();
         for (int i = 0; i < LINES; i++) {
             bytes.put(LineSink.LINE.getBytes(StandardCharsets.UTF_8)).put((byte) '\n');
@@ -88,17 +95,19 @@ public class FileCeilingBench {
         while (bytes.hasRemaining()) {
             n += channel.write(bytes);
         }
+        lines += LINES;
         return n;
     }
 
     @Benchmark
     @OperationsPerInvocation(LINES)
-    public int writeChunk() throws IOException {
+    public int writeChunk(CpuClock.Counter cpu) throws IOException {
         ByteBuffer bytes = chunk.duplicate();
         int n = 0;
         while (bytes.hasRemaining()) {
             n += channel.write(bytes);
         }
+        lines += LINES;
         return n;
     }
 }

@@ -17,7 +17,9 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * The distribution of one {@code write}'s latency to its caller under contention (2 and 4 writers
  * writing flat out): JMH samples individual calls, the JSON holds the percentiles. The tail shows
- * who waits for whom: inline flushes (Buffer, synchronized list), a full queue, a lock.
+ * who waits for whom: inline flushes (Buffer, synchronized list), a full queue, a lock. The
+ * {@code cpuNanos} and {@code cpuItems} counters are the process CPU time per iteration and the
+ * items written in it ({@link CpuClock}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -48,6 +50,16 @@ public class LatencyBench {
         sink = Sinks.create(impl, capacity);
     }
 
+    @Setup(Level.Iteration)
+    public void startClock(CpuClock clock) {
+        clock.start(tally.items());
+    }
+
+    @TearDown(Level.Iteration)
+    public void stopClock(CpuClock clock) {
+        clock.stop(tally.items());
+    }
+
     @TearDown(Level.Trial)
     public void closeAndCheck() {
         Sinks.closeAndCheck(sink, tally.items());
@@ -56,7 +68,7 @@ public class LatencyBench {
     @Benchmark
     @Group("writers2")
     @GroupThreads(2)
-    public void writers2(Counter counter) {
+    public void writers2(Counter counter, CpuClock.Counter cpu) {
         sink.write(Sink.ITEM);
         counter.writer.items++;
     }
@@ -64,7 +76,7 @@ public class LatencyBench {
     @Benchmark
     @Group("writers4")
     @GroupThreads(4)
-    public void writers4(Counter counter) {
+    public void writers4(Counter counter, CpuClock.Counter cpu) {
         sink.write(Sink.ITEM);
         counter.writer.items++;
     }

@@ -45,7 +45,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * </ul>
  * The score is events logged per microsecond. Every iteration logs into a fresh file; after it the
  * context is stopped (outside the measurement), the file's lines are counted, and events logged but
- * missing are reported in the {@code lostEvents} counter; then the file is deleted.
+ * missing are reported in the {@code lostEvents} counter; then the file is deleted. The
+ * {@code cpuNanos} and {@code cpuItems} counters are the process CPU time of each iteration until
+ * the context stops and the events logged in it ({@link CpuClock}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -90,7 +92,7 @@ public class LogbackBench {
     }
 
     @Setup(org.openjdk.jmh.annotations.Level.Iteration)
-    public void open() throws IOException {
+    public void open(CpuClock clock) throws IOException {
         Path parent = Path.of(dir.isEmpty() ? System.getProperty("java.io.tmpdir") : dir);
         file = Files.createTempFile(parent, "mwsr-jmh-logback-" + impl + "-", ".log");
         loggedBefore = tally.items();
@@ -139,6 +141,7 @@ public class LogbackBench {
         logger.setLevel(Level.INFO);
         logger.setAdditive(false);
         logger.addAppender(appender);
+        clock.start(loggedBefore);
     }
 
     private PatternLayoutEncoder encoder() {
@@ -161,7 +164,8 @@ public class LogbackBench {
     }
 
     @TearDown(org.openjdk.jmh.annotations.Level.Iteration)
-    public void stopAndCount() throws IOException {
+    public void stopAndCount(CpuClock clock) throws IOException {
+        clock.stop(tally.items());
         try {
             context.stop(); // every appender delivers what it still holds (Logback's: within maxFlushTime)
             long logged = tally.items() - loggedBefore;
@@ -197,14 +201,14 @@ public class LogbackBench {
     @Benchmark
     @Group("threads1")
     @GroupThreads(1)
-    public void threads1(Counter counter) {
+    public void threads1(Counter counter, CpuClock.Counter cpu) {
         log(counter);
     }
 
     @Benchmark
     @Group("threads4")
     @GroupThreads(4)
-    public void threads4(Counter counter) {
+    public void threads4(Counter counter, CpuClock.Counter cpu) {
         log(counter);
     }
 }

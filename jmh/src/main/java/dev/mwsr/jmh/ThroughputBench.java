@@ -23,7 +23,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * not deliver exactly the items written (less those its overflow policy dropped). The
  * {@code dropped} counter is the rate of items a dropping policy discarded ({@code async-drop}):
  * delivered items per microsecond are the score minus it. Run with {@code -prof gc} for bytes per
- * write.
+ * write. The {@code cpuNanos} and {@code cpuItems} counters are the process CPU time per iteration
+ * and the items delivered in it ({@link CpuClock}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -80,8 +81,9 @@ public class ThroughputBench {
     }
 
     @Setup(Level.Iteration)
-    public void markDropped() {
+    public void markDropped(CpuClock clock) {
         droppedBefore = target.dropped();
+        clock.start(tally.items() - droppedBefore);
     }
 
     /**
@@ -89,8 +91,10 @@ public class ThroughputBench {
      * each thread's counters on that thread after the teardown.
      */
     @TearDown(Level.Iteration)
-    public void reportDropped() {
-        long dropped = target.dropped() - droppedBefore;
+    public void reportDropped(CpuClock clock) {
+        long droppedNow = target.dropped();
+        clock.stop(tally.items() - droppedNow);
+        long dropped = droppedNow - droppedBefore;
         for (Counter counter : counters) {
             if (counter.owner == Thread.currentThread()) {
                 counter.dropped += dropped;
@@ -108,7 +112,7 @@ public class ThroughputBench {
     @Benchmark
     @Group("writers1")
     @GroupThreads(1)
-    public void writers1(Counter counter) {
+    public void writers1(Counter counter, CpuClock.Counter cpu) {
         target.write(Sink.ITEM);
         counter.writer.items++;
     }
@@ -116,7 +120,7 @@ public class ThroughputBench {
     @Benchmark
     @Group("writers2")
     @GroupThreads(2)
-    public void writers2(Counter counter) {
+    public void writers2(Counter counter, CpuClock.Counter cpu) {
         target.write(Sink.ITEM);
         counter.writer.items++;
     }
@@ -124,7 +128,7 @@ public class ThroughputBench {
     @Benchmark
     @Group("writers4")
     @GroupThreads(4)
-    public void writers4(Counter counter) {
+    public void writers4(Counter counter, CpuClock.Counter cpu) {
         target.write(Sink.ITEM);
         counter.writer.items++;
     }

@@ -15,7 +15,7 @@ benchmark, and its percentiles, from the joined histogram), the error as JMH giv
 confidence half-width), counters that JMH sums (gc.count, gc.time, lostLines, lostEvents, cpuNanos,
 cpuItems) summed.
 
-The first table is issue 24's targets: for each, the ratio of mwsr's fork to the peer's fork
+The first table is the speed targets: for each, the ratio of mwsr's fork to the peer's fork
 measured in the same round (run.sh's targets profile runs every benchmark once per round, one fork
 each, so that the two sides of a pair run minutes apart at most), their median (graded) and range,
 and the process CPU time per delivered item of each side (the cpuNanos and cpuItems counters of
@@ -310,8 +310,8 @@ DISRUPTORS = ("disruptor-blocking", "disruptor-yielding", "disruptor-sleeping")
 
 
 def goals(run):
-    """The targets of issue 12 (core v2) and issue 13 (files), as ratios of scores in this run."""
-    out = ["## Goals (issues 12 and 13), ratios from this run", "",
+    """The earlier goals (core and files), as ratios of joined scores in this run."""
+    out = ["## Earlier goals, ratios of joined scores in this run", "",
            "| Goal | Measured | Target | Verdict | Note |", "|---|---|---|---|---|"]
     tb = "ThroughputBench"
     for w in ("writers2", "writers4"):
@@ -359,7 +359,7 @@ def goals(run):
         out.append(goal_row(f"{label} flusher, 4 threads, vs a shared BufferedWriter", ratio(s, writer), "≥ 2×"))
     out.append(goal_row("mmap vs block, 4 threads", ratio(score(run.find(fb, "writers4", impl="async-mmap")),
                                                            score(run.find(fb, "writers4", impl="async-block"))),
-                        "≥ 0.85×", note="issue 13: mmap within about 15 % of block"))
+                        "≥ 0.85×", note="mmap within about 15 % of block"))
     records = [i for i in run.impls(fb) if i and "record" in i]
     for impl in records or ["records"]:
         out.append(goal_row(f"{impl}, 4 threads, vs the disk ceiling",
@@ -464,8 +464,8 @@ def grade(ratios, op, bound, lost=0):
 
 
 def targets(run):
-    """Issue 24's table, graded on the median of the per-fork ratios."""
-    out = ["## Targets (issue 24): per-fork ratios, mwsr's fork against the peer's fork of the same round", "",
+    """The speed targets, graded on the median of the per-fork ratios."""
+    out = ["## Targets: per-fork ratios, mwsr's fork against the peer's fork of the same round", "",
            "| Target | Median | Range | Forks (in order) | Bound | Verdict | CPU ns/item mwsr · peer |",
            "|---|---|---|---|---|---|---|"]
     for label, (mc, mm, mp), (pc, pmeth, pp), figure, op, bound, lost_name in TARGETS:

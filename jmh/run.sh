@@ -3,12 +3,12 @@
 #
 #   jmh/run.sh quick [extra JMH args]   representative subset, ~6 minutes on 2 cores
 #   jmh/run.sh full  [extra JMH args]   everything, 2 forks, ~1.5 hours on 2 cores
-#   jmh/run.sh targets [extra JMH args] what issues 12, 13 and 24 set targets for, ~40 minutes on 2 cores:
+#   jmh/run.sh targets [extra JMH args] the speed targets, ~40 minutes on 2 cores:
 #                                       ThroughputBench (2, 4 writers, noop and file sinks), LatencyBench
 #                                       (4 writers), FileBench (1, 4 threads), both file ceilings and
 #                                       LogbackBench (4 threads), in $FORKS rounds (default 5) of one
 #                                       fork each, so that mwsr's fork i and its peer's fork i run in
-#                                       the same round, minutes apart; the table grades issue 24's
+#                                       the same round, minutes apart; the table grades the
 #                                       targets on the median of these per-fork ratios, with their
 #                                       range and CPU time per item. A tiny check of the whole path:
 #                                       FORKS=2 jmh/run.sh targets -wi 1 -w 200ms -i 1 -r 200ms
@@ -113,7 +113,7 @@ quick_runs=(
     'FileCeilingBench|'
     'ByteBench.writers[14]$|-p impl=bytes,buffered-stream -p sink=memory,file'
 )
-# Each mwsr impl sits next to the peer issue 24 grades it against (JMH runs a class's benchmarks by name, each
+# Each mwsr impl sits next to the peer it is graded against (JMH runs a class's benchmarks by name, each
 # over impl, then sink), so that the two sides of a pair run at most a few benchmarks apart in a round.
 targets_runs=(
     'ThroughputBench.writers[24]$|-p impl=async,abq,jctools,disruptor-blocking,disruptor-yielding,disruptor-sleeping,buffer,synchronized'

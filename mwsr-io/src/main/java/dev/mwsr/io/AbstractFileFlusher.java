@@ -24,11 +24,9 @@ abstract class AbstractFileFlusher<T> implements FileFlusher<T>, FileEnd.Attempt
      * close in another thread reliably throws IllegalStateException; close() itself is not safe
      * against a concurrent accept (documented: close the buffer first).
      *
-     * Torn last line: with the text encoder (Encoder.utf8Lines(), recognised by identity), a file
-     * opened for append whose last byte is not '\n' (a writer died mid-line, or a zero tail) gets
-     * a '\n' before the first item of the first batch, so the new line never glues onto the torn
-     * one. Nothing is removed: the torn bytes are someone's data. Other encoders' bytes are never
-     * looked at. The '\n' belongs to the batch: a failed batch takes it back with itself.
+     * Torn last line (FileFlusher, "Reopening for append"): the text encoder is recognised by
+     * identity, and the '\n' put before the first item belongs to the batch, so a failed batch
+     * takes it back with itself.
      */
 
     final Path path;

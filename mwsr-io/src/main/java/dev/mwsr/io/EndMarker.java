@@ -8,12 +8,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * The side file {@code <file>.mmap-end} of an {@code mmap} flusher: it exists only while a flusher
- * has the file open and holds (big-endian) the file offset where the last batch that returned
- * normally ended, and the largest size the flusher may have given the file. A clean close
- * truncates the file to its data and then deletes the marker, so a file without a marker ends
- * where its data ends (trailing zero bytes are data); a marker left behind means the writer died,
- * and its first value is where the data ends. No content is guessed at.
+ * The side file {@code <file>.mmap-end} of an {@code mmap} flusher (its promise is on
+ * {@link FileFlusher#mmap(Path)}): two big-endian longs, the file offset where the last batch that
+ * returned normally ended, and the largest size the flusher may have given the file.
  */
 final class EndMarker {
     /*

@@ -27,11 +27,31 @@ import java.util.function.Consumer;
  * another process reading the file sees them once {@code accept} has returned; they are on the
  * storage device only with {@link Options#fsync()}.
  *
- * <p><b>Failures, interrupts, reopening.</b> A batch whose {@code accept} threw leaves no part
- * of itself in the file, an interrupt during a batch is survived without losing or doubling it,
- * and reopening for append after a crash never removes bytes and starts new lines on a line of
- * their own: the package documentation ({@link dev.mwsr.io}) says exactly how, for every flusher
- * of this package. After {@code close()}, {@code accept} throws {@link IllegalStateException}.
+ * <p><b>Failures.</b> Nothing is swallowed: an I/O error is thrown from {@code accept} as an
+ * {@link java.io.UncheckedIOException} whose message names the file, so it reaches the buffer's
+ * failure path. <b>A batch whose call threw leaves no part of itself in the file</b>, whatever
+ * failed (a full disk, a failed fsync, an encoder that threw): what it wrote is cut back off
+ * before {@code accept} throws, so the file plus the buffer's {@code undelivered()} hold every
+ * item once, and a retried batch is written once, with no torn line. The files are opened for
+ * append, so another process may write to them too: a flusher cuts back only while the file
+ * still ends where its own writes left it. If another writer appended meanwhile, or the cut
+ * itself failed, nothing of anyone else is removed and {@code accept} throws
+ * {@link dev.mwsr.PartialFlushException} instead, naming the file, whose {@code durable()} items
+ * at the start of the batch are whole in the file (part of the next one may follow them).
+ *
+ * <p><b>Interrupts.</b> An interrupt that reaches the thread inside {@code accept} (a
+ * {@code Future.cancel(true)}, a scope shutting down) closes the
+ * {@link java.nio.channels.FileChannel}, as it closes any interruptible channel. The flusher then
+ * opens the file again, cuts the batch back, writes it again (once) and returns normally with the
+ * interrupt flag set again for the caller.
+ *
+ * <p><b>Reopening for append.</b> Bytes a clean {@code close()} left are never removed. After a
+ * crash, with the text encoder ({@link Encoder#utf8Lines()}), a file whose last byte is not
+ * {@code '\n'} (a line torn by the crash, or the zero tail of a crashed {@code mmap} file that
+ * has no end marker) gets a {@code '\n'} before the first new line, so new lines start on a line
+ * of their own; the torn bytes are kept. With any other encoder the existing bytes are never
+ * looked at (binary content is not guessed at) and new items follow them. {@link #mmap(Path)}
+ * knows exactly where its data ends; {@link #records(Path, Options)} cuts a torn record off.
  *
  * <p><b>Text flushers</b> ({@link #line(Path)}, {@link #block(Path)}, {@link #mmap(Path)},
  * {@link #appendClose(Path)}) write each item as UTF-8 plus {@code '\n'} (see
@@ -50,7 +70,7 @@ public interface FileFlusher<T> extends Consumer<List<? extends T>>, Closeable {
     Path path();
 
     /**
-     * Writes one batch to the file (see the class comment for what "written" means).
+     * Writes one batch to the file; see the class comment for visibility, failures and interrupts.
      *
      * @param batch the items, in order; not kept after the call
      * @throws java.io.UncheckedIOException if the file could not be written; the message names it,
@@ -78,21 +98,44 @@ public interface FileFlusher<T> extends Consumer<List<? extends T>>, Closeable {
     /**
      * How a file flusher opens and writes its file. Immutable; start from {@link #DEFAULT}.
      *
+     * <p><b>Durability</b> ({@code fsync}). Every batch ends with
+     * {@link java.nio.channels.FileChannel#force FileChannel.force(true)} (for {@code mmap}, a force
+     * of the mapped range first). When {@code accept} returns, the batch's bytes and the file's
+     * size have been handed to the storage device and the device was told to make them durable:
+     * they survive a crash of the process or of the operating system, and a power loss on devices
+     * that honour cache flushes. It does not make a newly created file's directory entry durable
+     * (that needs a force of the parent directory), and it costs a device round trip per batch.
+     * Without it, bytes survive a crash of the process but not of the machine.
+     *
+     * <p><b>Log rotation</b> ({@code reopenOnRotation}). The text flushers follow a log rotator
+     * ({@code logrotate} and friends), checked at the start of every batch. <b>Rename-and-create</b>
+     * (the rotator renames the file and a new one takes its path, or none does): the flusher
+     * finishes with the renamed file (an {@code mmap} file is first truncated to its data) and
+     * closes it, then opens the path again (creating it if needed) and appends there.
+     * <b>copytruncate</b> (the file is copied and cut to a shorter size in place): the flusher
+     * continues at the new end, never past it ({@code block}, {@code line} in truncate mode; an
+     * {@code mmap} flusher drops its mapping, which the cut invalidated). Either way every line
+     * that was in a batch before the rotation is in the old file and every later one in the new
+     * file, exactly once and whole. Limits: lines that the flusher wrote between the rotator's
+     * copy and its truncate are lost (copytruncate's own window, as for every writer); a copy of
+     * an {@code mmap} file includes the zero-filled rest of its current window, so rotate
+     * {@code mmap} files by rename; a file system without file keys
+     * ({@code BasicFileAttributes.fileKey()} null, as on Windows) shows only truncation. Off by
+     * default: it costs a {@code stat} of the path per batch (and, for {@code mmap}, which
+     * otherwise makes no system call per batch, an {@code fstat} as well), and it makes the
+     * flusher create a file that someone deleted, which a user should ask for.
+     * {@code appendClose} opens the file by its path for every batch in append mode, so it
+     * follows both styles with or without this option. Record files ({@link #records}) ignore it.
+     *
      * @param bufferSize bytes buffered before a write ({@code line}, {@code block},
      *     {@code appendClose}: the initial size there) or mapped per window ({@code mmap});
      *     {@code 0} picks the default: 64 KiB, or 32 MiB for {@code mmap}
-     * @param fsync whether every batch ends with {@link java.nio.channels.FileChannel#force
-     *     FileChannel.force(true)} (for {@code mmap}, a force of the mapped range first), so that
-     *     it survives a crash of the machine; see "Durability" in the package documentation
+     * @param fsync whether every batch is forced to the storage device (see "Durability" in
+     *     {@link Options})
      * @param append whether writing continues at the end of an existing file (the default, as
      *     log appenders do) rather than truncating it when the flusher is opened
-     * @param reopenOnRotation whether the text flushers follow a log rotator ({@code logrotate}
-     *     and friends), checked at the start of every batch: after a rename-and-create they
-     *     finish and close the renamed file and append to the path again; after a copytruncate
-     *     they continue at the new end. Every line is in the old or the new file, once and whole.
-     *     Off by default (a {@code stat} per batch, and it recreates a deleted file); see "Log
-     *     rotation" in the package documentation for the details and limits. Record files
-     *     ({@link #records}) ignore it.
+     * @param reopenOnRotation whether the text flushers follow a log rotator (see "Log rotation"
+     *     in {@link Options}); off by default
      */
     record Options(int bufferSize, boolean fsync, boolean append, boolean reopenOnRotation) {
         /** 64 KiB buffer (32 MiB mapped windows for {@code mmap}), no fsync, append, no rotation. */
@@ -256,13 +299,19 @@ public interface FileFlusher<T> extends Consumer<List<? extends T>>, Closeable {
      * {@code SIGBUS} crash; when the disk cannot give a whole window, a smaller one is mapped
      * (as large as the disk gave, if the item fits), so a nearly full disk still takes data. A
      * file truncated by someone else under the live mapping fails the batch with an
-     * {@link java.io.UncheckedIOException} naming the file. On {@link #close()} the file is
-     * truncated to exactly the bytes written and the mapping is released. One {@code mmap}
-     * flusher per file.
+     * {@link java.io.UncheckedIOException} naming the file. One {@code mmap} flusher per file.
      *
-     * <p><b>End marker.</b> While the flusher is open, a side file {@code <file>.mmap-end}
-     * holds where the last batch that returned ended, so that after a crash writing continues
-     * exactly there; see "mmap files after a crash" in the package documentation.
+     * <p><b>After a crash.</b> While the flusher is open, a side file {@code <file>.mmap-end} holds
+     * where the last batch that returned normally ended (one 8-byte store per batch into a
+     * mapping, no system call); a clean close truncates the file and then deletes the marker.
+     * Opening for append: without a marker the file was closed cleanly and all of it is data
+     * (trailing zero bytes included, so binary items may end in zeros); with a marker the writer
+     * died (kill -9, a crash of the machine), and writing continues exactly where the marker
+     * says: the bytes after it (a batch that never returned, the rest of the last window) are
+     * overwritten and cut off at the next close. So every batch that returned is kept, binary or
+     * text, and text continues on a line of its own. Without {@code fsync} the marker survives
+     * the death of the process but, like the data, not necessarily a crash of the machine; with
+     * it the data is forced before the marker.
      *
      * <p><b>mmap or block?</b> Prefer {@link #block(Path)} for throughput: mmap writes every
      * window twice (zeros first, so that a full disk is an exception and not a {@code SIGBUS};
@@ -375,12 +424,23 @@ public interface FileFlusher<T> extends Consumer<List<? extends T>>, Closeable {
      * reads it back. The items' positions and limits are left unchanged. The flusher reads an
      * item only while its batch is being written; until then the buffer holding it keeps a
      * reference, so <b>do not modify a ByteBuffer after writing it</b> (write a copy if you
-     * reuse yours).
+     * reuse yours). A batch holding a null item or a payload over 2 GiB - 17 bytes is refused
+     * whole ({@link NullPointerException}, {@link IllegalArgumentException}): nothing of it is
+     * written.
      *
-     * <p>When {@code accept} returns, the whole batch is in the file; a failed batch is cut
-     * back as for the text flushers, and a file opened for append is checked and its torn tail
-     * cut off first: see "Record files" in the package documentation. One flusher (in one
-     * process) per file.
+     * <p>Each batch is framed into a reused 256 KiB direct buffer and written with as few system
+     * calls as it takes to write it all (larger records go out with a gathering write, uncopied);
+     * when {@code accept} returns, the whole batch is in the file. The flusher writes at its own
+     * file position: one flusher (in one process) per file. A failed batch is cut back before
+     * {@code accept} throws, as for the text flushers; if the cut itself fails, a
+     * {@link dev.mwsr.PartialFlushException} says how many records are whole in the file and the
+     * torn rest is cut off before the next batch and at close, so the file stays a sequence of
+     * whole records.
+     *
+     * <p>When appending, the existing file is first checked record header by record header
+     * (payloads are not read) and a torn tail left by a writer that died mid-record is cut off, so
+     * the new records follow the last whole one. A corrupt header is not cut off: opening fails,
+     * naming its offset.
      *
      * @param path the file; created if missing
      * @param options append (keep the records, the default) or truncate, fsync per batch as for

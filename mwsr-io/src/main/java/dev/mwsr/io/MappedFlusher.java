@@ -37,13 +37,9 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
      * batch's start. The failed bytes stay in the mapping until overwritten; close truncates
      * them off, and after a crash the marker (below) excludes them.
      *
-     * Clean close versus crash (EndMarker): while open, `<file>.mmap-end` holds the end of the
-     * last whole batch, stored after each batch. Close: release the window, truncate the file
+     * Close (the marker's meaning is on FileFlusher.mmap): release the window, truncate the file
      * to end() (no zero tail), force if asked, close, delete the marker; every step runs even if
-     * an earlier one failed, and the marker is kept if the truncate failed. Opening for append:
-     * no marker means a clean close, so the data is the whole file; a marker means a crash, so
-     * the data ends where the marker says and the rest (a torn batch, the zero tail) is
-     * overwritten and cut at the next close. Either way nothing is guessed from the content.
+     * an earlier one failed, and the marker is kept if the truncate failed.
      *
      * fsync: the dirty range of a window is forced before the window is released and at the end
      * of a batch, then FileChannel.force(true) covers the file size, then the marker is forced.

@@ -36,13 +36,10 @@ final class RecordFileFlusher implements FileFlusher<ByteBuffer>, FileEnd.Attemp
      * A record larger than the buffer is not copied: its header is framed into the buffer and one
      * gathering write sends [pending bytes + header, payload]; its footer starts the next fill.
      *
-     * Failure: `committed` is the file length after the last batch that was written completely.
-     * If a batch fails midway, whatever of it reached the file is cut off at once (FileEnd), so
-     * the file plus the caller's undelivered items hold each record once and a retried batch is
-     * not duplicated. If that cut fails too, the failure says how many records are whole in the
-     * file (PartialFlushException), `committed` moves past them, and the torn rest is cut before
-     * the next batch and at close, so the file never holds half a record followed by more
-     * records. An interrupt that closes the channel mid-batch: reopened, cut back, written again.
+     * Failure: `committed` is the file length after the last batch that was written completely; a
+     * failed batch is cut back to it (FileEnd). If that cut fails, `committed` moves past the
+     * records the PartialFlushException counts as whole and `broken` is set: the torn rest is
+     * truncated before the next batch and at close.
      */
 
     static final int DEFAULT_BUFFER = 256 * 1024;
@@ -132,18 +129,6 @@ final class RecordFileFlusher implements FileFlusher<ByteBuffer>, FileEnd.Attemp
         return path;
     }
 
-    /**
-     * Writes the records of one batch, each from its position to its limit (left unchanged),
-     * and returns once they are in the file (and on the device, with fsync per batch).
-     *
-     * @throws NullPointerException if an item is null; nothing of the batch is written
-     * @throws IllegalArgumentException if a payload exceeds 2 GiB - 17 bytes; nothing is written
-     * @throws IllegalStateException if closed
-     * @throws UncheckedIOException naming the file if writing fails; nothing of the batch is left
-     *     in the file
-     * @throws dev.mwsr.PartialFlushException naming the file if writing failed and the records
-     *     already written could not be cut back: its {@code durable()} records are in the file
-     */
     @Override
     public void accept(List<? extends ByteBuffer> batch) {
         if (closed) {
@@ -244,12 +229,6 @@ final class RecordFileFlusher implements FileFlusher<ByteBuffer>, FileEnd.Attemp
         }
     }
 
-    /**
-     * Releases the file. Every batch was written when {@code accept} returned, so nothing is
-     * pending; after a failed batch, its partial bytes are cut off first. Idempotent.
-     *
-     * @throws IOException naming the file if cutting or closing fails
-     */
     @Override
     public void close() throws IOException {
         if (closed) {

@@ -1,4 +1,4 @@
-package dev.mwsr.io.cli;
+package dev.mwsr.cli;
 
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -30,7 +30,7 @@ public final class Main {
     }
 
     static final String USAGE = """
-            usage: java -jar mwsr-io-0.1.0-SNAPSHOT-cli.jar <command> [options]
+            usage: java -jar mwsr-cli-0.1.0-SNAPSHOT-cli.jar <command> [options]
 
             commands:
               bench     M threads write N lines through AsyncBuffer (--route items) or

@@ -1,4 +1,4 @@
-package dev.mwsr.io.cli;
+package dev.mwsr.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -23,7 +23,7 @@ class LauncherTest {
 
     private static Exit java(Path java, String classPath, String... args) throws IOException, InterruptedException {
         List<String> command = new java.util.ArrayList<>(List.of(java.toString(), "-cp", classPath));
-        command.add("dev.mwsr.io.cli.Launcher");
+        command.add("dev.mwsr.cli.Launcher");
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).start();
         p.getOutputStream().close();
@@ -43,11 +43,12 @@ class LauncherTest {
         return locationOf(Launcher.class);
     }
 
-    /** The tool's class path as the cli jar holds it: mwsr-io, mwsr-core, JCTools. */
+    /** The tool's class path as the cli jar holds it: mwsr-cli, mwsr-io, mwsr-core, JCTools. */
     private static String toolClassPath() throws Exception {
         return String.join(
                 java.io.File.pathSeparator,
                 classesDir(),
+                locationOf(dev.mwsr.io.FileFlusher.class),
                 locationOf(dev.mwsr.AsyncBuffer.class),
                 locationOf(Class.forName("org.jctools.queues.MpscArrayQueue")));
     }
@@ -69,7 +70,7 @@ class LauncherTest {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Exit help = java(java, toolClassPath(), "--help");
         assertEquals(0, help.code(), help.err());
-        assertTrue(help.out().startsWith("usage: java -jar mwsr-io-"), help.out());
+        assertTrue(help.out().startsWith("usage: java -jar mwsr-cli-"), help.out());
         Exit usage = java(java, toolClassPath(), "bench", "--max-batch", "100000");
         assertEquals(2, usage.code(), "Main's exit code reaches the process: " + usage.err());
     }

@@ -1,4 +1,4 @@
-package dev.mwsr.io.cli;
+package dev.mwsr.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package dev.mwsr.io.cli;
+package dev.mwsr.cli;
 
 import java.io.PrintStream;
 import java.lang.invoke.MethodHandle;
@@ -32,9 +32,7 @@ public final class Launcher {
         }
         MethodHandle main = MethodHandles.publicLookup()
                 .findStatic(
-                        Class.forName("dev.mwsr.io.cli.Main"),
-                        "main",
-                        MethodType.methodType(void.class, String[].class));
+                        Class.forName("dev.mwsr.cli.Main"), "main", MethodType.methodType(void.class, String[].class));
         main.invokeExact(args);
     }
 

@@ -1,4 +1,4 @@
-package dev.mwsr.io.cli;
+package dev.mwsr.cli;
 
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,10 +1,8 @@
-package dev.mwsr.io.cli;
+package dev.mwsr.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.mwsr.io.FileFlusher;
-import dev.mwsr.io.RecordReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.mwsr.io.cli;
+package dev.mwsr.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.mwsr.io.FileFlusher;
 import dev.mwsr.io.ShardedRecordWriter;
-import dev.mwsr.io.TfRecordFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -41,12 +40,14 @@ class RecordsCommandTest {
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
     private Path records(String name, String... texts) throws IOException {
         Path p = dir.resolve(name);
         try (FileFlusher<ByteBuffer> f = FileFlusher.records(p)) {
-            f.accept(Arrays.stream(texts)
-                    .map(t -> ByteBuffer.wrap(TfRecordFiles.utf8(t)))
-                    .toList());
+            f.accept(Arrays.stream(texts).map(t -> ByteBuffer.wrap(utf8(t))).toList());
         }
         return p;
     }
@@ -70,7 +71,7 @@ class RecordsCommandTest {
 
     @Test
     void corruptFile_exitsOne_namingTheOffset_forEverySubcommand() throws IOException {
-        byte[] bytes = TfRecordFiles.encode(List.of(TfRecordFiles.utf8("good"), TfRecordFiles.utf8("evil")));
+        byte[] bytes = Files.readAllBytes(records("unflipped", "good", "evil"));
         bytes[20 + 12] ^= 4;
         Path bad = Files.write(dir.resolve("bad"), bytes);
         Path good = records("good", "fine");
@@ -102,9 +103,9 @@ class RecordsCommandTest {
         Path p = dir.resolve("dump");
         try (FileFlusher<ByteBuffer> f = FileFlusher.records(p)) {
             f.accept(List.of(
-                    ByteBuffer.wrap(TfRecordFiles.utf8("hello")),
+                    ByteBuffer.wrap(utf8("hello")),
                     ByteBuffer.wrap(new byte[] {0, 1, (byte) 0xff}),
-                    ByteBuffer.wrap(TfRecordFiles.utf8("a".repeat(40))),
+                    ByteBuffer.wrap(utf8("a".repeat(40))),
                     ByteBuffer.allocate(0)));
         }
         Run r = run("dump", p.toString());
@@ -129,7 +130,7 @@ class RecordsCommandTest {
     void shardSets_areNamedByDirAndName() throws IOException {
         try (ShardedRecordWriter out = ShardedRecordWriter.open(dir, "set", 3)) {
             for (int i = 0; i < 10; i++) {
-                out.write(ByteBuffer.wrap(TfRecordFiles.utf8("r" + i)));
+                out.write(ByteBuffer.wrap(utf8("r" + i)));
             }
         }
         Run r = run("count", dir.resolve("set").toString());
@@ -259,8 +260,7 @@ class RecordsCommandTest {
 
     @Test
     void repair_refusesACorruptRecordBeforeOtherData_andLeavesTheFileUnchanged() throws IOException {
-        byte[] bytes = TfRecordFiles.encode(
-                List.of(TfRecordFiles.utf8("good"), TfRecordFiles.utf8("evil"), TfRecordFiles.utf8("after")));
+        byte[] bytes = Files.readAllBytes(records("unflipped", "good", "evil", "after"));
         bytes[20 + 12] ^= 4; // the second record's payload
         byte[] withZeros = Arrays.copyOf(bytes, bytes.length + 100);
         Path bad = Files.write(dir.resolve("bad"), withZeros);

@@ -1,4 +1,4 @@
-package dev.mwsr.io.cli;
+package dev.mwsr.cli;
 
 /**
  * A log-linear histogram of nanosecond latencies: values below 32 are exact, larger ones fall in

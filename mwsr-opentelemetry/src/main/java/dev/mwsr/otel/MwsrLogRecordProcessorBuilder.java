@@ -175,7 +175,12 @@ public final class MwsrLogRecordProcessorBuilder {
      * @return the processor
      */
     public MwsrLogRecordProcessor build() {
-        Settings settings = new Settings(
+        return new MwsrLogRecordProcessor(logRecordExporter, settings());
+    }
+
+    /** The options as the processor gets them (tests read the defaults here). */
+    Settings settings() {
+        return new Settings(
                 scheduleDelayNanos,
                 maxQueueSize,
                 Settings.batchWithinQueue(maxExportBatchSize, maxQueueSize, LOGGER),
@@ -183,6 +188,5 @@ public final class MwsrLogRecordProcessorBuilder {
                 blockWhenFullNanos,
                 meterProvider,
                 telemetryVersion);
-        return new MwsrLogRecordProcessor(logRecordExporter, settings);
     }
 }

@@ -187,7 +187,12 @@ public final class MwsrSpanProcessorBuilder {
      * @return the processor
      */
     public MwsrSpanProcessor build() {
-        Settings settings = new Settings(
+        return new MwsrSpanProcessor(spanExporter, exportUnsampledSpans, settings());
+    }
+
+    /** The options as the processor gets them (tests read the defaults here). */
+    Settings settings() {
+        return new Settings(
                 scheduleDelayNanos,
                 maxQueueSize,
                 Settings.batchWithinQueue(maxExportBatchSize, maxQueueSize, LOGGER),
@@ -195,6 +200,5 @@ public final class MwsrSpanProcessorBuilder {
                 blockWhenFullNanos,
                 meterProvider,
                 telemetryVersion);
-        return new MwsrSpanProcessor(spanExporter, exportUnsampledSpans, settings);
     }
 }

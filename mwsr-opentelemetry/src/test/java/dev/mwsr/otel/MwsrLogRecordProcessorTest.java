@@ -303,13 +303,15 @@ class MwsrLogRecordProcessorTest {
         gate.awaitEntered();
         emit(l, "second");
         CompletableResultCode secondFlush = p.forceFlush();
-        AtomicReference<Set<String>> seenAtCompletion = new AtomicReference<>();
-        secondFlush.whenComplete(() -> seenAtCompletion.set(bodies(memory.getFinishedLogRecordItems())));
+        AtomicReference<List<String>> seenAtCompletion = new AtomicReference<>();
+        secondFlush.whenComplete(() -> seenAtCompletion.set(memory.getFinishedLogRecordItems().stream()
+                .map(r -> r.getBodyValue().asString())
+                .toList()));
         assertFalse(secondFlush.isDone());
         gate.open();
         assertTrue(firstFlush.join(20, TimeUnit.SECONDS).isSuccess());
         assertTrue(secondFlush.join(20, TimeUnit.SECONDS).isSuccess());
-        assertTrue(seenAtCompletion.get().contains("second"), "completed before its record was exported");
+        assertEquals(List.of("first", "second"), seenAtCompletion.get(), "completed before its record was exported");
     }
 
     @Test

@@ -518,13 +518,14 @@ class MwsrSpanProcessorTest {
         gate.awaitEntered(); // "first" is inside export(), held there
         end(t, "second");
         CompletableResultCode secondFlush = p.forceFlush();
-        AtomicReference<Set<String>> seenAtCompletion = new AtomicReference<>();
-        secondFlush.whenComplete(() -> seenAtCompletion.set(names(memory.getFinishedSpanItems())));
+        AtomicReference<List<String>> seenAtCompletion = new AtomicReference<>();
+        secondFlush.whenComplete(() -> seenAtCompletion.set(
+                memory.getFinishedSpanItems().stream().map(SpanData::getName).toList()));
         assertFalse(secondFlush.isDone(), "completed while its span was still queued");
         gate.open();
         assertTrue(firstFlush.join(20, TimeUnit.SECONDS).isSuccess());
         assertTrue(secondFlush.join(20, TimeUnit.SECONDS).isSuccess());
-        assertTrue(seenAtCompletion.get().contains("second"), "completed before its span was exported");
+        assertEquals(List.of("first", "second"), seenAtCompletion.get(), "completed before its span was exported");
     }
 
     /** Upstream: forceFlush() after shutdown() never completes. */

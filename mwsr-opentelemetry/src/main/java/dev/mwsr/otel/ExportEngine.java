@@ -2,7 +2,6 @@ package dev.mwsr.otel;
 
 import dev.mwsr.AsyncBuffer;
 import dev.mwsr.FlushFailedException;
-import dev.mwsr.Metrics;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -309,7 +308,10 @@ final class ExportEngine<I, D> {
             } catch (TimeoutException e) {
                 // look at the export in progress again
             } catch (ExecutionException e) {
-                logger.log(System.Logger.Level.WARNING, "waiting for the exporter failed", e.getCause());
+                logger.log(
+                        System.Logger.Level.DEBUG,
+                        "waiting for the exporter failed",
+                        e.getCause()); // the result says so
                 return false;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt(); // our own helper thread: nobody interrupts it
@@ -324,15 +326,6 @@ final class ExportEngine<I, D> {
         } else {
             result.fail();
         }
-    }
-
-    boolean isShutdown() {
-        return shutdownStarted;
-    }
-
-    /** For tests and toString: the buffer's counters. */
-    Metrics bufferMetrics() {
-        return buffer.metrics();
     }
 
     @Override

@@ -48,9 +48,10 @@ final class ExportEngine<I, D> {
      * Bounded waits. export() runs on the drainer, and result.join(exporterTimeout) bounds a result
      * that never completes. An export() call that never returns cannot be bounded there, so
      * forceFlush() and shutdown() do not wait for the buffer on their own thread: a helper virtual
-     * thread calls buffer.flush() and the waiter watches exportStartNanos, the start of the export
-     * in progress (0 when none). When one export has run for exporterTimeout, the wait ends
-     * unsuccessfully. shutdown() then closes the buffer with close(Duration.ZERO), which gives up on
+     * thread calls buffer.flush() and the waiter watches exportStartNanos, the start of the export()
+     * call in progress (0 when none). When one export() call has run for exporterTimeout, the wait
+     * ends unsuccessfully. The drainer's wait for the result gets what is left of the same
+     * timeout, so one export takes at most exporterTimeout either way. shutdown() then closes the buffer with close(Duration.ZERO), which gives up on
      * the stuck call (never interrupting it) and releases the helper's flush().
      */
     private static final long STALL_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
@@ -67,7 +68,12 @@ final class ExportEngine<I, D> {
     private final AtomicReference<CompletableResultCode> shutdownResult = new AtomicReference<>();
     /** Set by shutdown(): producers stop offering. The buffer's refusal is what counts. */
     private volatile boolean shutdownStarted;
-    /** When the export in progress started (never 0 then); 0 when none is. Written by the drainer. */
+    /**
+     * When the export() call in progress started (never 0 then); 0 when no export() call is running,
+     * also while the drainer waits for a returned result (that wait bounds itself, and counts its
+     * failure before flush() returns, so a flush never sees another's failure late). Written by
+     * the drainer.
+     */
     private volatile long exportStartNanos;
     /** Items in the export in progress: queueSize = pending - inExport. Written by the drainer. */
     private volatile int inExport;
@@ -156,11 +162,18 @@ final class ExportEngine<I, D> {
         }
         telemetry.finished(batch.size());
         inExport = batch.size();
-        long now = System.nanoTime();
-        exportStartNanos = now == 0 ? 1 : now;
+        long start = System.nanoTime();
+        long timeout = settings.exporterTimeoutNanos();
         try {
-            CompletableResultCode result = export.apply(Collections.unmodifiableList(batch));
-            result.join(settings.exporterTimeoutNanos(), TimeUnit.NANOSECONDS);
+            CompletableResultCode result;
+            exportStartNanos = start == 0 ? 1 : start;
+            try {
+                result = export.apply(Collections.unmodifiableList(batch));
+            } finally {
+                exportStartNanos = 0; // from here the join below bounds the wait itself
+            }
+            long left = timeout == Long.MAX_VALUE ? timeout : Math.max(0, timeout - (System.nanoTime() - start));
+            result.join(left, TimeUnit.NANOSECONDS);
             if (!result.isSuccess()) {
                 failedExports.increment();
                 logger.log(
@@ -175,7 +188,6 @@ final class ExportEngine<I, D> {
             failedExports.increment();
             logger.log(System.Logger.Level.WARNING, "Exporter threw an Exception", e);
         } finally {
-            exportStartNanos = 0;
             inExport = 0;
         }
     }

@@ -172,7 +172,7 @@ abstract sealed class AsyncControl<T> implements BatchBuffer<T> permits AsyncBuf
         long pending = (room.word() & Room.COUNT)
                 + drainer.inFlight()
                 + drainer.progress.undelivered().size()
-                + drainer.progress.inDoubt().size();
+                + drainer.inDoubtLeft();
         long droppedQueued = room.droppedQueued() + drainer.droppedFailed();
         long dropped = droppedQueued + room.droppedIncoming();
         long enqueued = written + pending + droppedQueued + drainer.deadLettered();

@@ -394,4 +394,9 @@ final class Drainer<T> implements Runnable {
     long droppedFailed() {
         return calls.droppedFailed();
     }
+
+    /** Items reported in doubt whose call has not returned normally (see FlusherCalls). */
+    long inDoubtLeft() {
+        return calls.inDoubtLeft();
+    }
 }

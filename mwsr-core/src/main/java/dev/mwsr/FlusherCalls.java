@@ -47,6 +47,12 @@ final class FlusherCalls<T> {
     private volatile long deadLettered;
 
     private volatile long droppedFailed;
+    /**
+     * Items reported in doubt by close(Duration) whose call has not yet returned: a late normal
+     * return counts them as written instead (a PartialFlushException its durable prefix), so they
+     * are never pending and written at once.
+     */
+    private volatile long inDoubtLeft;
 
     FlusherCalls(
             Room room,
@@ -101,14 +107,15 @@ final class FlusherCalls<T> {
             }
             int left = stats.call(flusher, rest, rest.size());
             if (left == 0) {
+                leaveCall(null, 0);
                 policy.recovered();
-                return true; // inCall is reset by release(), with the rest of the batch's state
+                return true;
             }
             Throwable thrown = stats.failure();
             if (left < rest.size()) {
                 rest = rest.subList(rest.size() - left, rest.size());
             }
-            leaveCall(rest);
+            leaveCall(rest, left);
             if (abandoned) {
                 policy.warn(
                         "AsyncBuffer flusher threw after close(Duration) gave up; its " + rest.size()
@@ -153,7 +160,7 @@ final class FlusherCalls<T> {
         try {
             deadLetter.accept(List.copyOf(rest));
         } catch (Throwable handlerFailure) {
-            leaveCall(rest);
+            leaveCall(rest, n);
             if (!abandoned) {
                 fail(handlerFailure, rest);
             }
@@ -164,6 +171,7 @@ final class FlusherCalls<T> {
             }
         }
         deadLettered += n;
+        leaveCall(null, 0);
         stats.holding(0);
         policy.gaveUp(n, failingNanos, thrown, false);
         return true;
@@ -183,12 +191,15 @@ final class FlusherCalls<T> {
         }
     }
 
-    /** After a user call that threw: {@code rest} is what the drainer still holds. */
-    private void leaveCall(List<T> rest) {
+    /** After a user call: {@code rest} ({@code left} items; null if none) is what the drainer still holds. */
+    private void leaveCall(List<T> rest, int left) {
         room.consumerLock.lock();
         try {
             inCall = false;
             held = rest;
+            if (abandoned) {
+                inDoubtLeft = left;
+            }
         } finally {
             room.consumerLock.unlock();
         }
@@ -214,7 +225,7 @@ final class FlusherCalls<T> {
             if (abandoned) {
                 return; // close(Duration) gave up first and reported the batch with everything else
             }
-            List<Object> lost = new ArrayList<>(batch);
+            List<Object> lost = batch == null ? new ArrayList<>() : new ArrayList<>(batch);
             drainQueueInto(lost);
             stats.holding(0);
             progress.failed(cause, lost, List.of());
@@ -272,6 +283,7 @@ final class FlusherCalls<T> {
                 }
             }
             drainQueueInto(lost);
+            inDoubtLeft = doubt.size();
             progress.failed(cause, lost, doubt);
         } finally {
             room.consumerLock.unlock();
@@ -290,5 +302,9 @@ final class FlusherCalls<T> {
 
     long droppedFailed() {
         return droppedFailed;
+    }
+
+    long inDoubtLeft() {
+        return inDoubtLeft;
     }
 }

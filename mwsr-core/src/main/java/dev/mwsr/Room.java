@@ -6,9 +6,9 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jctools.queues.MessagePassingQueue;
-import org.jctools.queues.MpscArrayQueue;
-import org.jctools.queues.MpscUnboundedXaddArrayQueue;
 import org.jctools.queues.QueueProgressIndicators;
+import org.jctools.queues.varhandle.MpscUnboundedVarHandleArrayQueue;
+import org.jctools.queues.varhandle.MpscVarHandleArrayQueue;
 
 /**
  * The queue of an {@link AsyncBuffer} and its admission control: how many places are taken, the
@@ -30,10 +30,11 @@ final class Room {
      * bounded queue has at least `capacity` slots. A group larger than the capacity is admitted only
      * at count == 0, so it is alone and takes one slot.
      *
-     * Queue. Writers never touch the drainer's state, only a JCTools MPSC queue (this class). The
-     * bounded policies use MpscArrayQueue: a preallocated ring, so write() allocates nothing, and
-     * its producers claim a slot with one CAS. GROW uses MpscUnboundedXaddArrayQueue, whose
-     * producers claim with getAndAdd and whose chunks are pooled. We do not use
+     * Queue. Writers never touch the drainer's state, only a JCTools MPSC queue (this class), in
+     * its VarHandle flavour (jctools-core-jdk11: no sun.misc.Unsafe). The bounded policies use
+     * MpscVarHandleArrayQueue: a preallocated ring, so write() allocates nothing, and its producers
+     * claim a slot with one CAS. GROW uses MpscUnboundedVarHandleArrayQueue, linked chunks (JCTools
+     * has no VarHandle flavour of the getAndAdd queue with pooled chunks). We do not use
      * MpscBlockingConsumerArrayQueue: its parking serves exactly one wake-up rule (non-empty), and
      * ours depends on the mode, on flush requests and on close; and capacity here is counted in
      * items, not elements, because a writeV group is one element (class Group) taking n places.
@@ -115,11 +116,11 @@ final class Room {
         this.policy = policy;
         this.warning = policy == AsyncBuffer.OverflowPolicy.WARN ? new DropWarning(logger, capacity) : null;
         if (policy == AsyncBuffer.OverflowPolicy.GROW) {
-            var q = new MpscUnboundedXaddArrayQueue<Object>(Math.max(2, Math.min(capacity, 4096)));
+            var q = new MpscUnboundedVarHandleArrayQueue<Object>(Math.max(2, Math.min(capacity, 4096)));
             this.queue = q;
             this.indices = q;
         } else {
-            var q = new MpscArrayQueue<Object>(Math.max(2, capacity));
+            var q = new MpscVarHandleArrayQueue<Object>(Math.max(2, capacity));
             this.queue = q;
             this.indices = q;
         }

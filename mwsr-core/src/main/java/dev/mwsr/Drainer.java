@@ -5,7 +5,6 @@ import java.lang.invoke.VarHandle;
 import java.lang.ref.WeakReference;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.Consumer;
 
 /**
  * The background thread of an {@link AsyncBuffer}: cuts batches from the {@link Room}'s queue,
@@ -36,7 +35,7 @@ final class Drainer<T> implements Runnable {
      * Batches: BatchCut. LOOP rests `interval` after every flusher return (measured from it, so
      * never early) and makes no call for an empty period.
      *
-     * Failure and close(Duration): FlusherCalls, which holds the batch while the flusher runs.
+     * Failure and close(Duration): AsyncFailures, which holds the batch while the flusher runs.
      *
      * Spins. The only busy waits are for a writer between its reservation and its offer (a few
      * instructions, no blocking call between them): the drainer cutting while count > 0 and the
@@ -74,8 +73,8 @@ final class Drainer<T> implements Runnable {
     /** Set once, before the thread starts. */
     private Thread thread;
 
-    /** The wake-up handshake; writers reach it directly (AsyncBuffer.enqueue). */
-    final Sleeper sleeper;
+    /** The wake-up handshake, shared with the writers (AsyncBuffer) and Room. */
+    private final Sleeper sleeper;
     /** Queue index up to which flush() callers (or a MANUAL writer under BLOCK) asked for delivery. */
     private volatile long requested;
 
@@ -86,35 +85,22 @@ final class Drainer<T> implements Runnable {
     private final FlushStats stats = new FlushStats();
 
     /** The batch held, the flusher calls on it under the failure policy, close(Duration) giving up. */
-    private final FlusherCalls<T> calls;
+    private final AsyncFailures<T> calls;
 
     /** The lag figure: one clock read per batch (Lag). */
     private final Lag lag = new Lag();
 
-    Drainer(
-            Room room,
-            Consumer<? super List<T>> flusher,
-            AsyncBuffer.Mode mode,
-            int maxBatch,
-            long intervalNanos,
-            boolean earlyFlush,
-            FailurePolicy<T> policy,
-            Object owner) {
+    Drainer(AsyncConfig<T> config, Room room, Sleeper sleeper, Object owner) {
         this.room = room;
-        this.mode = mode;
-        this.maxBatch = maxBatch;
-        this.intervalNanos = intervalNanos;
-        this.earlyFlush = earlyFlush;
-        this.policy = policy;
+        this.sleeper = sleeper;
+        this.mode = config.mode();
+        this.maxBatch = config.maxBatch();
+        this.intervalNanos = config.intervalNanos();
+        this.earlyFlush = config.earlyFlush();
+        this.policy = new FailurePolicy<>(config);
         this.owner = new WeakReference<>(owner);
         this.cut = new BatchCut<>(room, maxBatch);
-        this.calls = new FlusherCalls<>(room, flusher, policy, stats, progress);
-        this.sleeper = new Sleeper(
-                switch (mode) {
-                    case TRIGGER -> 1;
-                    case LOOP -> earlyFlush ? maxBatch : Long.MAX_VALUE;
-                    case MANUAL -> Long.MAX_VALUE;
-                });
+        this.calls = new AsyncFailures<>(room, config.flusher(), policy, stats, progress);
     }
 
     void start(Thread t) {
@@ -237,17 +223,6 @@ final class Drainer<T> implements Runnable {
         }
     }
 
-    /** Run by a BLOCK writer before each wait for room, once it counts as a waiter. */
-    void beforeWriterWaits() {
-        if (Thread.currentThread() == thread) {
-            throw new IllegalStateException("the flusher must not write to its own buffer when that has to"
-                    + " wait for room: the wait would never end");
-        }
-        if (mode == AsyncBuffer.Mode.MANUAL) {
-            wake(); // a MANUAL drainer delivers while writers wait (Room.hasSpaceWaiters)
-        }
-    }
-
     /** Called by flush() and MANUAL's waiting writers: unparks only a sleeping drainer. */
     void wake() {
         sleeper.wake();
@@ -352,7 +327,7 @@ final class Drainer<T> implements Runnable {
 
     // ---------------------------------------------------------------------------------------
 
-    /** close(Duration) gave up: see {@link FlusherCalls#abandon}. */
+    /** close(Duration) gave up: see {@link AsyncFailures#abandon}. */
     long abandon(Throwable cause) {
         return calls.abandon(cause, thread);
     }
@@ -378,8 +353,14 @@ final class Drainer<T> implements Runnable {
         return stats.failures();
     }
 
-    long inFlight() {
-        return calls.abandoned() ? 0 : stats.inFlight();
+    /**
+     * Items out of the queue and not written, dropped or given up: the batch in flight (not once
+     * abandoned), the undelivered ones of a failure, and those in doubt until their call returns.
+     */
+    long pending() {
+        return (calls.abandoned() ? 0 : stats.inFlight())
+                + progress.undelivered().size()
+                + calls.inDoubtLeft();
     }
 
     /** Metrics: the lag figure now (see {@link Metrics#lagNanos()}). */
@@ -393,10 +374,5 @@ final class Drainer<T> implements Runnable {
 
     long droppedFailed() {
         return calls.droppedFailed();
-    }
-
-    /** Items reported in doubt whose call has not returned normally (see FlusherCalls). */
-    long inDoubtLeft() {
-        return calls.inDoubtLeft();
     }
 }

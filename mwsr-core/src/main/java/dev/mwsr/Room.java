@@ -87,12 +87,10 @@ final class Room {
     private final int capacity;
     private final AsyncBuffer.OverflowPolicy policy;
     private final DropWarning warning;
-    /**
-     * Run by a BLOCK writer before each wait: refuses the drainer thread, wakes a MANUAL drainer.
-     * Set once by AsyncBuffer's constructor (published with the buffer's final fields); it must
-     * not reach the AsyncBuffer, or the parked drainer would keep an unclosed buffer reachable.
-     */
-    private Runnable beforeWait;
+    /** Whether a MANUAL drainer must deliver while BLOCK writers wait (see beforeWait). */
+    private final boolean manual;
+    /** The drainer's wake-up; also names the drainer thread, which must never wait for room. */
+    private final Sleeper sleeper;
 
     /** writeV holders: taken by writers, given back by whoever polled them. */
     final GroupPool groups;
@@ -110,11 +108,13 @@ final class Room {
     /** Changed only under consumerLock. */
     private volatile long droppedQueued;
 
-    Room(int capacity, AsyncBuffer.OverflowPolicy policy, System.Logger logger) {
-        this.capacity = capacity;
+    Room(AsyncConfig<?> config, Sleeper sleeper) {
+        this.capacity = config.capacity();
         this.groups = new GroupPool(capacity);
-        this.policy = policy;
-        this.warning = policy == AsyncBuffer.OverflowPolicy.WARN ? new DropWarning(logger, capacity) : null;
+        this.policy = config.overflow();
+        this.warning = policy == AsyncBuffer.OverflowPolicy.WARN ? new DropWarning(config.logger(), capacity) : null;
+        this.manual = config.mode() == AsyncBuffer.Mode.MANUAL;
+        this.sleeper = sleeper;
         if (policy == AsyncBuffer.OverflowPolicy.GROW) {
             var q = new MpscUnboundedVarHandleArrayQueue<Object>(Math.max(2, Math.min(capacity, 4096)));
             this.queue = q;
@@ -126,8 +126,15 @@ final class Room {
         }
     }
 
-    void beforeWait(Runnable hook) {
-        this.beforeWait = hook;
+    /** Run by a BLOCK writer before each wait for room, once it counts as a waiter. */
+    private void beforeWait() {
+        if (Thread.currentThread() == sleeper.drainer()) {
+            throw new IllegalStateException("the flusher must not write to its own buffer when that has to"
+                    + " wait for room: the wait would never end");
+        }
+        if (manual) {
+            sleeper.wake(); // a MANUAL drainer delivers while writers wait (hasSpaceWaiters)
+        }
     }
 
     // ---------------------------------------------------------------------------------------
@@ -227,7 +234,7 @@ final class Room {
                         }
                         // Before every wait: the count may have risen since the last one, and a
                         // MANUAL drainer only delivers for waiters it knows of.
-                        beforeWait.run();
+                        beforeWait();
                         if (nanos == Long.MAX_VALUE) {
                             space.await();
                         } else {

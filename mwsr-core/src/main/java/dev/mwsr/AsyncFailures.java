@@ -11,7 +11,7 @@ import java.util.function.Consumer;
  * giving up. The {@link Drainer} cuts a batch (under {@link Room#consumerLock}, calling
  * {@link #holdLocked}), hands it to {@link #call}, then {@link #release}s it.
  */
-final class FlusherCalls<T> {
+final class AsyncFailures<T> {
     /*
      * Failure. The drainer sets FAILED (refusing writers), collects the failed batch and then
      * polls until count == 0, and only then publishes the cause and the undelivered list; threads
@@ -54,7 +54,7 @@ final class FlusherCalls<T> {
      */
     private volatile long inDoubtLeft;
 
-    FlusherCalls(
+    AsyncFailures(
             Room room,
             Consumer<? super List<T>> flusher,
             FailurePolicy<T> policy,

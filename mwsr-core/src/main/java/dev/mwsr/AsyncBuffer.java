@@ -118,7 +118,7 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
     private AsyncBuffer(Builder<T> b) {
         AsyncConfig<T> config = b.config();
         this.capacity = config.capacity();
-        this.mode = config.mode();
+        this.mode = b.mode;
         this.sleeper = new Sleeper(config.wakeAt());
         this.room = new Room(config, sleeper);
         // The drainer holds this buffer only weakly (Drainer.owner): it must not keep it reachable.
@@ -637,15 +637,33 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
             return new AsyncBuffer<>(this);
         }
 
+        /** Checks the options together. */
         private AsyncConfig<T> config() {
+            if (capacity < 1 || capacity > 1 << 30) {
+                throw new IllegalArgumentException("capacity must be between 1 and 2^30, was " + capacity);
+            }
+            if (maxBatch > capacity && overflow != OverflowPolicy.GROW) {
+                throw new IllegalArgumentException("maxBatch (" + maxBatch + ") must not exceed capacity (" + capacity
+                        + "): a batch never holds more than the queue; raise capacity or use GROW");
+            }
+            if (mode == Mode.LOOP && interval == null) {
+                throw new IllegalArgumentException("LOOP mode needs interval(Duration): the rest after each batch");
+            }
+            if (mode != Mode.LOOP && (interval != null || earlyFlush)) {
+                throw new IllegalArgumentException("interval and earlyFlush apply to LOOP mode only, mode is " + mode);
+            }
             return new AsyncConfig<>(
                     flusher,
                     capacity,
                     maxBatch > 0 ? maxBatch : capacity,
-                    mode,
+                    mode == Mode.LOOP,
+                    mode == Mode.MANUAL,
                     interval == null ? 0 : interval.toNanos(),
                     earlyFlush,
-                    overflow,
+                    overflow == OverflowPolicy.GROW,
+                    overflow == OverflowPolicy.BLOCK,
+                    overflow == OverflowPolicy.DROP_OLDEST,
+                    overflow == OverflowPolicy.WARN,
                     maxBackoff,
                     giveUpAfter,
                     deadLetter,

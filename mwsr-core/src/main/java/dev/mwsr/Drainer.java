@@ -59,7 +59,10 @@ final class Drainer<T> implements Runnable {
     }
 
     private final Room room;
-    private final AsyncBuffer.Mode mode;
+    /** When to deliver: LOOP (rests between cuts), MANUAL (on request), else TRIGGER (at once). */
+    private final boolean loop;
+
+    private final boolean manual;
     private final int maxBatch;
     private final long intervalNanos;
     private final boolean earlyFlush;
@@ -93,7 +96,8 @@ final class Drainer<T> implements Runnable {
     Drainer(AsyncConfig<T> config, Room room, Sleeper sleeper, Object owner) {
         this.room = room;
         this.sleeper = sleeper;
-        this.mode = config.mode();
+        this.loop = config.loop();
+        this.manual = config.manual();
         this.maxBatch = config.maxBatch();
         this.intervalNanos = config.intervalNanos();
         this.earlyFlush = config.earlyFlush();
@@ -182,11 +186,10 @@ final class Drainer<T> implements Runnable {
     }
 
     private boolean due(long count, long restEnd) {
-        return switch (mode) {
-            case TRIGGER -> count > 0;
-            case LOOP -> (earlyFlush && count >= maxBatch) || System.nanoTime() - restEnd >= 0;
-            case MANUAL -> count > 0 && room.hasSpaceWaiters();
-        };
+        if (loop) {
+            return (earlyFlush && count >= maxBatch) || System.nanoTime() - restEnd >= 0;
+        }
+        return count > 0 && (!manual || room.hasSpaceWaiters());
     }
 
     /** Whether a sleep must not start: re-checked after {@code sleeping} is published (Dekker). */
@@ -196,9 +199,9 @@ final class Drainer<T> implements Runnable {
         return calls.abandoned()
                 || (w & (Room.CLOSED | Room.FAILED)) != 0
                 || requested > progress.delivered()
-                || (mode == AsyncBuffer.Mode.TRIGGER && count > 0)
-                || (mode == AsyncBuffer.Mode.LOOP && earlyFlush && count >= maxBatch)
-                || (mode == AsyncBuffer.Mode.MANUAL && count > 0 && room.hasSpaceWaiters());
+                || (!loop && !manual && count > 0)
+                || (loop && earlyFlush && count >= maxBatch)
+                || (manual && count > 0 && room.hasSpaceWaiters());
     }
 
     private void sleep(long restEnd) {
@@ -207,7 +210,7 @@ final class Drainer<T> implements Runnable {
         try {
             if (!hasWork()) {
                 // Bounded even when only a wake-up can end it (TRIGGER, MANUAL): see IDLE_PARK_NANOS.
-                long left = mode == AsyncBuffer.Mode.LOOP ? restEnd - System.nanoTime() : IDLE_PARK_NANOS;
+                long left = loop ? restEnd - System.nanoTime() : IDLE_PARK_NANOS;
                 if (left > 0) {
                     sleeper.park(Math.min(left, IDLE_PARK_NANOS));
                 }

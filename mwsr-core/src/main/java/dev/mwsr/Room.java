@@ -85,7 +85,11 @@ final class Room {
     private final MessagePassingQueue<Object> queue;
     private final QueueProgressIndicators indices;
     private final int capacity;
-    private final AsyncBuffer.OverflowPolicy policy;
+    /** The overflow policy: never refuse, wait, or drop the oldest; otherwise drop the incoming. */
+    private final boolean grow;
+
+    private final boolean block;
+    private final boolean dropOldest;
     private final DropWarning warning;
     /** Whether a MANUAL drainer must deliver while BLOCK writers wait (see beforeWait). */
     private final boolean manual;
@@ -111,11 +115,13 @@ final class Room {
     Room(AsyncConfig<?> config, Sleeper sleeper) {
         this.capacity = config.capacity();
         this.groups = new GroupPool(capacity);
-        this.policy = config.overflow();
-        this.warning = policy == AsyncBuffer.OverflowPolicy.WARN ? new DropWarning(config.logger(), capacity) : null;
-        this.manual = config.mode() == AsyncBuffer.Mode.MANUAL;
+        this.grow = config.grow();
+        this.block = config.block();
+        this.dropOldest = config.dropOldest();
+        this.warning = config.warnOnDrop() ? new DropWarning(config.logger(), capacity) : null;
+        this.manual = config.manual();
         this.sleeper = sleeper;
-        if (policy == AsyncBuffer.OverflowPolicy.GROW) {
+        if (grow) {
             var q = new MpscUnboundedVarHandleArrayQueue<Object>(Math.max(2, Math.min(capacity, 4096)));
             this.queue = q;
             this.indices = q;
@@ -155,22 +161,22 @@ final class Room {
                 return REFUSED;
             }
             long count = w & COUNT;
-            if (policy == AsyncBuffer.OverflowPolicy.GROW || fits(count, n)) {
+            if (grow || fits(count, n)) {
                 if (WORD.compareAndSet(this, w, w + n)) {
                     return count + n;
                 }
                 continue;
             }
-            switch (policy) {
-                case BLOCK -> awaitSpace(n);
-                case DROP_OLDEST -> dropOldest(n);
-                default -> {
-                    DROPPED_INCOMING.getAndAdd(this, (long) n);
-                    if (warning != null) {
-                        warning.dropped(n);
-                    }
-                    return DROPPED;
+            if (block) {
+                awaitSpace(n);
+            } else if (dropOldest) {
+                dropOldest(n);
+            } else {
+                DROPPED_INCOMING.getAndAdd(this, (long) n);
+                if (warning != null) {
+                    warning.dropped(n);
                 }
+                return DROPPED;
             }
         }
     }
@@ -189,7 +195,7 @@ final class Room {
                 return REFUSED;
             }
             long count = w & COUNT;
-            if (policy == AsyncBuffer.OverflowPolicy.GROW || fits(count, n)) {
+            if (grow || fits(count, n)) {
                 if (WORD.compareAndSet(this, w, w + n)) {
                     return count + n;
                 }

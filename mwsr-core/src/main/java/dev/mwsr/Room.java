@@ -155,6 +155,22 @@ final class Room {
      * @throws CancellationException if interrupted while waiting (BLOCK); nothing was reserved
      */
     long reserve(int n) {
+        return admit(n, -1);
+    }
+
+    /**
+     * As {@link #reserve}, but whatever the overflow policy, a writer that does not fit waits at
+     * most {@code nanos} for room (0: not at all) and then gets {@link #FULL}; nothing is dropped.
+     *
+     * @throws CancellationException if interrupted while waiting; nothing was reserved
+     */
+    long reserveWithin(int n, long nanos) {
+        return admit(n, Math.max(0, nanos));
+    }
+
+    /** {@code nanos < 0}: the overflow policy decides; otherwise wait at most that long. */
+    private long admit(int n, long nanos) {
+        long deadline = nanos < 0 ? 0 : System.nanoTime() + nanos;
         for (; ; ) {
             long w = word;
             if ((w & (CLOSED | FAILED)) != 0) {
@@ -167,8 +183,14 @@ final class Room {
                 }
                 continue;
             }
-            if (block) {
-                awaitSpace(n);
+            if (nanos >= 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return FULL;
+                }
+                awaitSpace(n, left);
+            } else if (block) {
+                awaitSpace(n, Long.MAX_VALUE);
             } else if (dropOldest) {
                 dropOldest(n);
             } else {
@@ -181,34 +203,6 @@ final class Room {
         }
     }
 
-    /**
-     * As {@link #reserve}, but whatever the overflow policy, a writer that does not fit waits at
-     * most {@code nanos} for room (0: not at all) and then gets {@link #FULL}; nothing is dropped.
-     *
-     * @throws CancellationException if interrupted while waiting; nothing was reserved
-     */
-    long reserveWithin(int n, long nanos) {
-        long deadline = System.nanoTime() + nanos;
-        for (; ; ) {
-            long w = word;
-            if ((w & (CLOSED | FAILED)) != 0) {
-                return REFUSED;
-            }
-            long count = w & COUNT;
-            if (grow || fits(count, n)) {
-                if (WORD.compareAndSet(this, w, w + n)) {
-                    return count + n;
-                }
-                continue;
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return FULL;
-            }
-            awaitSpace(n, left);
-        }
-    }
-
     /** Adds a reserved element; never fails, because the reservation guaranteed a slot. */
     void offer(Object element) {
         boolean added = queue.offer(element);
@@ -217,10 +211,6 @@ final class Room {
 
     private boolean fits(long count, int n) {
         return count == 0 || n <= capacity - count;
-    }
-
-    private void awaitSpace(int n) {
-        awaitSpace(n, Long.MAX_VALUE);
     }
 
     /** Waits until {@code n} places fit, a flag is set, or {@code nanos} passed (MAX_VALUE: no bound). */

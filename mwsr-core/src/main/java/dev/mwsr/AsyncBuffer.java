@@ -26,17 +26,13 @@ import java.util.function.Consumer;
  *
  * <p><b>Failures.</b> By default the buffer fails fast: once the flusher throws, the drainer
  * stops and {@link FlushFailedException#undelivered()} holds the failed batch followed by every
- * item accepted and not delivered. With {@link Builder#retryFailedBatches(Duration)} the drainer
- * instead keeps the batch and calls the flusher again after a pause that doubles from 1 ms up to
- * the given maximum (the first failure logged with its trace, then a count at most once a second,
- * through {@link System.Logger}); writers meanwhile fill the queue and then wait, drop or grow as
- * the overflow policy says, and {@code flush()}/{@code close()} wait for the retries to succeed
- * ({@link #close(Duration)} bounds that wait). The bounded policy,
- * {@link Builder#retryFailedBatches(Duration, Duration, Consumer)}, retries one batch for at most a
- * given time and then gives it up: hands it to a dead-letter handler (or drops it, counted and
- * logged) and goes on. Every flusher call that threw is counted in {@link Metrics#failures()}.
+ * item accepted and not delivered. {@link Builder#retryFailedBatches(Duration)} retries instead,
+ * and {@link Builder#retryFailedBatches(Duration, Duration, Consumer)} retries one batch for a
+ * bounded time and then gives it up. Every flusher call that threw is counted in
+ * {@link Metrics#failures()}.
  *
- * <p><b>Close it.</b> As a safety net only, the drainer does not keep its buffer reachable: once
+ * <p><b>Close it</b> (try-with-resources, or on shutdown). As a safety net only, the drainer does
+ * not keep its buffer reachable: once
  * an unclosed {@code AsyncBuffer} has been garbage collected, its drainer notices within about a
  * second of idling, delivers everything accepted and ends (a failure then reaches no caller and
  * is logged as a warning). When that happens depends on the collector, and items still pending
@@ -572,7 +568,10 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
          * run of failures is logged with its stack trace, then a count at most once a second
          * ({@link System.Logger} {@code dev.mwsr.AsyncBuffer}). A {@link PartialFlushException}'s
          * durable items are not retried; a {@link VirtualMachineError} is never retried (the
-         * buffer fails at once). Replaces an earlier failure policy choice.
+         * buffer fails at once). Writers meanwhile fill the queue and then wait, drop or grow as the
+         * overflow policy says; {@code flush()} and {@code close()} wait for the retries to succeed
+         * ({@link AsyncBuffer#close(Duration)} bounds that wait). Replaces an earlier failure policy
+         * choice.
          *
          * @param maxBackoff the longest pause between attempts, positive
          * @return this builder

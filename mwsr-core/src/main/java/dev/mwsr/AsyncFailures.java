@@ -8,7 +8,7 @@ import java.util.function.Consumer;
 /**
  * The user-facing half of an {@link AsyncBuffer}'s drainer: the batch it holds, every flusher and
  * dead-letter call on it under the {@link FailurePolicy}, fail-fast, and {@code close(Duration)}
- * giving up. The {@link Drainer} cuts a batch (under {@link Room#consumerLock}, calling
+ * abandoning. The {@link Drainer} cuts a batch (under {@link Room#consumerLock}, calling
  * {@link #holdLocked}), hands it to {@link #call}, then {@link #release}s it.
  */
 final class AsyncFailures<T> {
@@ -36,7 +36,7 @@ final class AsyncFailures<T> {
 
     private volatile boolean abandoned;
     /**
-     * Guarded by room.consumerLock (so close(Duration) giving up sees a consistent pair): the
+     * Guarded by room.consumerLock (so close(Duration) abandoning sees a consistent pair): the
      * batch the drainer holds, from its cut until it is done with it (delivered, given up on or
      * failed), and whether a user call (flusher or dead-letter handler) on it is running.
      */
@@ -118,7 +118,7 @@ final class AsyncFailures<T> {
             leaveCall(rest, left);
             if (abandoned) {
                 policy.warn(
-                        "AsyncBuffer flusher threw after close(Duration) gave up; its " + rest.size()
+                        "AsyncBuffer flusher threw after close(Duration) abandoned its call; its " + rest.size()
                                 + " items were reported in doubt",
                         thrown);
                 return false;
@@ -177,7 +177,7 @@ final class AsyncFailures<T> {
         return true;
     }
 
-    /** Before a user call: false if close(Duration) gave up (then no call is made). */
+    /** Before a user call: false if close(Duration) abandoned the buffer (then no call is made). */
     private boolean enterCall() {
         room.consumerLock.lock();
         try {
@@ -223,7 +223,7 @@ final class AsyncFailures<T> {
         room.consumerLock.lock();
         try {
             if (abandoned) {
-                return; // close(Duration) gave up first and reported the batch with everything else
+                return; // close(Duration) abandoned first and reported the batch with everything else
             }
             List<Object> lost = batch == null ? new ArrayList<>() : new ArrayList<>(batch);
             drainQueueInto(lost);
@@ -253,13 +253,13 @@ final class AsyncFailures<T> {
     }
 
     /**
-     * close(Duration) gave up: no flusher call is made any more, the one in progress (if any) is
+     * close(Duration) abandons: no flusher call is made any more, the one in progress (if any) is
      * left alone (never interrupted) and its items reported in doubt; the held batch not in a call
      * and everything queued are reported undelivered, and the buffer fails with {@code cause}.
      * Called by the closing thread; CLOSED is set, so no writer gets in any more. Then unparks the
      * {@code drainer} thread (ending a retry pause or an idle park), never interrupts it.
      *
-     * @return the items given up on (undelivered plus in doubt); 0 if there was nothing left (the
+     * @return the items abandoned (undelivered plus in doubt); 0 if there was nothing left (the
      *     drainer is ending by itself); -1 if the buffer had failed already
      */
     long abandon(Throwable cause, Thread drainer) {

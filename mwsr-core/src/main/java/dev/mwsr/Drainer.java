@@ -87,7 +87,7 @@ final class Drainer<T> implements Runnable {
     /** Metrics and the flusher call itself; used by the drainer thread only. */
     private final FlushStats stats = new FlushStats();
 
-    /** The batch held, the flusher calls on it under the failure policy, close(Duration) giving up. */
+    /** The batch held, the flusher calls on it under the failure policy, close(Duration) abandoning. */
     private final AsyncFailures<T> calls;
 
     /** The lag figure: one clock read per batch (Lag). */
@@ -330,7 +330,7 @@ final class Drainer<T> implements Runnable {
 
     // ---------------------------------------------------------------------------------------
 
-    /** close(Duration) gave up: see {@link AsyncFailures#abandon}. */
+    /** close(Duration) abandons: see {@link AsyncFailures#abandon}. */
     long abandon(Throwable cause) {
         return calls.abandon(cause, thread);
     }

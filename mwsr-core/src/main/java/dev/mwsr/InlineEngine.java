@@ -61,12 +61,12 @@ final class InlineEngine<H, B> {
      * allocates; if it throws, writers are refused all the same). On failure, `undelivered`
      * (guarded by flushLock) collects the undelivered part of the failed batch, every later cut,
      * and the remains of `current` (failureException() parks them under both locks before any
-     * exception is built), so each FlushFailedException is complete. The subclass's park reads
+     * exception is built), so each FlushFailedException is complete. Halves.park reads
      * from the half, never from the view the flusher had (a flusher may consume a ByteBuffer).
      *
      * flush() and close() take the write lock and then flushLock, as a swapping writer does, so
      * they wait for the batch in the flusher and cut what is there; close() sets CLOSED before it
-     * takes the write lock (see DoubleBuffer's notes on `state`).
+     * takes the write lock (see `state` above).
      *
      * close(Duration) (class Abandon). Every wait for flushLock polls Abandon.started every 20 ms,
      * so once the closing thread abandons the flush, the threads that wait for the stuck flush while holding

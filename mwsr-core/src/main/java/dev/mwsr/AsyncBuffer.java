@@ -186,13 +186,9 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
      * Writes a group atomically; see {@link #writeV(List)}. A group larger than {@code capacity}
      * is accepted alone once the queue is empty (or dropped whole, by a dropping policy, if it is
      * not). The items are copied (into a recycled holder for groups of up to 64 items, so
-     * steady-state calls allocate nothing).
+     * steady-state calls allocate nothing). Throws as {@link #writeV(List)}.
      *
      * @param items the items, none null
-     * @throws NullPointerException if the array or any item is null; nothing is written
-     * @throws IllegalStateException if the buffer is closed
-     * @throws FlushFailedException if the buffer failed
-     * @throws java.util.concurrent.CancellationException if interrupted while waiting for room
      */
     @SafeVarargs
     @SuppressWarnings("varargs") // the array is only read, copied as Object[]; it never escapes as T[]

@@ -77,13 +77,9 @@ public final class Buffer<T> implements BatchBuffer<T> {
     }
 
     /**
-     * Writes a group atomically; see {@link #writeV(List)}.
+     * Writes a group atomically; as, and throwing as, {@link #writeV(List)}.
      *
      * @param items the items, none null
-     * @throws NullPointerException if the array or any item is null; nothing is written
-     * @throws IllegalStateException if the buffer is closed
-     * @throws FlushFailedException if the buffer failed, or if the inline flush this call ran threw
-     * @throws java.util.concurrent.CancellationException if interrupted while waiting for room
      */
     @SafeVarargs
     @SuppressWarnings("varargs") // the array is only read, as Object[]; it never escapes as T[]

@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CancellationException;
 import java.util.function.Consumer;
 
 /**
@@ -130,17 +129,14 @@ public final class ByteBatchBuffer implements BatchBuffer<byte[]>, WritableByteC
     }
 
     /**
-     * Writes {@code len} bytes of {@code src} from {@code off} atomically; see {@link #write(byte[])}.
+     * Writes {@code len} bytes of {@code src} from {@code off} atomically; otherwise as, and
+     * throwing as, {@link #write(byte[])}.
      *
      * @param src the array, not null
      * @param off the first byte to write
      * @param len the number of bytes to write
-     * @throws NullPointerException if {@code src} is null; nothing is written
      * @throws IndexOutOfBoundsException if {@code off} and {@code len} do not fit {@code src};
      *     nothing is written
-     * @throws IllegalStateException if the buffer is closed
-     * @throws FlushFailedException if the buffer failed, or if the inline flush this call ran threw
-     * @throws CancellationException if interrupted while waiting for room
      */
     public void write(byte[] src, int off, int len) {
         Objects.requireNonNull(src, "src");
@@ -153,15 +149,11 @@ public final class ByteBatchBuffer implements BatchBuffer<byte[]>, WritableByteC
      * accepted, advances its position to its limit, as a channel write does. Never writes part of
      * them: the return value is always the remaining count. If this call throws, the position has
      * moved only if the bytes were accepted (then they are delivered or among
-     * {@link FlushFailedException#undelivered()}).
+     * {@link FlushFailedException#undelivered()}). Throws as {@link #write(byte[])}.
      *
      * @param src the bytes, not null; its content, position and limit not changed by others
      *     during the call
      * @return the number of bytes written, {@code src.remaining()} on entry
-     * @throws NullPointerException if {@code src} is null
-     * @throws IllegalStateException if the buffer is closed
-     * @throws FlushFailedException if the buffer failed, or if the inline flush this call ran threw
-     * @throws CancellationException if interrupted while waiting for room
      */
     @Override
     public int write(ByteBuffer src) {
@@ -176,15 +168,12 @@ public final class ByteBatchBuffer implements BatchBuffer<byte[]>, WritableByteC
      * and its body stay together). A group larger than {@link #capacity()} is copied into one heap
      * buffer and delivered as its own flusher call after everything accepted before it. Once the
      * bytes are accepted, every position is advanced to its limit. An empty group writes nothing
-     * (but still throws if the buffer is closed or failed).
+     * (but still throws if the buffer is closed or failed). Otherwise throws as
+     * {@link #writeV(List)}.
      *
      * @param srcs the buffers, none null; not changed during the call
-     * @throws NullPointerException if the array or any buffer is null; nothing is written
      * @throws IllegalArgumentException if the group holds more than {@code Integer.MAX_VALUE - 8}
      *     bytes; nothing is written
-     * @throws IllegalStateException if the buffer is closed
-     * @throws FlushFailedException if the buffer failed, or if the inline flush this call ran threw
-     * @throws CancellationException if interrupted while waiting for room
      */
     public void writeV(ByteBuffer... srcs) {
         writeBytes(srcs, 0, ByteSources.remaining(srcs));

@@ -900,17 +900,13 @@ class AsyncBufferTest {
     @Test
     void closeWithTimeout_aStuckCallThatReturnsLate_countsItsBatchOnce_asWritten() throws Exception {
         Gate gate = new Gate();
-        Recorder<Integer> rec = new Recorder<>(16);
-        rec.then = batch -> gate.await();
         AtomicReference<Thread> drainer = new AtomicReference<>();
-        AsyncBuffer<Integer> buffer = AsyncBuffer.<Integer>builder(rec)
-                .capacity(16)
-                .threadFactory(r -> {
-                    Thread t = Thread.ofVirtual().unstarted(r);
-                    drainer.set(t);
-                    return t;
-                })
-                .build();
+        Recorder<Integer> rec = new Recorder<>(16);
+        rec.then = batch -> {
+            drainer.set(Thread.currentThread());
+            gate.await();
+        };
+        AsyncBuffer<Integer> buffer = new AsyncBuffer<>(16, rec);
         buffer.write(0);
         gate.awaitEntered();
         for (int i = 1; i < 10; i++) {

@@ -80,7 +80,7 @@ public final class ByteBatchBuffer implements BatchBuffer<byte[]>, WritableByteC
 
     private final int capacity;
     private final InlineEngine<ByteHalf, ByteBuffer> engine;
-    private final OutputStream stream = new ByteBatchOutputStream(this);
+    private final OutputStream stream = new Stream();
 
     /**
      * Creates a buffer of two direct regions of {@code capacity} bytes each.
@@ -193,7 +193,7 @@ public final class ByteBatchBuffer implements BatchBuffer<byte[]>, WritableByteC
     }
 
     /** One byte, for the OutputStream face: no array, no allocation. */
-    void writeByte(int b) {
+    private void writeByte(int b) {
         writeBytes(Byte.valueOf((byte) b), 0, 1);
     }
 
@@ -318,6 +318,39 @@ public final class ByteBatchBuffer implements BatchBuffer<byte[]>, WritableByteC
         @Override
         public String unitsHeld() {
             return " bytes it accepted but did not deliver, as ByteBuffers in order";
+        }
+    }
+
+    /** The {@link OutputStream} face; see {@link #asOutputStream()}. Stateless, so as thread-safe as the buffer. */
+    private final class Stream extends OutputStream {
+        @Override
+        public void write(int b) {
+            writeByte(b);
+        }
+
+        @Override
+        public void write(byte[] b) {
+            ByteBatchBuffer.this.write(Objects.requireNonNull(b, "b"));
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            ByteBatchBuffer.this.write(b, off, len);
+        }
+
+        @Override
+        public void flush() {
+            ByteBatchBuffer.this.flush();
+        }
+
+        @Override
+        public void close() {
+            ByteBatchBuffer.this.close();
+        }
+
+        @Override
+        public String toString() {
+            return "OutputStream of " + ByteBatchBuffer.this;
         }
     }
 }

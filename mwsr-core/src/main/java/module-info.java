@@ -4,6 +4,7 @@
  */
 module dev.mwsr.core {
     requires org.jctools.core;
+    requires org.jctools.core.jdk11;
     requires jdk.jfr;
 
     exports dev.mwsr;

@@ -12,7 +12,7 @@ final class BatchCut<T> {
      * Under consumerLock the drainer peeks, and polls only what fits: a group that does not fit
      * in the current batch stays at the head for the next cut, one larger than maxBatch is cut
      * alone. A copied group goes back to the pool at once; an oversized one only after the flusher
-     * call on its list returned (release), and never after close(Duration) gave up, because the
+     * call on its list returned (release), and never after close(Duration) abandoned it, because the
      * abandoned flusher call may still hold it.
      */
 

@@ -3,20 +3,21 @@ package dev.mwsr;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CancellationException;
 import java.util.function.Consumer;
 
 /**
  * A byte buffer for many writers that flushes inline: writers copy their bytes into disjoint
  * ranges of one shared region in parallel, and the writer that finds the region full hands it to
  * the flusher on its own thread (one {@code ByteBuffer}, for example one channel write), while
- * other writers keep writing into the spare region. The byte counterpart of {@link Buffer}: the
- * shared contract (threads, happens-before, the view, exactly once and failures, interrupts,
- * close) is stated once in the {@linkplain dev.mwsr package documentation}, with bytes for items;
- * this page adds what is this class's own.
+ * other writers keep writing into the spare region. The byte counterpart of {@link Buffer}: a
+ * {@code BatchBuffer<byte[]>} whose item is one array written atomically and whose unit is the
+ * byte (capacity and metrics count bytes). The contract is {@link BatchBuffer}'s and the
+ * {@linkplain dev.mwsr package documentation}'s, with bytes for items; this page adds what is
+ * this class's own, such as writes of {@code ByteBuffer}s.
  *
  * <pre>{@code
  * try (ByteChannelFlusher file = ByteChannelFlusher.toFile(path);    // mwsr-io
@@ -65,11 +66,9 @@ import java.util.function.Consumer;
  * is returned by the garbage collector once the buffer is unreachable; {@code close()} does not
  * free it.
  */
-// The engine and its half type are package-private: no user can name them or reach their members.
-@SuppressWarnings("exports")
-public final class ByteBatchBuffer extends InlineControl<ByteHalf, ByteBuffer> implements WritableByteChannel {
+public final class ByteBatchBuffer implements BatchBuffer<byte[]>, WritableByteChannel {
     /*
-     * Implementation notes: the algorithm is DoubleBuffer's (read its notes), with bytes for
+     * The algorithm is InlineEngine's (read its notes), with bytes for
      * slots. A half is a ByteHalf; writers copy with absolute bulk puts (ByteSources.copy), which
      * change no field of the region, so any number copy into it at once. A source ByteBuffer's
      * position moves once its bytes are accepted (accepted()). A write of more than `capacity`
@@ -79,7 +78,9 @@ public final class ByteBatchBuffer extends InlineControl<ByteHalf, ByteBuffer> i
      * read-only views of them.
      */
 
-    private final OutputStream stream = new ByteBatchOutputStream(this);
+    private final int capacity;
+    private final InlineEngine<ByteHalf, ByteBuffer> engine;
+    private final OutputStream stream = new Stream();
 
     /**
      * Creates a buffer of two direct regions of {@code capacity} bytes each.
@@ -106,42 +107,36 @@ public final class ByteBatchBuffer extends InlineControl<ByteHalf, ByteBuffer> i
      * @throws NullPointerException if {@code flusher} is null
      */
     public ByteBatchBuffer(int capacity, boolean direct, Consumer<? super ByteBuffer> flusher) {
-        super(
-                checked(capacity),
+        this.capacity = checked(capacity);
+        this.engine = new InlineEngine<>(
+                capacity,
                 Objects.requireNonNull(flusher, "flusher"),
+                new Regions(),
                 new ByteHalf(capacity, direct),
                 new ByteHalf(capacity, direct));
     }
 
     /**
-     * Writes all of {@code src} atomically. Returns once the bytes are in the buffer, or after
-     * flushing inline if this writer found the buffer full. An array larger than
-     * {@link #capacity()} goes to the flusher as its own call (a read-only view of the array, no
-     * copy) after everything accepted before it.
-     *
-     * @param src the bytes, not null; not changed during the call
-     * @throws NullPointerException if {@code src} is null
-     * @throws IllegalStateException if the buffer is closed
-     * @throws FlushFailedException if the buffer failed, or if the inline flush this call ran threw
-     * @throws CancellationException if interrupted while waiting for room
+     * {@inheritDoc} All of {@code src}, atomically; it must not change during the call. Returns
+     * once the bytes are in the buffer, or after flushing inline if this writer found the buffer
+     * full. An array larger than {@link #capacity()} goes to the flusher as its own call (a
+     * read-only view of the array, no copy) after everything accepted before it.
      */
+    @Override
     public void write(byte[] src) {
         Objects.requireNonNull(src, "src");
         writeBytes(src, 0, src.length);
     }
 
     /**
-     * Writes {@code len} bytes of {@code src} from {@code off} atomically; see {@link #write(byte[])}.
+     * Writes {@code len} bytes of {@code src} from {@code off} atomically; otherwise as, and
+     * throwing as, {@link #write(byte[])}.
      *
      * @param src the array, not null
      * @param off the first byte to write
      * @param len the number of bytes to write
-     * @throws NullPointerException if {@code src} is null; nothing is written
      * @throws IndexOutOfBoundsException if {@code off} and {@code len} do not fit {@code src};
      *     nothing is written
-     * @throws IllegalStateException if the buffer is closed
-     * @throws FlushFailedException if the buffer failed, or if the inline flush this call ran threw
-     * @throws CancellationException if interrupted while waiting for room
      */
     public void write(byte[] src, int off, int len) {
         Objects.requireNonNull(src, "src");
@@ -154,15 +149,11 @@ public final class ByteBatchBuffer extends InlineControl<ByteHalf, ByteBuffer> i
      * accepted, advances its position to its limit, as a channel write does. Never writes part of
      * them: the return value is always the remaining count. If this call throws, the position has
      * moved only if the bytes were accepted (then they are delivered or among
-     * {@link FlushFailedException#undelivered()}).
+     * {@link FlushFailedException#undelivered()}). Throws as {@link #write(byte[])}.
      *
      * @param src the bytes, not null; its content, position and limit not changed by others
      *     during the call
      * @return the number of bytes written, {@code src.remaining()} on entry
-     * @throws NullPointerException if {@code src} is null
-     * @throws IllegalStateException if the buffer is closed
-     * @throws FlushFailedException if the buffer failed, or if the inline flush this call ran threw
-     * @throws CancellationException if interrupted while waiting for room
      */
     @Override
     public int write(ByteBuffer src) {
@@ -177,77 +168,62 @@ public final class ByteBatchBuffer extends InlineControl<ByteHalf, ByteBuffer> i
      * and its body stay together). A group larger than {@link #capacity()} is copied into one heap
      * buffer and delivered as its own flusher call after everything accepted before it. Once the
      * bytes are accepted, every position is advanced to its limit. An empty group writes nothing
-     * (but still throws if the buffer is closed or failed).
+     * (but still throws if the buffer is closed or failed). Otherwise throws as
+     * {@link #writeV(List)}.
      *
      * @param srcs the buffers, none null; not changed during the call
-     * @throws NullPointerException if the array or any buffer is null; nothing is written
      * @throws IllegalArgumentException if the group holds more than {@code Integer.MAX_VALUE - 8}
      *     bytes; nothing is written
-     * @throws IllegalStateException if the buffer is closed
-     * @throws FlushFailedException if the buffer failed, or if the inline flush this call ran threw
-     * @throws CancellationException if interrupted while waiting for room
      */
     public void writeV(ByteBuffer... srcs) {
         writeBytes(srcs, 0, ByteSources.remaining(srcs));
     }
 
+    /**
+     * {@inheritDoc} The arrays' bytes, in order, as one atomic write, as {@link #writeV(ByteBuffer...)}.
+     */
+    @Override
+    public void writeV(List<? extends byte[]> items) {
+        Objects.requireNonNull(items, "items");
+        ByteBuffer[] srcs = new ByteBuffer[items.size()];
+        for (int i = 0; i < srcs.length; i++) {
+            srcs[i] = ByteBuffer.wrap(Objects.requireNonNull(items.get(i), "writeV: null array; nothing was written"));
+        }
+        writeV(srcs);
+    }
+
     /** One byte, for the OutputStream face: no array, no allocation. */
-    void writeByte(int b) {
+    private void writeByte(int b) {
         writeBytes(Byte.valueOf((byte) b), 0, 1);
     }
 
     private void writeBytes(Object src, int off, int n) {
         if (n > capacity) {
-            putAlone(new ByteHalf(ByteSources.oversized(src, off, n)), src, n, "write");
+            engine.putAlone(new ByteHalf(ByteSources.oversized(src, off, n)), src, n, "write");
         } else {
-            put(src, off, n);
+            engine.put(src, off, n);
         }
     }
 
-    /**
-     * Delivers everything written before this call and returns once the flusher has returned for
-     * it. If another thread's flush is in progress, waits for it too. After {@link #close()} there
-     * is nothing left to deliver and this returns at once.
-     *
-     * @throws FlushFailedException if the buffer failed, now or before
-     * @throws IllegalStateException if called from inside this buffer's flusher
-     */
+    /** {@inheritDoc} If another thread's flush is in progress, waits for it too. */
+    @Override
     public void flush() {
-        flushAll();
+        engine.flush();
     }
 
-    /**
-     * Refuses new writes, delivers everything accepted, then returns. Idempotent: a second call
-     * waits for the first one's delivery and returns (or throws the same failure). Writes that
-     * start after this call, and writers waiting for room when it starts, throw
-     * {@link IllegalStateException} and are never delivered. Does not close the flusher.
-     *
-     * @throws FlushFailedException if the buffer failed, now or before (on every call)
-     * @throws IllegalStateException if called from inside this buffer's flusher
-     */
+    /** {@inheritDoc} Does not close the flusher. */
     @Override
     public void close() {
-        closeAll();
+        engine.close();
     }
 
     /**
-     * As {@link #close()}, but gives up on a flusher call that does not return within
-     * {@code timeout}, as {@link Buffer#close(java.time.Duration)} does (read it for the details):
-     * the call is never interrupted, no call starts any more, threads waiting for it stop waiting,
-     * and the buffer fails; every later call throws a {@link FlushFailedException} whose
-     * {@link FlushFailedException#undelivered()} holds the accepted bytes never handed to the
-     * flusher and whose {@link FlushFailedException#inDoubt()} holds the bytes of the call still
-     * running (each as one read-only heap {@code ByteBuffer}).
-     *
-     * @param timeout how long to wait for a flush in progress
-     * @return 0 if everything accepted was delivered; otherwise the number of bytes given up on,
-     *     undelivered and in doubt together
-     * @throws FlushFailedException if the buffer failed, now or before
-     * @throws IllegalStateException if called from inside this buffer's flusher
-     * @throws NullPointerException if {@code timeout} is null
+     * {@inheritDoc} As {@link Buffer#close(Duration)}: the final flush this call runs itself is not
+     * bounded. The units are bytes, each list holding one read-only heap {@code ByteBuffer}.
      */
-    public long close(java.time.Duration timeout) {
-        return closeWithin(timeout);
+    @Override
+    public long close(Duration timeout) {
+        return engine.close(timeout);
     }
 
     /**
@@ -258,7 +234,7 @@ public final class ByteBatchBuffer extends InlineControl<ByteHalf, ByteBuffer> i
      */
     @Override
     public boolean isOpen() {
-        return accepting();
+        return engine.accepting();
     }
 
     /**
@@ -275,33 +251,22 @@ public final class ByteBatchBuffer extends InlineControl<ByteHalf, ByteBuffer> i
         return stream;
     }
 
-    /**
-     * The size of each region: the most bytes in one flusher call (apart from an oversized write).
-     *
-     * @return the capacity given to the constructor
-     */
+    /** {@inheritDoc} The size of each region, in bytes: the most in one call (but an oversized write). */
+    @Override
     public int capacity() {
         return capacity;
     }
 
-    /**
-     * A snapshot of the counters in bytes (see the class comment): estimates while writers run,
-     * exact when quiescent. {@code enqueued} is derived ({@code written + pending}), so writers pay
-     * for no counter.
-     *
-     * @return the metrics
-     */
+    /** {@inheritDoc} In bytes (see the class comment); {@code enqueued} is {@code written + pending}. */
+    @Override
     public Metrics metrics() {
-        return snapshot();
+        return engine.metrics();
     }
 
     @Override
     public String toString() {
         return "ByteBatchBuffer[capacity=" + capacity + ", " + metrics() + "]";
     }
-
-    // ---------------------------------------------------------------------------------------
-    // The payload: byte regions.
 
     private static int checked(int capacity) {
         if (capacity < 1 || capacity > ByteSources.MAX_GROUP) {
@@ -311,45 +276,81 @@ public final class ByteBatchBuffer extends InlineControl<ByteHalf, ByteBuffer> i
         return capacity;
     }
 
-    @Override
-    void store(ByteHalf half, int at, Object src, int off, int n) {
-        ByteSources.copy(src, off, n, half.region, at);
-    }
-
-    @Override
-    void accepted(Object src, int n) {
-        ByteSources.consumed(src, n);
-    }
-
-    @Override
-    ByteBuffer open(ByteHalf half, int size) {
-        return half.open(size);
-    }
-
-    @Override
-    Object held(ByteHalf half, int size) {
-        return half.region;
-    }
-
-    @Override
-    void park(List<Object> into, ByteHalf half, int from, int n) {
-        into.add(ByteSources.copyOf(half.region, from, n));
-    }
-
-    @Override
-    void recycle(ByteHalf half, int size) {}
-
-    @Override
-    List<Object> reported(List<Object> parked) {
-        List<Object> views = new ArrayList<>(parked.size());
-        for (Object bytes : parked) {
-            views.add(((ByteBuffer) bytes).asReadOnlyBuffer());
+    /** The payload: byte regions. */
+    private static final class Regions implements Halves<ByteHalf, ByteBuffer> {
+        @Override
+        public void store(ByteHalf half, int at, Object src, int off, int n) {
+            ByteSources.copy(src, off, n, half.region, at);
         }
-        return views;
+
+        @Override
+        public void accepted(Object src, int n) {
+            ByteSources.consumed(src, n);
+        }
+
+        @Override
+        public ByteBuffer open(ByteHalf half, int size) {
+            return half.open(size);
+        }
+
+        @Override
+        public Object held(ByteHalf half, int size) {
+            return half.region;
+        }
+
+        @Override
+        public void park(List<Object> into, ByteHalf half, int from, int n) {
+            into.add(ByteSources.copyOf(half.region, from, n));
+        }
+
+        @Override
+        public void recycle(ByteHalf half, int size) {}
+
+        @Override
+        public List<Object> reported(List<Object> parked) {
+            List<Object> views = new ArrayList<>(parked.size());
+            for (Object bytes : parked) {
+                views.add(((ByteBuffer) bytes).asReadOnlyBuffer());
+            }
+            return views;
+        }
+
+        @Override
+        public String unitsHeld() {
+            return " bytes it accepted but did not deliver, as ByteBuffers in order";
+        }
     }
 
-    @Override
-    String unitsHeld() {
-        return " bytes it accepted but did not deliver, as ByteBuffers in order";
+    /** The {@link OutputStream} face; see {@link #asOutputStream()}. Stateless, so as thread-safe as the buffer. */
+    private final class Stream extends OutputStream {
+        @Override
+        public void write(int b) {
+            writeByte(b);
+        }
+
+        @Override
+        public void write(byte[] b) {
+            ByteBatchBuffer.this.write(Objects.requireNonNull(b, "b"));
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            ByteBatchBuffer.this.write(b, off, len);
+        }
+
+        @Override
+        public void flush() {
+            ByteBatchBuffer.this.flush();
+        }
+
+        @Override
+        public void close() {
+            ByteBatchBuffer.this.close();
+        }
+
+        @Override
+        public String toString() {
+            return "OutputStream of " + ByteBatchBuffer.this;
+        }
     }
 }

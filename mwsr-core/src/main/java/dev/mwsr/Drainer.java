@@ -5,7 +5,6 @@ import java.lang.invoke.VarHandle;
 import java.lang.ref.WeakReference;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.Consumer;
 
 /**
  * The background thread of an {@link AsyncBuffer}: cuts batches from the {@link Room}'s queue,
@@ -36,7 +35,7 @@ final class Drainer<T> implements Runnable {
      * Batches: BatchCut. LOOP rests `interval` after every flusher return (measured from it, so
      * never early) and makes no call for an empty period.
      *
-     * Failure and close(Duration): FlusherCalls, which holds the batch while the flusher runs.
+     * Failure and close(Duration): AsyncFailures, which holds the batch while the flusher runs.
      *
      * Spins. The only busy waits are for a writer between its reservation and its offer (a few
      * instructions, no blocking call between them): the drainer cutting while count > 0 and the
@@ -60,7 +59,10 @@ final class Drainer<T> implements Runnable {
     }
 
     private final Room room;
-    private final AsyncBuffer.Mode mode;
+    /** When to deliver: LOOP (rests between cuts), MANUAL (on request), else TRIGGER (at once). */
+    private final boolean loop;
+
+    private final boolean manual;
     private final int maxBatch;
     private final long intervalNanos;
     private final boolean earlyFlush;
@@ -74,8 +76,8 @@ final class Drainer<T> implements Runnable {
     /** Set once, before the thread starts. */
     private Thread thread;
 
-    /** The wake-up handshake; writers reach it directly (AsyncBuffer.enqueue). */
-    final Sleeper sleeper;
+    /** The wake-up handshake, shared with the writers (AsyncBuffer) and Room. */
+    private final Sleeper sleeper;
     /** Queue index up to which flush() callers (or a MANUAL writer under BLOCK) asked for delivery. */
     private volatile long requested;
 
@@ -85,36 +87,24 @@ final class Drainer<T> implements Runnable {
     /** Metrics and the flusher call itself; used by the drainer thread only. */
     private final FlushStats stats = new FlushStats();
 
-    /** The batch held, the flusher calls on it under the failure policy, close(Duration) giving up. */
-    private final FlusherCalls<T> calls;
+    /** The batch held, the flusher calls on it under the failure policy, close(Duration) abandoning. */
+    private final AsyncFailures<T> calls;
 
     /** The lag figure: one clock read per batch (Lag). */
     private final Lag lag = new Lag();
 
-    Drainer(
-            Room room,
-            Consumer<? super List<T>> flusher,
-            AsyncBuffer.Mode mode,
-            int maxBatch,
-            long intervalNanos,
-            boolean earlyFlush,
-            FailurePolicy<T> policy,
-            Object owner) {
+    Drainer(AsyncConfig<T> config, Room room, Sleeper sleeper, Object owner) {
         this.room = room;
-        this.mode = mode;
-        this.maxBatch = maxBatch;
-        this.intervalNanos = intervalNanos;
-        this.earlyFlush = earlyFlush;
-        this.policy = policy;
+        this.sleeper = sleeper;
+        this.loop = config.loop();
+        this.manual = config.manual();
+        this.maxBatch = config.maxBatch();
+        this.intervalNanos = config.intervalNanos();
+        this.earlyFlush = config.earlyFlush();
+        this.policy = new FailurePolicy<>(config);
         this.owner = new WeakReference<>(owner);
         this.cut = new BatchCut<>(room, maxBatch);
-        this.calls = new FlusherCalls<>(room, flusher, policy, stats, progress);
-        this.sleeper = new Sleeper(
-                switch (mode) {
-                    case TRIGGER -> 1;
-                    case LOOP -> earlyFlush ? maxBatch : Long.MAX_VALUE;
-                    case MANUAL -> Long.MAX_VALUE;
-                });
+        this.calls = new AsyncFailures<>(room, config.flusher(), policy, stats, progress);
     }
 
     void start(Thread t) {
@@ -196,11 +186,10 @@ final class Drainer<T> implements Runnable {
     }
 
     private boolean due(long count, long restEnd) {
-        return switch (mode) {
-            case TRIGGER -> count > 0;
-            case LOOP -> (earlyFlush && count >= maxBatch) || System.nanoTime() - restEnd >= 0;
-            case MANUAL -> count > 0 && room.hasSpaceWaiters();
-        };
+        if (loop) {
+            return (earlyFlush && count >= maxBatch) || System.nanoTime() - restEnd >= 0;
+        }
+        return count > 0 && (!manual || room.hasSpaceWaiters());
     }
 
     /** Whether a sleep must not start: re-checked after {@code sleeping} is published (Dekker). */
@@ -210,9 +199,9 @@ final class Drainer<T> implements Runnable {
         return calls.abandoned()
                 || (w & (Room.CLOSED | Room.FAILED)) != 0
                 || requested > progress.delivered()
-                || (mode == AsyncBuffer.Mode.TRIGGER && count > 0)
-                || (mode == AsyncBuffer.Mode.LOOP && earlyFlush && count >= maxBatch)
-                || (mode == AsyncBuffer.Mode.MANUAL && count > 0 && room.hasSpaceWaiters());
+                || (!loop && !manual && count > 0)
+                || (loop && earlyFlush && count >= maxBatch)
+                || (manual && count > 0 && room.hasSpaceWaiters());
     }
 
     private void sleep(long restEnd) {
@@ -221,7 +210,7 @@ final class Drainer<T> implements Runnable {
         try {
             if (!hasWork()) {
                 // Bounded even when only a wake-up can end it (TRIGGER, MANUAL): see IDLE_PARK_NANOS.
-                long left = mode == AsyncBuffer.Mode.LOOP ? restEnd - System.nanoTime() : IDLE_PARK_NANOS;
+                long left = loop ? restEnd - System.nanoTime() : IDLE_PARK_NANOS;
                 if (left > 0) {
                     sleeper.park(Math.min(left, IDLE_PARK_NANOS));
                 }
@@ -234,17 +223,6 @@ final class Drainer<T> implements Runnable {
             }
         } finally {
             sleeper.awake();
-        }
-    }
-
-    /** Run by a BLOCK writer before each wait for room, once it counts as a waiter. */
-    void beforeWriterWaits() {
-        if (Thread.currentThread() == thread) {
-            throw new IllegalStateException("the flusher must not write to its own buffer when that has to"
-                    + " wait for room: the wait would never end");
-        }
-        if (mode == AsyncBuffer.Mode.MANUAL) {
-            wake(); // a MANUAL drainer delivers while writers wait (Room.hasSpaceWaiters)
         }
     }
 
@@ -352,7 +330,7 @@ final class Drainer<T> implements Runnable {
 
     // ---------------------------------------------------------------------------------------
 
-    /** close(Duration) gave up: see {@link FlusherCalls#abandon}. */
+    /** close(Duration) abandons: see {@link AsyncFailures#abandon}. */
     long abandon(Throwable cause) {
         return calls.abandon(cause, thread);
     }
@@ -378,8 +356,14 @@ final class Drainer<T> implements Runnable {
         return stats.failures();
     }
 
-    long inFlight() {
-        return calls.abandoned() ? 0 : stats.inFlight();
+    /**
+     * Items out of the queue and not written, dropped or given up: the batch in flight (not once
+     * abandoned), the undelivered ones of a failure, and those in doubt until their call returns.
+     */
+    long pending() {
+        return (calls.abandoned() ? 0 : stats.inFlight())
+                + progress.undelivered().size()
+                + calls.inDoubtLeft();
     }
 
     /** Metrics: the lag figure now (see {@link Metrics#lagNanos()}). */

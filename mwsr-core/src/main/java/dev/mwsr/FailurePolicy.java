@@ -9,7 +9,7 @@ import java.util.function.Consumer;
  * until one batch has been failing for a limit and then hand it to a dead-letter handler (or drop
  * it, counted and logged). Used by the drainer thread only, so nothing here is synchronized.
  *
- * <p>Logging (issue 11, item 8): the first failure of a streak (failures of one batch in a row) is
+ * <p>Logging: the first failure of a streak (failures of one batch in a row) is
  * logged with its stack trace; further failures are only counted, and a count is logged at most
  * once a second. When the flusher recovers after a logged streak, one line says after how many
  * failed attempts. A streak that starts less than a second after the last line is counted into the
@@ -41,12 +41,13 @@ final class FailurePolicy<T> {
 
     private boolean anyGiveUpLine;
 
-    FailurePolicy(
-            long maxBackoffNanos, long giveUpAfterNanos, Consumer<? super List<T>> deadLetter, System.Logger logger) {
-        this.maxBackoffNanos = maxBackoffNanos;
-        this.giveUpAfterNanos = giveUpAfterNanos;
-        this.deadLetter = deadLetter;
-        this.logger = logger;
+    FailurePolicy(AsyncConfig<T> config) {
+        this.maxBackoffNanos =
+                config.maxBackoff() == null ? -1 : config.maxBackoff().toNanos();
+        this.giveUpAfterNanos =
+                config.giveUpAfter() == null ? -1 : config.giveUpAfter().toNanos();
+        this.deadLetter = config.deadLetter();
+        this.logger = config.logger();
     }
 
     /** Whether a failed batch is retried at all (false: fail fast). */

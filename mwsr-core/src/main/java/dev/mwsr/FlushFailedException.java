@@ -20,7 +20,7 @@ import java.util.List;
  * accepts nothing. When the flusher threw a {@link PartialFlushException}, its durable prefix is
  * delivered and not listed.
  *
- * <p>When {@code close(Duration)} gave up on a flusher call that did not return in time (the cause
+ * <p>When {@code close(Duration)} abandoned a flusher call that did not return in time (the cause
  * is then a {@link java.util.concurrent.TimeoutException}), the items of that call are listed
  * apart in {@link #inDoubt()}: the call may still complete, so they may or may not reach the sink.
  * {@link #undelivered()} then holds only items never handed to the flusher (or whose call had
@@ -55,7 +55,7 @@ public final class FlushFailedException extends IllegalStateException {
     }
 
     /**
-     * The items of a flusher call that was still running when {@code close(Duration)} gave up: it
+     * The items of a flusher call that was still running when {@code close(Duration)} abandoned it: it
      * may yet return, so they may or may not have reached the sink. Empty for a flusher that threw.
      * Unmodifiable; empty after deserialization.
      *

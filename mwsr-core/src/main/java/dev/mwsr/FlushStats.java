@@ -21,9 +21,8 @@ final class FlushStats {
      * Calls {@code flusher} with {@code batch} of {@code size} units (items, or bytes), counting
      * them in flight; every flusher call of every buffer goes through here.
      *
-     * <p>The call never runs with an interrupt flag the calling thread brought in: the flag is
-     * cleared before the call and set again after it (an interruptible channel would otherwise
-     * close itself at its first write). A flag the flusher itself leaves set stays set.
+     * <p>A brought-in interrupt flag is cleared around the call (see the package documentation);
+     * a flag the flusher itself leaves set stays set.
      *
      * <p>After a normal return the units count as written. A {@link PartialFlushException} counts
      * its {@code durable()} first units as written (at most {@code size}); the rest, and the whole

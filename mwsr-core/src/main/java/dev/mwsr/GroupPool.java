@@ -1,7 +1,7 @@
 package dev.mwsr;
 
 import java.util.Arrays;
-import org.jctools.queues.MpmcArrayQueue;
+import org.jctools.queues.varhandle.MpmcVarHandleArrayQueue;
 
 /**
  * Recycled {@link Group}s, so that {@code writeV} allocates nothing in steady state. Groups come in
@@ -21,17 +21,17 @@ final class GroupPool {
     /** The most groups kept per length, whatever the capacity (GROW has no bound of its own). */
     private static final int MOST_PER_CLASS = 1024;
 
-    private final MpmcArrayQueue<Group>[] classes;
+    private final MpmcVarHandleArrayQueue<Group>[] classes;
 
     /** @param capacity the buffer's capacity in items, which bounds how many groups can be queued */
     @SuppressWarnings("unchecked")
     GroupPool(int capacity) {
-        classes = (MpmcArrayQueue<Group>[]) new MpmcArrayQueue<?>[CLASSES];
+        classes = (MpmcVarHandleArrayQueue<Group>[]) new MpmcVarHandleArrayQueue<?>[CLASSES];
         for (int k = 0; k < CLASSES; k++) {
             int length = 2 << k;
             // The queue holds at most capacity / length such groups, and writers hold a few more
             // between take and offer: twice that, so a full queue's worth is never turned away.
-            classes[k] = new MpmcArrayQueue<>(Math.max(4, Math.min(2 * (capacity / length), MOST_PER_CLASS)));
+            classes[k] = new MpmcVarHandleArrayQueue<>(Math.max(4, Math.min(2 * (capacity / length), MOST_PER_CLASS)));
         }
     }
 

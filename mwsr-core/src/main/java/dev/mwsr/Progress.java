@@ -30,7 +30,7 @@ final class Progress {
     private volatile Throwable failureCause;
 
     private volatile List<Object> undelivered = List.of();
-    /** close(Duration) gave up: the items of the flusher call that was still running. */
+    /** close(Duration) abandoned: the items of the flusher call that was still running. */
     private volatile List<Object> inDoubt = List.of();
 
     void delivered(long index) {
@@ -52,7 +52,7 @@ final class Progress {
         signal();
     }
 
-    /** Also wakes waiters whose condition the caller changed elsewhere (close(Duration) giving up). */
+    /** Also wakes waiters whose condition the caller changed elsewhere (close(Duration) abandoning). */
     void signal() {
         lock.lock();
         try {

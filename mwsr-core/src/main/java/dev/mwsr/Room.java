@@ -6,9 +6,9 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jctools.queues.MessagePassingQueue;
-import org.jctools.queues.MpscArrayQueue;
-import org.jctools.queues.MpscUnboundedXaddArrayQueue;
 import org.jctools.queues.QueueProgressIndicators;
+import org.jctools.queues.varhandle.MpscUnboundedVarHandleArrayQueue;
+import org.jctools.queues.varhandle.MpscVarHandleArrayQueue;
 
 /**
  * The queue of an {@link AsyncBuffer} and its admission control: how many places are taken, the
@@ -30,10 +30,11 @@ final class Room {
      * bounded queue has at least `capacity` slots. A group larger than the capacity is admitted only
      * at count == 0, so it is alone and takes one slot.
      *
-     * Queue. Writers never touch the drainer's state, only a JCTools MPSC queue (this class). The
-     * bounded policies use MpscArrayQueue: a preallocated ring, so write() allocates nothing, and
-     * its producers claim a slot with one CAS. GROW uses MpscUnboundedXaddArrayQueue, whose
-     * producers claim with getAndAdd and whose chunks are pooled. We do not use
+     * Queue. Writers never touch the drainer's state, only a JCTools MPSC queue (this class), in
+     * its VarHandle flavour (jctools-core-jdk11: no sun.misc.Unsafe). The bounded policies use
+     * MpscVarHandleArrayQueue: a preallocated ring, so write() allocates nothing, and its producers
+     * claim a slot with one CAS. GROW uses MpscUnboundedVarHandleArrayQueue, linked chunks (JCTools
+     * has no VarHandle flavour of the getAndAdd queue with pooled chunks). We do not use
      * MpscBlockingConsumerArrayQueue: its parking serves exactly one wake-up rule (non-empty), and
      * ours depends on the mode, on flush requests and on close; and capacity here is counted in
      * items, not elements, because a writeV group is one element (class Group) taking n places.
@@ -84,14 +85,16 @@ final class Room {
     private final MessagePassingQueue<Object> queue;
     private final QueueProgressIndicators indices;
     private final int capacity;
-    private final AsyncBuffer.OverflowPolicy policy;
+    /** The overflow policy: never refuse, wait, or drop the oldest; otherwise drop the incoming. */
+    private final boolean grow;
+
+    private final boolean block;
+    private final boolean dropOldest;
     private final DropWarning warning;
-    /**
-     * Run by a BLOCK writer before each wait: refuses the drainer thread, wakes a MANUAL drainer.
-     * Set once by AsyncBuffer's constructor (published with the buffer's final fields); it must
-     * not reach the AsyncBuffer, or the parked drainer would keep an unclosed buffer reachable.
-     */
-    private Runnable beforeWait;
+    /** Whether a MANUAL drainer must deliver while BLOCK writers wait (see beforeWait). */
+    private final boolean manual;
+    /** The drainer's wake-up; also names the drainer thread, which must never wait for room. */
+    private final Sleeper sleeper;
 
     /** writeV holders: taken by writers, given back by whoever polled them. */
     final GroupPool groups;
@@ -109,24 +112,35 @@ final class Room {
     /** Changed only under consumerLock. */
     private volatile long droppedQueued;
 
-    Room(int capacity, AsyncBuffer.OverflowPolicy policy, System.Logger logger) {
-        this.capacity = capacity;
+    Room(AsyncConfig<?> config, Sleeper sleeper) {
+        this.capacity = config.capacity();
         this.groups = new GroupPool(capacity);
-        this.policy = policy;
-        this.warning = policy == AsyncBuffer.OverflowPolicy.WARN ? new DropWarning(logger, capacity) : null;
-        if (policy == AsyncBuffer.OverflowPolicy.GROW) {
-            var q = new MpscUnboundedXaddArrayQueue<Object>(Math.max(2, Math.min(capacity, 4096)));
+        this.grow = config.grow();
+        this.block = config.block();
+        this.dropOldest = config.dropOldest();
+        this.warning = config.warnOnDrop() ? new DropWarning(config.logger(), capacity) : null;
+        this.manual = config.manual();
+        this.sleeper = sleeper;
+        if (grow) {
+            var q = new MpscUnboundedVarHandleArrayQueue<Object>(Math.max(2, Math.min(capacity, 4096)));
             this.queue = q;
             this.indices = q;
         } else {
-            var q = new MpscArrayQueue<Object>(Math.max(2, capacity));
+            var q = new MpscVarHandleArrayQueue<Object>(Math.max(2, capacity));
             this.queue = q;
             this.indices = q;
         }
     }
 
-    void beforeWait(Runnable hook) {
-        this.beforeWait = hook;
+    /** Run by a BLOCK writer before each wait for room, once it counts as a waiter. */
+    private void beforeWait() {
+        if (Thread.currentThread() == sleeper.drainer()) {
+            throw new IllegalStateException("the flusher must not write to its own buffer when that has to"
+                    + " wait for room: the wait would never end");
+        }
+        if (manual) {
+            sleeper.wake(); // a MANUAL drainer delivers while writers wait (hasSpaceWaiters)
+        }
     }
 
     // ---------------------------------------------------------------------------------------
@@ -141,30 +155,7 @@ final class Room {
      * @throws CancellationException if interrupted while waiting (BLOCK); nothing was reserved
      */
     long reserve(int n) {
-        for (; ; ) {
-            long w = word;
-            if ((w & (CLOSED | FAILED)) != 0) {
-                return REFUSED;
-            }
-            long count = w & COUNT;
-            if (policy == AsyncBuffer.OverflowPolicy.GROW || fits(count, n)) {
-                if (WORD.compareAndSet(this, w, w + n)) {
-                    return count + n;
-                }
-                continue;
-            }
-            switch (policy) {
-                case BLOCK -> awaitSpace(n);
-                case DROP_OLDEST -> dropOldest(n);
-                default -> {
-                    DROPPED_INCOMING.getAndAdd(this, (long) n);
-                    if (warning != null) {
-                        warning.dropped(n);
-                    }
-                    return DROPPED;
-                }
-            }
-        }
+        return admit(n, -1);
     }
 
     /**
@@ -174,24 +165,41 @@ final class Room {
      * @throws CancellationException if interrupted while waiting; nothing was reserved
      */
     long reserveWithin(int n, long nanos) {
-        long deadline = System.nanoTime() + nanos;
+        return admit(n, Math.max(0, nanos));
+    }
+
+    /** {@code nanos < 0}: the overflow policy decides; otherwise wait at most that long. */
+    private long admit(int n, long nanos) {
+        long deadline = nanos < 0 ? 0 : System.nanoTime() + nanos;
         for (; ; ) {
             long w = word;
             if ((w & (CLOSED | FAILED)) != 0) {
                 return REFUSED;
             }
             long count = w & COUNT;
-            if (policy == AsyncBuffer.OverflowPolicy.GROW || fits(count, n)) {
+            if (grow || fits(count, n)) {
                 if (WORD.compareAndSet(this, w, w + n)) {
                     return count + n;
                 }
                 continue;
             }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return FULL;
+            if (nanos >= 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return FULL;
+                }
+                awaitSpace(n, left);
+            } else if (block) {
+                awaitSpace(n, Long.MAX_VALUE);
+            } else if (dropOldest) {
+                dropOldest(n);
+            } else {
+                DROPPED_INCOMING.getAndAdd(this, (long) n);
+                if (warning != null) {
+                    warning.dropped(n);
+                }
+                return DROPPED;
             }
-            awaitSpace(n, left);
         }
     }
 
@@ -203,10 +211,6 @@ final class Room {
 
     private boolean fits(long count, int n) {
         return count == 0 || n <= capacity - count;
-    }
-
-    private void awaitSpace(int n) {
-        awaitSpace(n, Long.MAX_VALUE);
     }
 
     /** Waits until {@code n} places fit, a flag is set, or {@code nanos} passed (MAX_VALUE: no bound). */
@@ -226,7 +230,7 @@ final class Room {
                         }
                         // Before every wait: the count may have risen since the last one, and a
                         // MANUAL drainer only delivers for waiters it knows of.
-                        beforeWait.run();
+                        beforeWait();
                         if (nanos == Long.MAX_VALUE) {
                             space.await();
                         } else {

@@ -51,6 +51,11 @@ final class Sleeper {
         this.drainer = t;
     }
 
+    /** The drainer thread; null before it is set. */
+    Thread drainer() {
+        return drainer;
+    }
+
     /** Drainer: from now on writers past wakeAt unpark it; re-check for work before {@link #park}. */
     void announce() {
         SLEEPING.setVolatile(this, 1);

@@ -1,18 +1,21 @@
 package dev.mwsr;
 
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.StampedLock;
 
 /**
- * The waits of the double-buffered buffers ({@link Buffer}, {@link ByteBatchBuffer}): a
- * {@link StampedLock} whose read lock writers share and whose write lock cuts a half, and a
- * {@code flushLock} held for each flusher call. An interrupted wait becomes the documented
- * {@link CancellationException} (interrupt flag restored, nothing written); a lock that is free is
- * taken without regard to the flag, so only a real wait is interruptible. A wait the
+ * The waits of the inline buffers ({@link InlineEngine}): the {@link StampedLock} whose read lock
+ * writers share and whose write lock cuts a half, and the {@code flushLock} held for each flusher
+ * call. Only a real wait is interruptible (a free lock is taken whatever the interrupt flag), and
+ * an interrupted writer's wait becomes the documented {@link CancellationException}; a wait the
  * flusher's own thread would make on itself becomes an {@link IllegalStateException}.
  */
 final class Waits {
+    /** How often a wait for the flush lock looks whether close(Duration) has abandoned the flush. */
+    static final long POLL_NANOS = 20_000_000L;
+
     private Waits() {}
 
     /** The read lock: the fast path, or a wait while a half is being cut or both halves are full. */
@@ -30,11 +33,7 @@ final class Waits {
         }
     }
 
-    /**
-     * The write lock, to cut. Only a real wait is interruptible: a caller that brought an
-     * interrupt flag in and finds the lock free goes on (an inline flush from an interrupted
-     * thread delivers as usual, and the flusher call runs with the flag cleared).
-     */
+    /** The write lock, to cut. */
     static long writeLock(StampedLock lock) {
         long stamp = lock.tryWriteLock();
         if (stamp != 0L) {
@@ -47,16 +46,50 @@ final class Waits {
         }
     }
 
-    /** Waits for the flush in progress: the "both halves full" wait. */
-    static void flushLock(ReentrantLock flushLock) {
+    /**
+     * Takes {@code flushLock}, waiting for the flush in progress; stops waiting once
+     * close(Duration) has {@linkplain Abandon#started() abandoned} it.
+     *
+     * @param interruptible whether an interrupt ends the wait (a writer waiting for room) or is
+     *     kept for later (flush, close)
+     * @return true if the lock is held; false if abandoned (the lock is not held)
+     */
+    static boolean lockFlush(ReentrantLock flushLock, Abandon abandon, boolean interruptible) {
         if (flushLock.tryLock()) {
-            return; // no flush in progress: no wait, so an interrupt flag does not matter
+            return true;
         }
+        boolean interrupted = false;
         try {
-            flushLock.lockInterruptibly();
-        } catch (InterruptedException e) {
-            throw interrupted(e);
+            for (; ; ) {
+                if (abandon.started()) {
+                    return false;
+                }
+                try {
+                    if (flushLock.tryLock(POLL_NANOS, TimeUnit.NANOSECONDS)) {
+                        return true;
+                    }
+                } catch (InterruptedException e) {
+                    if (interruptible) {
+                        throw interrupted(e);
+                    }
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
+    }
+
+    /** The write lock by {@code deadline} (nanoTime), ignoring interrupts (kept); 0 if not in time. */
+    static long writeLockUntil(StampedLock lock, long deadline) {
+        return until(deadline, nanos -> lock.tryWriteLock(nanos, TimeUnit.NANOSECONDS));
+    }
+
+    /** {@code flushLock} by {@code deadline}, ignoring interrupts (kept); false if not in time. */
+    static boolean lockUntil(ReentrantLock flushLock, long deadline) {
+        return until(deadline, nanos -> flushLock.tryLock(nanos, TimeUnit.NANOSECONDS));
     }
 
     static void checkNotInsideFlusher(ReentrantLock flushLock, String what) {
@@ -72,5 +105,28 @@ final class Waits {
                 new CancellationException("interrupted while waiting for room in the buffer; nothing was written");
         c.initCause(e);
         return c;
+    }
+
+    /** A timed lock attempt. */
+    private interface Attempt<R> {
+        R tryFor(long nanos) throws InterruptedException;
+    }
+
+    /** Retries {@code attempt} with what is left until {@code deadline}; an interrupt is kept for later. */
+    private static <R> R until(long deadline, Attempt<R> attempt) {
+        boolean interrupted = false;
+        try {
+            for (; ; ) {
+                try {
+                    return attempt.tryFor(Math.max(0, deadline - System.nanoTime()));
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 }

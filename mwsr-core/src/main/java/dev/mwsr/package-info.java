@@ -1,8 +1,9 @@
 /**
  * Many writers, one batch flusher: {@link dev.mwsr.Buffer} (flushes inline on a writer's thread),
  * {@link dev.mwsr.AsyncBuffer} (one background drainer thread flushes) and
- * {@link dev.mwsr.ByteBatchBuffer} (bytes, flushed inline). This page states the contract they
- * share once; each class adds only what is its own.
+ * {@link dev.mwsr.ByteBatchBuffer} (bytes, flushed inline). The per-method contract is
+ * {@link dev.mwsr.BatchBuffer}'s; this page states the promises every call shares, once; each
+ * class adds only what is its own.
  *
  * <h2>Threads</h2>
  * Every method may be called from any thread. The flusher is called by one thread at a time, never
@@ -40,7 +41,7 @@
  *       policy's dead-letter handler;</li>
  *   <li>in {@link dev.mwsr.FlushFailedException#undelivered()} of every exception a failed buffer
  *       throws (the failed batch first); or in {@link dev.mwsr.FlushFailedException#inDoubt()},
- *       only when {@code close(Duration)} gave up on a flusher call still running.</li>
+ *       only when {@code close(Duration)} abandoned a flusher call still running.</li>
  * </ul>
  * A write that threw {@link java.lang.IllegalStateException} for a closed buffer, or
  * {@link java.util.concurrent.CancellationException}, accepted nothing. A write that threw
@@ -63,23 +64,11 @@
  * such as a {@code FileChannel}, would otherwise close itself), so {@code flush()}, {@code close()}
  * and an inline-flushing {@code write} from an interrupted thread deliver as usual and return with
  * the flag still set. mwsr never interrupts a flusher call itself, not even when
- * {@code close(Duration)} gives up. Only a real wait is interruptible: a writer interrupted while it
+ * {@code close(Duration)} abandons one. Only a real wait is interruptible: a writer interrupted while it
  * waits for room (both halves full, or {@code BLOCK}) throws
  * {@link java.util.concurrent.CancellationException} with the {@link java.lang.InterruptedException}
  * as cause, its flag set again and none of its items written; {@code flush()} and {@code close()}
  * wait regardless of interrupts.
  *
- * <h2>Close</h2>
- * {@code close()} first refuses new writes (they throw {@code IllegalStateException} and are never
- * delivered; so does a writer still waiting for room), then delivers everything accepted, then
- * returns; it is idempotent and rethrows the failure of a failed buffer on every call. An
- * {@code AsyncBuffer}'s {@code close()} joins its thread, so no thread outlives it; always close an
- * {@code AsyncBuffer} (as a safety net only, one collected unclosed is closed by its own drainer,
- * at a time the collector chooses).
- * {@code close(Duration)} (all three buffers) bounds the wait for a flusher call
- * in progress: when it gives up, the buffer fails (cause a
- * {@link java.util.concurrent.TimeoutException}), the items never handed to the flusher are in
- * {@code undelivered()}, the batch inside the stuck call in {@code inDoubt()}, and every later call
- * throws.
  */
 package dev.mwsr;

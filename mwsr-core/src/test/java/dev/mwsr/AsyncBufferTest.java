@@ -898,6 +898,34 @@ class AsyncBufferTest {
     }
 
     @Test
+    void closeWithTimeout_aStuckCallThatReturnsLate_countsItsBatchOnce_asWritten() throws Exception {
+        Gate gate = new Gate();
+        AtomicReference<Thread> drainer = new AtomicReference<>();
+        Recorder<Integer> rec = new Recorder<>(16);
+        rec.then = batch -> {
+            drainer.set(Thread.currentThread());
+            gate.await();
+        };
+        AsyncBuffer<Integer> buffer = new AsyncBuffer<>(16, rec);
+        buffer.write(0);
+        gate.awaitEntered();
+        for (int i = 1; i < 10; i++) {
+            buffer.write(i);
+        }
+        assertEquals(10, buffer.close(Duration.ofMillis(100)));
+        assertEquals(new Metrics(10, 0, 0, 10, 0, 0), buffer.metrics(), "abandoned: all ten pending, once");
+        gate.open();
+        drainer.get().join(10_000);
+        assertFalse(drainer.get().isAlive());
+        assertEquals(
+                new Metrics(10, 1, 0, 9, 1, 0),
+                buffer.metrics(),
+                "the late normal return wrote the in-doubt item: written, no longer pending, not counted twice");
+        FlushFailedException f = assertThrows(FlushFailedException.class, buffer::flush);
+        assertEquals(List.of(0), f.inDoubt(), "the report made at close(Duration) stays as it was");
+    }
+
+    @Test
     void closeWithTimeout_neverInterruptsTheFlusherCall(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
         java.nio.file.Path path = dir.resolve("items");

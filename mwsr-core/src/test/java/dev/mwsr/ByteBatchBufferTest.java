@@ -208,6 +208,28 @@ class ByteBatchBufferTest {
     }
 
     @Test
+    void writeVOfArrays_asABatchBuffer_arrivesContiguousInOneCall_andANullArrayWritesNothing() {
+        List<byte[]> calls = new ArrayList<>();
+        BatchBuffer<byte[]> buffer = new ByteBatchBuffer(8, batch -> {
+            byte[] copy = new byte[batch.remaining()];
+            batch.get(copy);
+            calls.add(copy);
+        });
+        buffer.write(new byte[] {1});
+        buffer.writeV(List.of(new byte[] {2, 3}, new byte[] {4, 5, 6}));
+        List<byte[]> withNull = new ArrayList<>();
+        withNull.add(new byte[] {7});
+        withNull.add(null);
+        assertThrows(NullPointerException.class, () -> buffer.writeV(withNull));
+        buffer.writeV(List.of(new byte[] {10, 11, 12, 13, 14, 15, 16, 17, 18})); // larger than capacity: alone
+        buffer.close();
+        assertEquals(2, calls.size());
+        assertArrayEquals(new byte[] {1, 2, 3, 4, 5, 6}, calls.get(0), "nothing of the group with a null");
+        assertArrayEquals(new byte[] {10, 11, 12, 13, 14, 15, 16, 17, 18}, calls.get(1));
+        assertEquals(new Metrics(15, 15, 0, 0, 2, 0), buffer.metrics(), "units are bytes");
+    }
+
+    @Test
     void writeV_staysContiguousUnderContention() throws Exception {
         int threads = 4;
         int perThread = 3000;

@@ -8,21 +8,22 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
- * The single-reader side of a {@link DoubleBuffer}: the flush lock, the spare half, the flusher
+ * The single-reader side of an {@link InlineEngine}: the flush lock, the spare half, the flusher
  * calls with their counters, and what was accepted but will not be delivered. Everything here
- * except the volatile counters is guarded by {@link #lock}, which the buffer takes after its write
- * lock, never before (see the engine's implementation notes).
+ * except the volatile counters is guarded by {@link #lock}, which the engine takes after its write
+ * lock, never before.
  *
  * @param <H> the buffer's half type
  * @param <B> the batch the flusher receives
  */
-final class Delivery<H, B> {
+final class InlineDelivery<H, B> {
     /** Held for every cut and every flusher call, so calls are one at a time and in cut order. */
     final ReentrantLock lock = new ReentrantLock();
-    /** close(Duration): the batch in the flusher, and giving up on it. */
-    final GiveUp giveUp = new GiveUp();
+    /** close(Duration): the batch in the flusher, and abandoning it. */
+    final Abandon abandon = new Abandon();
 
-    private final DoubleBuffer<H, B> buffer;
+    private final Halves<H, B> halves;
+    private final InlineState state;
     private final Consumer<? super B> flusher;
     /** The idle half; null from a cut until that half has been delivered. */
     private H spare;
@@ -41,8 +42,9 @@ final class Delivery<H, B> {
     /** The accepted oversized write waits since its acceptance. */
     private long aloneSince;
 
-    Delivery(DoubleBuffer<H, B> buffer, Consumer<? super B> flusher, H spare) {
-        this.buffer = buffer;
+    InlineDelivery(Halves<H, B> halves, InlineState state, Consumer<? super B> flusher, H spare) {
+        this.halves = halves;
+        this.state = state;
         this.flusher = flusher;
         this.spare = spare;
     }
@@ -53,7 +55,7 @@ final class Delivery<H, B> {
      */
     H swap(H full, int size) {
         assert lock.isHeldByCurrentThread() && spare != null : "cut without flushLock or spare";
-        giveUp.hold(buffer.held(full, size), size);
+        abandon.hold(halves.held(full, size), size);
         long now = System.nanoTime(); // the one clock read of a cut; none per write
         cutSince = lastCut;
         lastCut = now;
@@ -73,40 +75,40 @@ final class Delivery<H, B> {
         try {
             return parkOrCall(cut, size, cutSince);
         } finally {
-            buffer.recycle(cut, size);
+            halves.recycle(cut, size);
             spare = cut;
         }
     }
 
     /**
      * An oversized write was accepted (under the write lock and {@link #lock}); until
-     * {@link #deliverAlone} takes it, close(Duration) giving up reports it undelivered.
+     * {@link #deliverAlone} takes it, close(Duration) abandoning reports it undelivered.
      */
     void acceptAlone(H group, int size) {
-        giveUp.holdNext(buffer.held(group, size), size);
+        abandon.holdNext(halves.held(group, size), size);
         aloneSince = System.nanoTime();
     }
 
     /**
      * Delivers the accepted oversized write as one call, or parks it if the buffer failed, or
-     * leaves it to close(Duration)'s report if that gave up while the cut before it was in the
+     * leaves it to close(Duration)'s report if that abandoned the cut before it while in the
      * flusher (then no call and no park). Caller holds lock.
      */
     boolean deliverAlone(H group, int size) {
         assert lock.isHeldByCurrentThread() : "deliver outside flushLock";
-        return giveUp.takeNext() && parkOrCall(group, size, aloneSince);
+        return abandon.takeNext() && parkOrCall(group, size, aloneSince);
     }
 
     /** Parks the held batch if the buffer failed already, else calls the flusher; then lets it go. */
     private boolean parkOrCall(H half, int size, long since) {
         try {
-            if (buffer.failed()) {
+            if (state.failed()) {
                 park(half, 0, size);
                 return false;
             }
             return call(half, size, since);
         } finally {
-            giveUp.release();
+            abandon.release();
         }
     }
 
@@ -118,13 +120,13 @@ final class Delivery<H, B> {
      * {@code IllegalStateException} it could be swallowed by a {@code catch (RuntimeException)}.
      */
     private boolean call(H half, int size, long since) {
-        if (giveUp.started()) {
-            return false; // close(Duration) gave up: no call starts; the batch is reported in doubt
+        if (abandon.started()) {
+            return false; // close(Duration) abandoned: no call starts; the batch is reported in doubt
         }
         lag.calling(since);
         int left;
         try {
-            left = stats.call(flusher, buffer.open(half, size), size);
+            left = stats.call(flusher, halves.open(half, size), size);
             if (left == 0) {
                 lag.delivered(System.nanoTime());
             }
@@ -134,7 +136,7 @@ final class Delivery<H, B> {
         if (left == 0) {
             return true;
         }
-        buffer.markFailed();
+        state.markFailed();
         try {
             park(half, size - left, left);
         } finally {
@@ -148,7 +150,7 @@ final class Delivery<H, B> {
 
     /** Keeps {@code n} accepted units of {@code half} from {@code from}. Caller holds lock. */
     void park(H half, int from, int n) {
-        buffer.park(undelivered, half, from, n);
+        halves.park(undelivered, half, from, n);
         undeliveredCount += n;
     }
 
@@ -156,29 +158,29 @@ final class Delivery<H, B> {
     FlushFailedException failureException() {
         return new FlushFailedException(
                 "the flusher threw, so the buffer failed and refuses further writes;" + " undelivered() holds the "
-                        + undeliveredCount + buffer.unitsHeld(),
+                        + undeliveredCount + halves.unitsHeld(),
                 stats.failure(),
-                buffer.reported(undelivered));
+                halves.reported(undelivered));
     }
 
     /**
-     * close(Duration) gives up: publishes as undelivered an oversized write accepted and not yet
+     * close(Duration) abandons: publishes as undelivered an oversized write accepted and not yet
      * handed over, then the first {@code filled} units of {@code current}, and the batch the
      * flushing thread holds as in doubt (see the engine's notes). Caller holds the write lock, and
-     * {@link GiveUp#start()} came first (so the oversized write stays where it is).
+     * {@link Abandon#start()} came first (so the oversized write stays where it is).
      *
-     * @return the units given up on, undelivered and in doubt together
+     * @return the units abandoned, undelivered and in doubt together
      */
     long abandon(Duration timeout, H current, int filled) {
         List<Object> lost = new ArrayList<>();
         if (filled > 0) {
-            buffer.park(lost, current, 0, filled);
-            buffer.recycle(current, filled);
+            halves.park(lost, current, 0, filled);
+            halves.recycle(current, filled);
         }
-        int doubt = giveUp.heldSize();
-        int waiting = giveUp.publish(
-                new TimeoutException("close(" + timeout + ") gave up: a flusher call did not return in time"),
-                buffer.reported(lost));
+        int doubt = abandon.heldSize();
+        int waiting = abandon.publish(
+                new TimeoutException("close(" + timeout + ") abandoned a flusher call that did not return in time"),
+                halves.reported(lost));
         undeliveredCount += filled + waiting; // the batch in doubt stays counted in flight
         return (long) filled + waiting + doubt;
     }

@@ -8,10 +8,10 @@ import java.util.function.Consumer;
 /**
  * The user-facing half of an {@link AsyncBuffer}'s drainer: the batch it holds, every flusher and
  * dead-letter call on it under the {@link FailurePolicy}, fail-fast, and {@code close(Duration)}
- * giving up. The {@link Drainer} cuts a batch (under {@link Room#consumerLock}, calling
+ * abandoning. The {@link Drainer} cuts a batch (under {@link Room#consumerLock}, calling
  * {@link #holdLocked}), hands it to {@link #call}, then {@link #release}s it.
  */
-final class FlusherCalls<T> {
+final class AsyncFailures<T> {
     /*
      * Failure. The drainer sets FAILED (refusing writers), collects the failed batch and then
      * polls until count == 0, and only then publishes the cause and the undelivered list; threads
@@ -36,7 +36,7 @@ final class FlusherCalls<T> {
 
     private volatile boolean abandoned;
     /**
-     * Guarded by room.consumerLock (so close(Duration) giving up sees a consistent pair): the
+     * Guarded by room.consumerLock (so close(Duration) abandoning sees a consistent pair): the
      * batch the drainer holds, from its cut until it is done with it (delivered, given up on or
      * failed), and whether a user call (flusher or dead-letter handler) on it is running.
      */
@@ -47,8 +47,14 @@ final class FlusherCalls<T> {
     private volatile long deadLettered;
 
     private volatile long droppedFailed;
+    /**
+     * Items reported in doubt by close(Duration) whose call has not yet returned: a late normal
+     * return counts them as written instead (a PartialFlushException its durable prefix), so they
+     * are never pending and written at once.
+     */
+    private volatile long inDoubtLeft;
 
-    FlusherCalls(
+    AsyncFailures(
             Room room,
             Consumer<? super List<T>> flusher,
             FailurePolicy<T> policy,
@@ -101,17 +107,18 @@ final class FlusherCalls<T> {
             }
             int left = stats.call(flusher, rest, rest.size());
             if (left == 0) {
+                leaveCall(null, 0);
                 policy.recovered();
-                return true; // inCall is reset by release(), with the rest of the batch's state
+                return true;
             }
             Throwable thrown = stats.failure();
             if (left < rest.size()) {
                 rest = rest.subList(rest.size() - left, rest.size());
             }
-            leaveCall(rest);
+            leaveCall(rest, left);
             if (abandoned) {
                 policy.warn(
-                        "AsyncBuffer flusher threw after close(Duration) gave up; its " + rest.size()
+                        "AsyncBuffer flusher threw after close(Duration) abandoned its call; its " + rest.size()
                                 + " items were reported in doubt",
                         thrown);
                 return false;
@@ -153,7 +160,7 @@ final class FlusherCalls<T> {
         try {
             deadLetter.accept(List.copyOf(rest));
         } catch (Throwable handlerFailure) {
-            leaveCall(rest);
+            leaveCall(rest, n);
             if (!abandoned) {
                 fail(handlerFailure, rest);
             }
@@ -164,12 +171,13 @@ final class FlusherCalls<T> {
             }
         }
         deadLettered += n;
+        leaveCall(null, 0);
         stats.holding(0);
         policy.gaveUp(n, failingNanos, thrown, false);
         return true;
     }
 
-    /** Before a user call: false if close(Duration) gave up (then no call is made). */
+    /** Before a user call: false if close(Duration) abandoned the buffer (then no call is made). */
     private boolean enterCall() {
         room.consumerLock.lock();
         try {
@@ -183,12 +191,15 @@ final class FlusherCalls<T> {
         }
     }
 
-    /** After a user call that threw: {@code rest} is what the drainer still holds. */
-    private void leaveCall(List<T> rest) {
+    /** After a user call: {@code rest} ({@code left} items; null if none) is what the drainer still holds. */
+    private void leaveCall(List<T> rest, int left) {
         room.consumerLock.lock();
         try {
             inCall = false;
             held = rest;
+            if (abandoned) {
+                inDoubtLeft = left;
+            }
         } finally {
             room.consumerLock.unlock();
         }
@@ -212,9 +223,9 @@ final class FlusherCalls<T> {
         room.consumerLock.lock();
         try {
             if (abandoned) {
-                return; // close(Duration) gave up first and reported the batch with everything else
+                return; // close(Duration) abandoned first and reported the batch with everything else
             }
-            List<Object> lost = new ArrayList<>(batch);
+            List<Object> lost = batch == null ? new ArrayList<>() : new ArrayList<>(batch);
             drainQueueInto(lost);
             stats.holding(0);
             progress.failed(cause, lost, List.of());
@@ -242,13 +253,13 @@ final class FlusherCalls<T> {
     }
 
     /**
-     * close(Duration) gave up: no flusher call is made any more, the one in progress (if any) is
+     * close(Duration) abandons: no flusher call is made any more, the one in progress (if any) is
      * left alone (never interrupted) and its items reported in doubt; the held batch not in a call
      * and everything queued are reported undelivered, and the buffer fails with {@code cause}.
      * Called by the closing thread; CLOSED is set, so no writer gets in any more. Then unparks the
      * {@code drainer} thread (ending a retry pause or an idle park), never interrupts it.
      *
-     * @return the items given up on (undelivered plus in doubt); 0 if there was nothing left (the
+     * @return the items abandoned (undelivered plus in doubt); 0 if there was nothing left (the
      *     drainer is ending by itself); -1 if the buffer had failed already
      */
     long abandon(Throwable cause, Thread drainer) {
@@ -272,6 +283,7 @@ final class FlusherCalls<T> {
                 }
             }
             drainQueueInto(lost);
+            inDoubtLeft = doubt.size();
             progress.failed(cause, lost, doubt);
         } finally {
             room.consumerLock.unlock();
@@ -290,5 +302,9 @@ final class FlusherCalls<T> {
 
     long droppedFailed() {
         return droppedFailed;
+    }
+
+    long inDoubtLeft() {
+        return inDoubtLeft;
     }
 }

@@ -2,7 +2,7 @@ package dev.mwsr;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.List;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.StampedLock;
@@ -10,14 +10,14 @@ import java.util.function.Consumer;
 
 /**
  * The double-buffered, inline-flushing engine of {@link Buffer} (object slots) and
- * {@link ByteBatchBuffer} (byte regions): claims, cuts, swaps, flusher calls, close, giving up,
- * failure parking and counters. A subclass supplies only its payload: how units are stored into a
- * half, the view the flusher gets, and how units are kept once they cannot be delivered.
+ * {@link ByteBatchBuffer} (byte regions): claims, cuts, swaps, flush, close, close(Duration)
+ * abandoning, the metrics snapshot and the exception of a failed buffer. The buffer supplies its
+ * payload as {@link Halves}; {@link InlineDelivery} is the flushing side.
  *
  * @param <H> a half: the storage writers fill (an oversized write is wrapped as one, too)
  * @param <B> the batch the flusher receives
  */
-abstract class DoubleBuffer<H, B> {
+final class InlineEngine<H, B> {
     /*
      * Implementation notes.
      *
@@ -61,39 +61,59 @@ abstract class DoubleBuffer<H, B> {
      * allocates; if it throws, writers are refused all the same). On failure, `undelivered`
      * (guarded by flushLock) collects the undelivered part of the failed batch, every later cut,
      * and the remains of `current` (failureException() parks them under both locks before any
-     * exception is built), so each FlushFailedException is complete. The subclass's park reads
+     * exception is built), so each FlushFailedException is complete. Halves.park reads
      * from the half, never from the view the flusher had (a flusher may consume a ByteBuffer).
      *
-     * flush(), close(), close(Duration), metrics and that exception: InlineControl, with its notes.
+     * flush() and close() take the write lock and then flushLock, as a swapping writer does, so
+     * they wait for the batch in the flusher and cut what is there; close() sets CLOSED before it
+     * takes the write lock (see `state` above).
+     *
+     * close(Duration) (class Abandon). Every wait for flushLock polls Abandon.started every 20 ms,
+     * so once the closing thread abandons the flush, the threads that wait for the stuck flush while holding
+     * the write lock let go of it (writers are refused, flush()/close() throw). The closing thread
+     * then takes the write lock and collects `current` (undelivered) and the batch the flushing
+     * thread holds (Abandon.hold from the cut until delivered or parked, under its own small lock,
+     * so it is copied before the flusher's thread clears it): in doubt. It publishes both, then
+     * sets FAILED; failureException() of an abandoned buffer needs no lock but waits for that
+     * publication. An oversized write accepted behind the cut (Abandon.holdNext, under both locks)
+     * is collected too, undelivered and ahead of `current`: when its writer's turn comes,
+     * Abandon.takeNext sees `started` and the write is neither called nor parked (else it would be
+     * in neither list).
+     *
+     * Counters (FlushStats) change only under flushLock and are volatile for metrics(). Writers
+     * touch no counter: enqueued is derived (written + pending), not counted. The lag figure costs
+     * one clock read per cut and one per flusher return (InlineDelivery): a cut batch holds only units
+     * written after the cut before its own, so that cut dates it, as an upper bound.
      */
 
-    static final int OPEN = 0;
-    static final int CLOSED = 1;
-    static final int FAILED = 2;
+    private static final int OPEN = InlineState.OPEN;
+    private static final int CLOSED = InlineState.CLOSED;
+    private static final int FAILED = InlineState.FAILED;
 
     private static final VarHandle POSITION;
     private static final VarHandle LIMIT;
-    private static final VarHandle STATE;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
-            POSITION = lookup.findVarHandle(DoubleBuffer.class, "position", long.class);
-            LIMIT = lookup.findVarHandle(DoubleBuffer.class, "limit", int.class);
-            STATE = lookup.findVarHandle(DoubleBuffer.class, "state", int.class);
+            POSITION = lookup.findVarHandle(InlineEngine.class, "position", long.class);
+            LIMIT = lookup.findVarHandle(InlineEngine.class, "limit", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    final int capacity;
-    final StampedLock lock = new StampedLock();
+    private final int capacity;
+    private final Halves<H, B> halves;
+    private final StampedLock lock = new StampedLock();
     /** The flush side: flushLock, the spare half, the flusher calls, what is parked. */
-    final Delivery<H, B> delivery;
+    private final InlineDelivery<H, B> delivery;
     /** delivery.lock: taken after the write lock, never before. */
-    final ReentrantLock flushLock;
-    /** delivery.giveUp: close(Duration) giving up on a stuck flusher call. */
-    final GiveUp giveUp;
+    private final ReentrantLock flushLock;
+    /** delivery.abandon: close(Duration) abandoning a stuck flusher call. */
+    private final Abandon abandon;
+    /** OPEN, or CLOSED and/or FAILED. */
+    private final InlineState state = new InlineState();
 
     /** The half writers fill; replaced under the write lock, read under the read lock. */
     private H current;
@@ -102,43 +122,15 @@ abstract class DoubleBuffer<H, B> {
     private volatile long position;
     /** Valid units of {@code current} once position > capacity; written by the first failed claim. */
     private int limit;
-    /** OPEN, or CLOSED and/or FAILED; bits only ever set, atomically. */
-    private volatile int state;
 
-    DoubleBuffer(int capacity, Consumer<? super B> flusher, H first, H second) {
+    InlineEngine(int capacity, Consumer<? super B> flusher, Halves<H, B> halves, H first, H second) {
         this.capacity = capacity;
-        this.delivery = new Delivery<>(this, Objects.requireNonNull(flusher, "flusher"), second);
+        this.halves = halves;
+        this.delivery = new InlineDelivery<>(halves, state, Objects.requireNonNull(flusher, "flusher"), second);
         this.flushLock = delivery.lock;
-        this.giveUp = delivery.giveUp;
+        this.abandon = delivery.abandon;
         this.current = first;
     }
-
-    // ---------------------------------------------------------------------------------------
-    // The payload, supplied by the subclass.
-
-    /** Stores {@code n} units of {@code src} (from {@code off}) into {@code half} at {@code at}. */
-    abstract void store(H half, int at, Object src, int off, int n);
-
-    /** The units of {@code src} were accepted (a byte source's position advances). */
-    abstract void accepted(Object src, int n);
-
-    /** The flusher's view of the first {@code size} units of {@code half}. */
-    abstract B open(H half, int size);
-
-    /** The first {@code size} units of {@code half} as {@link GiveUp#hold(Object, int)} keeps them. */
-    abstract Object held(H half, int size);
-
-    /** Adds copies (or references) of {@code n} units of {@code half} from {@code from} to {@code into}. */
-    abstract void park(List<Object> into, H half, int from, int n);
-
-    /** After a half's delivery, before it is reused: drops references it holds (objects). */
-    abstract void recycle(H half, int size);
-
-    /** What a {@link FlushFailedException} exposes of {@code parked} (each call its own views). */
-    abstract List<Object> reported(List<Object> parked);
-
-    /** The unit and form of {@code undelivered()}, for the failure message ("items", "bytes, ..."). */
-    abstract String unitsHeld();
 
     // ---------------------------------------------------------------------------------------
     // Writing.
@@ -147,16 +139,16 @@ abstract class DoubleBuffer<H, B> {
      * Writes {@code n} units of at most {@code capacity} (larger ones go to {@link #putAlone}):
      * the fast path, else the slow path.
      */
-    final void put(Object src, int off, int n) {
+    void put(Object src, int off, int n) {
         int s;
         boolean done = false;
         long stamp = Waits.readLock(lock, flushLock);
         try {
-            s = state;
+            s = state.get();
             if (s == OPEN && n > 0) {
                 long start = (long) POSITION.getAndAdd(this, (long) n);
                 if (start + n <= capacity) {
-                    store(current, (int) start, src, off, n);
+                    halves.store(current, (int) start, src, off, n);
                     done = true;
                 } else if (start <= capacity) {
                     LIMIT.setOpaque(this, (int) start);
@@ -166,7 +158,7 @@ abstract class DoubleBuffer<H, B> {
             lock.unlockRead(stamp);
         }
         if (done) {
-            accepted(src, n);
+            halves.accepted(src, n);
         } else if (s != OPEN) {
             throw stateException(s);
         } else if (n > 0) {
@@ -186,22 +178,22 @@ abstract class DoubleBuffer<H, B> {
         int s;
         long stamp = Waits.writeLock(lock);
         try {
-            s = state;
+            s = state.get();
             if (s == OPEN) {
                 int filled = filled();
                 if (n <= capacity - filled) {
-                    store(current, filled, src, off, n);
+                    halves.store(current, filled, src, off, n);
                     position = filled + n;
-                    accepted(src, n);
+                    halves.accepted(src, n);
                     return;
                 }
                 s = lockFlushThenRecheck();
                 if (s == OPEN) {
                     cutSize = filled;
                     cut = cutLocked(cutSize);
-                    store(current, 0, src, off, n);
+                    halves.store(current, 0, src, off, n);
                     position = n;
-                    accepted(src, n);
+                    halves.accepted(src, n);
                 }
             }
         } finally {
@@ -217,14 +209,14 @@ abstract class DoubleBuffer<H, B> {
      * A write larger than a half, already wrapped as {@code group} of {@code n} units: cut what is
      * there, then hand the group to the flusher alone, under the same flushLock hold.
      */
-    final void putAlone(H group, Object src, int n, String what) {
+    void putAlone(H group, Object src, int n, String what) {
         Waits.checkNotInsideFlusher(flushLock, what);
         H cut = null;
         int cutSize = 0;
         int s;
         long stamp = Waits.writeLock(lock);
         try {
-            s = state;
+            s = state.get();
             if (s == OPEN) {
                 s = lockFlushThenRecheck();
             }
@@ -233,7 +225,7 @@ abstract class DoubleBuffer<H, B> {
                 if (cutSize > 0) {
                     cut = cutLocked(cutSize);
                 }
-                accepted(src, n);
+                halves.accepted(src, n);
                 delivery.acceptAlone(group, n); // from here close(Duration) can report it
             }
         } finally {
@@ -255,38 +247,22 @@ abstract class DoubleBuffer<H, B> {
     }
 
     /** Whether neither closed nor failed; a volatile read. */
-    final boolean accepting() {
-        return state == OPEN;
+    boolean accepting() {
+        return state.get() == OPEN;
     }
 
-    /** Whether the buffer failed (FAILED is set); a volatile read. */
-    final boolean failed() {
-        return (state & FAILED) != 0;
-    }
-
-    /** Fails the buffer: sets FAILED, before anything that could throw. */
-    final void markFailed() {
-        STATE.getAndBitwiseOr(this, FAILED);
-    }
-
-    /** Refuses later writes: sets CLOSED (close() does so before it takes the write lock). */
-    final void markClosed() {
-        STATE.getAndBitwiseOr(this, CLOSED);
+    private boolean failed() {
+        return state.failed();
     }
 
     /**
-     * Takes what {@code current} holds without a cut (the caller parks or reports it from
-     * {@link #current()}): returns its valid units and empties it. Caller holds the write lock.
+     * Takes what {@code current} holds without a cut (the caller parks or reports it): returns its
+     * valid units and empties it. Caller holds the write lock.
      */
-    final int takeCurrent() {
+    private int takeCurrent() {
         int filled = filled();
         position = 0;
         return filled;
-    }
-
-    /** The half writers fill. Caller holds the write lock. */
-    final H current() {
-        return current;
     }
 
     // ---------------------------------------------------------------------------------------
@@ -296,16 +272,16 @@ abstract class DoubleBuffer<H, B> {
      * Valid units of {@code current}: exact under the write lock (no claim is in progress), a racy
      * estimate otherwise (metrics only).
      */
-    final int filled() {
+    private int filled() {
         long p = position;
         return p <= capacity ? (int) p : (int) LIMIT.getOpaque(this);
     }
 
     /**
      * Swaps the halves. Caller holds the write lock and flushLock; the returned half is owned by
-     * the caller until {@link Delivery#deliver} gives it back as the spare.
+     * the caller until {@link InlineDelivery#deliver} gives it back as the spare.
      */
-    final H cutLocked(int size) {
+    private H cutLocked(int size) {
         H full = current;
         current = delivery.swap(full, size);
         position = 0;
@@ -316,7 +292,7 @@ abstract class DoubleBuffer<H, B> {
      * Delivers a cut half (if any) and releases flushLock; throws the failure if this delivery
      * failed. Caller holds flushLock and not the write lock.
      */
-    final void deliverAndUnlock(H cut, int size) {
+    private void deliverAndUnlock(H cut, int size) {
         boolean ok = true;
         try {
             if (cut != null) {
@@ -333,12 +309,6 @@ abstract class DoubleBuffer<H, B> {
     // ---------------------------------------------------------------------------------------
     // States and their exceptions.
 
-    /**
-     * The exception of a failed buffer, listing every unit accepted and not delivered (it parks
-     * what is left in {@code current} first; {@link InlineControl}). Caller holds no lock.
-     */
-    abstract FlushFailedException failureException();
-
     private RuntimeException stateException(int s) {
         if ((s & FAILED) != 0) {
             return failureException();
@@ -354,13 +324,154 @@ abstract class DoubleBuffer<H, B> {
      * @return the state; flushLock is held if and only if it is OPEN
      */
     private int lockFlushThenRecheck() {
-        if (!giveUp.lockFlush(flushLock, true)) {
-            return state | CLOSED; // close(Duration) gave up on the flush this writer waited for
+        if (!Waits.lockFlush(flushLock, abandon, true)) {
+            return state.get() | CLOSED; // close(Duration) abandoned the flush this writer waited for
         }
-        int s = state;
+        int s = state.get();
         if (s != OPEN) {
             flushLock.unlock();
         }
         return s;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Cutting on demand: flush, close, close(Duration); metrics.
+
+    /** flush(): cuts what is there and delivers it, after the batch in the flusher (see notes). */
+    void flush() {
+        Waits.checkNotInsideFlusher(flushLock, "flush");
+        H cut = null;
+        int cutSize = 0;
+        boolean failed;
+        boolean locked = false;
+        long stamp = lock.writeLock();
+        try {
+            failed = failed();
+            if (!failed) {
+                cutSize = filled();
+                if (cutSize > 0 && (locked = Waits.lockFlush(flushLock, abandon, false))) {
+                    cut = cutLocked(cutSize);
+                }
+            }
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+        if (failed || (cutSize > 0 && !locked)) {
+            throw failureException();
+        }
+        // Nothing here; a batch cut earlier may still be in the flusher, and it holds flushLock.
+        if (cut == null && !Waits.lockFlush(flushLock, abandon, false)) {
+            throw failureException();
+        }
+        deliverAndUnlock(cut, cutSize);
+        if (failed()) {
+            // The flush in progress when we arrived failed: we observed it, so we report it.
+            throw failureException();
+        }
+    }
+
+    /** close(): refuses later writes, then delivers everything accepted (see notes). */
+    void close() {
+        Waits.checkNotInsideFlusher(flushLock, "close");
+        // Refuse first, then wait: writers still waiting for room see CLOSED when they get in.
+        state.markClosed();
+        boolean locked = false;
+        long stamp = lock.writeLock();
+        try {
+            locked = Waits.lockFlush(flushLock, abandon, false);
+        } finally {
+            if (!locked) {
+                lock.unlockWrite(stamp);
+            }
+        }
+        if (!locked) {
+            throw failureException(); // close(Duration) abandoned meanwhile
+        }
+        deliverRest(stamp);
+    }
+
+    /** close(Duration): as close(), abandoning a flush in progress at the deadline (see notes). */
+    long close(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        Waits.checkNotInsideFlusher(flushLock, "close");
+        if (abandon.started()) {
+            throw abandon.exception();
+        }
+        state.markClosed();
+        long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
+        long stamp = Waits.writeLockUntil(lock, deadline);
+        if (stamp != 0L && Waits.lockUntil(flushLock, deadline)) {
+            deliverRest(stamp);
+            return 0L;
+        }
+        // Abandon: waiters for the stuck flush let go of the write lock, then collect under it.
+        abandon.start();
+        if (stamp == 0L) {
+            stamp = lock.writeLock();
+        }
+        try {
+            int filled = takeCurrent();
+            long lost = delivery.abandon(timeout, current, filled);
+            state.markFailed();
+            return lost;
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    /**
+     * Cuts and delivers what {@code current} holds, then throws if the buffer is failed. Caller
+     * holds the write lock (with {@code stamp}; released here) and flushLock (released here).
+     */
+    private void deliverRest(long stamp) {
+        H cut = null;
+        int cutSize;
+        try {
+            cutSize = filled();
+            if (cutSize > 0) {
+                cut = cutLocked(cutSize);
+            }
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+        deliverAndUnlock(cut, cutSize);
+        if (failed()) {
+            throw failureException();
+        }
+    }
+
+    /** A snapshot of the counters, in units: estimates while writers run, exact when quiescent. */
+    Metrics metrics() {
+        FlushStats stats = delivery.stats();
+        long done = stats.written();
+        long pending = delivery.pending() + filled();
+        return new Metrics(done + pending, done, 0L, pending, stats.batches(), stats.failures(), delivery.lagNanos());
+    }
+
+    /**
+     * Builds the exception for a failed buffer, after parking what is left in {@code current},
+     * so that the exception lists every unit accepted and not delivered. Caller holds no lock.
+     */
+    private FlushFailedException failureException() {
+        if (!abandon.started()) {
+            long stamp = lock.writeLock();
+            try {
+                if (Waits.lockFlush(flushLock, abandon, false)) {
+                    try {
+                        int filled = takeCurrent();
+                        if (filled > 0) {
+                            delivery.park(current, 0, filled);
+                            halves.recycle(current, filled);
+                        }
+                        return delivery.failureException();
+                    } finally {
+                        flushLock.unlock();
+                    }
+                }
+            } finally {
+                lock.unlockWrite(stamp);
+            }
+        }
+        return abandon.exception(); // close(Duration) abandoned: its report, once published
     }
 }

@@ -50,7 +50,8 @@ class LauncherTest {
                 classesDir(),
                 locationOf(dev.mwsr.io.FileFlusher.class),
                 locationOf(dev.mwsr.AsyncBuffer.class),
-                locationOf(Class.forName("org.jctools.queues.MpscArrayQueue")));
+                locationOf(Class.forName("org.jctools.queues.MpscArrayQueue")),
+                locationOf(Class.forName("org.jctools.queues.varhandle.MpscVarHandleArrayQueue")));
     }
 
     @Test

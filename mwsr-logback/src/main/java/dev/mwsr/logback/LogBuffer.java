@@ -143,8 +143,7 @@ final class LogBuffer<T> {
                         buffer.write(item);
                     } else if (!buffer.offer(item, Duration.ofNanos(deadline - System.nanoTime()))) {
                         if (overflow == OverflowPolicy.BLOCK) {
-                            discarded.increment();
-                            reportRefusal("waited appendTimeout (" + appendTimeout + ") for room in vain");
+                            refuse("waited appendTimeout (" + appendTimeout + ") for room in vain", null);
                         } else {
                             buffer.write(item); // drops as the policy says, counted in dropped(); never waits
                         }
@@ -154,7 +153,7 @@ final class LogBuffer<T> {
                     interrupted = true;
                     Thread.interrupted(); // wait again; the flag is set back below
                 } catch (IllegalStateException e) { // closed, or failed (FlushFailedException)
-                    refused(e);
+                    refuse(e.getMessage(), null);
                     return;
                 }
             }
@@ -165,18 +164,19 @@ final class LogBuffer<T> {
         }
     }
 
-    private void refused(IllegalStateException e) {
+    /**
+     * Counts an event refused before the buffer (the appender stopped, its append threw) and
+     * reports it, at most once a second.
+     */
+    void refuse(String why, Throwable cause) {
         discarded.increment();
-        reportRefusal(e.getMessage());
-    }
-
-    /** Reports a refusal on the logging thread, at most once a second (a CAS, no lock). */
-    private void reportRefusal(String why) {
         long last = lastRefusalReport.get();
         long now = System.nanoTime();
         if (now - last >= REPORT_EVERY_NANOS && lastRefusalReport.compareAndSet(last, now)) {
-            status.addWarn("appender [" + name + "] refused an event (counted as dropped; " + discarded.sum()
-                    + " refused or discarded so far): " + why);
+            status.addWarn(
+                    "appender [" + name + "] refused an event (counted as dropped; " + discarded.sum()
+                            + " refused or discarded so far): " + why,
+                    cause);
         }
     }
 

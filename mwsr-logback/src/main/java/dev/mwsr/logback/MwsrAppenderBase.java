@@ -2,6 +2,7 @@ package dev.mwsr.logback;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.UnsynchronizedAppenderBase;
+import ch.qos.logback.core.spi.FilterReply;
 import dev.mwsr.AsyncBuffer;
 import dev.mwsr.AsyncBuffer.OverflowPolicy;
 import dev.mwsr.Metrics;
@@ -185,6 +186,34 @@ public abstract class MwsrAppenderBase extends UnsynchronizedAppenderBase<ILoggi
         writeLast();
         b.stop(maxFlushTime);
         closeSink();
+    }
+
+    /**
+     * Logback's {@code doAppend} (the filters, then {@code append}; an exception reported), except
+     * that an event reaching a stopped appender is counted as dropped and reported instead of
+     * ignored. {@code started} is read once, so an event racing {@link #stop()} is either appended
+     * (and then accepted or refused by the buffer, counted) or counted here: never lost unseen.
+     */
+    @Override
+    public void doAppend(ILoggingEvent event) {
+        boolean started = isStarted();
+        LogBuffer<?> b = buffer;
+        if (!started && b == null) {
+            super.doAppend(event); // never started: Logback's own warning
+            return;
+        }
+        try {
+            if (getFilterChainDecision(event) == FilterReply.DENY) {
+                return;
+            }
+            if (started) {
+                append(event);
+            } else {
+                b.refuse("the appender is stopped", null);
+            }
+        } catch (Exception e) {
+            b.refuse("appending it threw", e);
+        }
     }
 
     /**

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.filter.ThresholdFilter;
 import ch.qos.logback.core.status.Status;
 import dev.mwsr.Metrics;
 import java.nio.file.Path;
@@ -363,6 +364,39 @@ class MwsrAsyncAppenderTest {
         a.stop();
         log.info("late"); // Logback itself refuses: the appender is stopped
         assertEquals(List.of(), sink.messages());
+        assertEquals(1, a.metrics().dropped(), () -> "the late event is counted: " + a.metrics());
+        assertTrue(Logs.hasStatus(ctx, Status.WARN, "refused an event"), () -> Logs.statuses(ctx, Status.WARN)
+                .toString());
+        var warnOnly = new ThresholdFilter();
+        warnOnly.setLevel("WARN");
+        warnOnly.start();
+        a.addFilter(warnOnly);
+        log.info("denied by the appender's filter");
+        assertEquals(1, a.metrics().dropped(), "an event its filter denies is not a drop");
+    }
+
+    /** A context without an MDC adapter: preparing an event for the drainer throws on the logging thread. */
+    @Test
+    void anEventWhoseAppendThrows_isCountedAsDroppedAndReported_notThrown() {
+        ctx = Logs.configure(new LoggerContext(), "async-sink.xml", props());
+        sink = (SinkAppender) async().getAppender("SINK");
+        ctx.getLogger("test").info("unpreparable");
+        ctx.stop();
+        assertEquals(List.of(), sink.messages());
+        assertEquals(1, async().metrics().dropped(), () -> async().metrics().toString());
+        assertTrue(Logs.hasStatus(ctx, Status.WARN, "appending it threw"), () -> Logs.statuses(ctx, Status.WARN)
+                .toString());
+    }
+
+    /** Logging threads racing stop(): every event is delivered or counted as dropped. */
+    @Test
+    void loggingRacingStop_everyEventDeliveredOrCountedAsDropped() throws Exception {
+        org.slf4j.Logger log = configureSink();
+        long logged = Logs.logRacingStop(log, async(), 4);
+        Metrics m = async().metrics();
+        assertEquals(m.written(), sink.messages().size(), m::toString);
+        assertEquals(logged, m.written() + m.dropped(), m::toString);
+        assertTrue(m.dropped() >= 4 * 100, m::toString);
     }
 
     /**

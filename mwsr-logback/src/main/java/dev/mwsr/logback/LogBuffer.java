@@ -45,21 +45,30 @@ final class LogBuffer<T> {
     /** The longest pause between two attempts of a failed batch (core's bounded policy). */
     static final Duration MAX_BACKOFF = Duration.ofMillis(500);
 
+    /** What {@link MwsrAppenderBase} checked at start; {@code maxBatch} 0 means the capacity. */
+    record Settings(
+            String name,
+            int capacity,
+            int maxBatch,
+            OverflowPolicy overflow,
+            Duration appendTimeout,
+            Duration giveUpAfter) {}
+
     private final ContextAware status;
     private final String name;
     private final OverflowPolicy overflow;
     /** Null: writers wait as the overflow policy says; else at most this long before it applies. */
     private final Duration appendTimeout;
-    /** Per event (MwsrAsyncAppender), or null. */
-    private final SinkFailures eventFailures;
-    /** Per batch, through core's bounded policy (MwsrFileAppender), or null. */
-    private final BatchFailures batchFailures;
+
+    private final Outage outage;
+    /** Per event and wrapped appender (MwsrAsyncAppender); null: per batch, core's bounded policy. */
+    private final SinkFailures perEvent;
 
     private final AsyncBuffer<T> buffer;
     private volatile Thread drainer;
     /** Set when stop()'s grace period ran out: the drainer delivers no further event. */
     private volatile boolean abandoned;
-    /** Events refused before the buffer (discardingThreshold, appendTimeout, or arriving after stop). */
+    /** Events refused before the buffer (discardingThreshold, appendTimeout, stopped, append threw). */
     private final LongAdder discarded = new LongAdder();
 
     private final AtomicLong lastRefusalReport = new AtomicLong(System.nanoTime() - REPORT_EVERY_NANOS);
@@ -69,29 +78,19 @@ final class LogBuffer<T> {
     private long lastDropReport;
 
     /**
-     * A buffer whose sink never throws (the sink handles its failures per event with
-     * {@code eventFailures}), or whose sink's failures core's bounded policy handles per batch
-     * ({@code batchFailures} not null: its {@code giveUpAfter} and dead-letter handler).
+     * A buffer whose sink handles its failures per event ({@code perEvent}, which reports to
+     * {@code outage}), or, with {@code perEvent} null, whose sink's failures core's bounded policy
+     * retries per batch, {@code outage} hearing of each failure and being the dead-letter handler.
      */
-    LogBuffer(
-            ContextAware status,
-            String name,
-            int capacity,
-            int maxBatch,
-            OverflowPolicy overflow,
-            Duration appendTimeout,
-            SinkFailures eventFailures,
-            BatchFailures batchFailures,
-            Duration giveUpAfter,
-            Consumer<List<T>> sink) {
+    LogBuffer(ContextAware status, Settings settings, Outage outage, SinkFailures perEvent, Consumer<List<T>> sink) {
         this.status = status;
-        this.name = name;
-        this.overflow = overflow;
-        this.appendTimeout = appendTimeout;
-        this.eventFailures = eventFailures;
-        this.batchFailures = batchFailures;
-        AsyncBuffer.Builder<T> b = AsyncBuffer.<T>builder(batchFailures == null ? sink : batchFailures.watch(sink))
-                .capacity(capacity)
+        this.name = settings.name();
+        this.overflow = settings.overflow();
+        this.appendTimeout = settings.appendTimeout();
+        this.outage = outage;
+        this.perEvent = perEvent;
+        AsyncBuffer.Builder<T> b = AsyncBuffer.<T>builder(perEvent == null ? watched(sink) : sink)
+                .capacity(settings.capacity())
                 .overflow(overflow)
                 .threadFactory(r -> {
                     Thread t = new Thread(r, "mwsr-logback-" + name);
@@ -99,16 +98,30 @@ final class LogBuffer<T> {
                     drainer = t;
                     return t;
                 });
-        if (batchFailures != null) {
+        if (perEvent == null) {
             // Core wants a positive bound; giveUpAfter=0 ("one attempt") becomes the shortest one,
             // which gives up at the second failed attempt, 1 ms after the first.
+            Duration giveUpAfter = settings.giveUpAfter();
             Duration bound = giveUpAfter.isZero() ? Duration.ofNanos(1) : giveUpAfter;
-            b.retryFailedBatches(MAX_BACKOFF, bound, batchFailures::gaveUp);
+            b.retryFailedBatches(MAX_BACKOFF, bound, batch -> outage.gaveUp(batch.size(), null));
         }
-        if (maxBatch > 0) {
-            b.maxBatch(maxBatch);
+        if (settings.maxBatch() > 0) {
+            b.maxBatch(settings.maxBatch());
         }
         this.buffer = b.build();
+    }
+
+    /** The sink, telling the outage of each failure (rethrown, for core's policy) and success. */
+    private Consumer<List<T>> watched(Consumer<List<T>> sink) {
+        return batch -> {
+            try {
+                sink.accept(batch);
+            } catch (RuntimeException | Error e) {
+                outage.failed(e);
+                throw e;
+            }
+            outage.worked();
+        };
     }
 
     /** Whether stop()'s grace period ran out: the per-event sink stops delivering. */
@@ -246,8 +259,7 @@ final class LogBuffer<T> {
                             : ""));
         }
         reportDrops(System.nanoTime());
-        long lost =
-                (eventFailures == null ? 0 : eventFailures.lost()) + (batchFailures == null ? 0 : batchFailures.lost());
+        long lost = outage.lost();
         if (lost > 0) {
             status.addWarn("appender [" + name + "]: " + lost + " events in all were dropped after its sink failed");
         }
@@ -270,14 +282,13 @@ final class LogBuffer<T> {
      */
     Metrics metrics() {
         Metrics m = buffer.metrics();
-        long eventLost = eventFailures == null ? 0 : eventFailures.lost();
-        long batchLost = batchFailures == null ? 0 : batchFailures.lost();
+        long lost = outage.lost();
         return new Metrics(
                 m.enqueued(),
-                m.written() - eventLost,
-                m.dropped() + eventLost + batchLost + discarded.sum(),
+                perEvent == null ? m.written() : m.written() - lost,
+                m.dropped() + lost + discarded.sum(),
                 m.pending(),
                 m.batches(),
-                m.failures() + (eventFailures == null ? 0 : eventFailures.failedCalls()));
+                perEvent == null ? m.failures() : m.failures() + perEvent.failedCalls());
     }
 }

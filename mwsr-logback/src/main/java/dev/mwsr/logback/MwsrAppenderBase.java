@@ -107,17 +107,12 @@ public abstract class MwsrAppenderBase extends UnsynchronizedAppenderBase<ILoggi
 
     /** A buffer with the shared settings; see {@link LogBuffer}'s constructor for the failures. */
     final <T> LogBuffer<T> newBuffer(
-            OverflowPolicy policy, SinkFailures eventFailures, BatchFailures batchFailures, Consumer<List<T>> sink) {
+            OverflowPolicy policy, Outage outage, SinkFailures perEvent, Consumer<List<T>> sink) {
         return new LogBuffer<>(
                 this,
-                name,
-                queueSize,
-                maxBatch,
-                policy,
-                appendTimeout,
-                eventFailures,
-                batchFailures,
-                giveUpAfter,
+                new LogBuffer.Settings(name, queueSize, maxBatch, policy, appendTimeout, giveUpAfter),
+                outage,
+                perEvent,
                 sink);
     }
 

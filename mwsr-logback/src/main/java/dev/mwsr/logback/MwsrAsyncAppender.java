@@ -119,10 +119,14 @@ public class MwsrAsyncAppender extends MwsrAppenderBase implements AppenderAttac
                     + ": logging threads wait up to appendTimeout for room before an event is dropped."
                     + " Remove one of them");
         }
-        SinkFailures f = new SinkFailures(
-                this, "an appender wrapped by [" + name + "]", getGiveUpAfter(), () -> buffer.abandoned());
+        Outage outage = new Outage(
+                this,
+                "an appender wrapped by [" + name + "]",
+                "retrying for " + getGiveUpAfter(),
+                "; each further event gets one attempt until it works again");
+        SinkFailures f = new SinkFailures(outage, getGiveUpAfter(), () -> buffer.abandoned());
         failures = f;
-        LogBuffer<ILoggingEvent> b = newBuffer(policy, f, null, this::deliver);
+        LogBuffer<ILoggingEvent> b = newBuffer(policy, outage, f, this::deliver);
         buffer = b;
         addInfo("[" + name + "]: queueSize " + getQueueSize() + ", overflow " + policy
                 + (discardingThreshold > 0
@@ -175,13 +179,14 @@ public class MwsrAsyncAppender extends MwsrAppenderBase implements AppenderAttac
         SinkFailures f = failures;
         LogBuffer<ILoggingEvent> b = buffer;
         for (int i = 0, n = batch.size(); i < n; i++) {
-            if (b.abandoned()) {
-                f.abandon(n - i); // stop()'s maxFlushTime ran out: report the rest (pending, in doubt)
+            if (b.abandoned()) { // stop()'s maxFlushTime ran out: the rest stays pending, in doubt
+                addWarn("an appender wrapped by [" + name + "]: " + (n - i) + " events of the batch in progress"
+                        + " were not delivered because the stop grace period (maxFlushTime) ran out");
                 break;
             }
             ILoggingEvent event = batch.get(i);
             for (int j = 0, m = targets.size(); j < m; j++) {
-                f.deliver(Appender::doAppend, targets.get(j), event, 1);
+                f.deliver(targets.get(j), event);
             }
         }
         b.afterBatch();

@@ -114,8 +114,12 @@ public class MwsrFileAppender extends MwsrAppenderBase {
             return null;
         }
         out = opened;
-        BatchFailures f = new BatchFailures(this, "writing " + opened.path(), getGiveUpAfter());
-        LogBuffer<byte[]> b = newBuffer(policy, null, f, this::deliver);
+        Outage outage = new Outage(
+                this,
+                "writing " + opened.path(),
+                "retrying each batch for " + getGiveUpAfter(),
+                ", each after its batch failed for " + getGiveUpAfter() + "; writing resumes when it works again");
+        LogBuffer<byte[]> b = newBuffer(policy, outage, null, this::deliver);
         buffer = b;
         byte[] header = encoder.headerBytes();
         if (header != null && header.length > 0) {

@@ -289,6 +289,7 @@ final class LogBuffer<T> {
                 m.dropped() + lost + discarded.sum(),
                 m.pending(),
                 m.batches(),
-                perEvent == null ? m.failures() : m.failures() + perEvent.failedCalls());
+                perEvent == null ? m.failures() : m.failures() + perEvent.failedCalls(),
+                m.lagNanos());
     }
 }

@@ -112,6 +112,19 @@ class MwsrAsyncAppenderTest {
         assertEquals(0, async().metrics().dropped());
     }
 
+    /** metrics() carries the buffer's lag: with the sink stuck it is at least how long it has been stuck. */
+    @Test
+    void metrics_tellTheLag_whileTheSinkIsStuck() throws Exception {
+        org.slf4j.Logger log = configureSink();
+        sink.gate = new CountDownLatch(1);
+        log.info("w0 0");
+        assertTrue(sink.entered.await(5, TimeUnit.SECONDS));
+        Thread.sleep(50);
+        long lag = async().metrics().lagNanos();
+        assertTrue(lag >= TimeUnit.MILLISECONDS.toNanos(50), () -> "lag " + lag + " ns, the sink stuck for 50 ms");
+        sink.gate.countDown();
+    }
+
     @Test
     void overflowDropNewest_countsEveryDrop_andReportsIt() throws Exception {
         org.slf4j.Logger log = configureSink("QUEUE", "4", "OVERFLOW", "drop_newest");

@@ -15,37 +15,33 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
- * What both appenders share: an {@link AsyncBuffer} between the logging threads and a sink, its
- * drainer thread, the reports of drops to Logback's status manager, and the stop with a grace
- * period. One per started appender.
+ * An appender's {@link AsyncBuffer}, its drainer thread, its drop reports and its stop with a
+ * grace period; one per start. The logging threads call {@link #write}, {@link #refuse} and
+ * {@link #discard}; the sink calls {@link #afterBatch()} on the drainer thread.
  *
  * @param <T> what the logging threads hand over (events, or encoded bytes)
  */
 final class LogBuffer<T> {
     /*
-     * Implementation notes.
-     *
-     * Writers call only write(): AsyncBuffer.write (or offer(item, appendTimeout) and then write
-     * for a drop policy) plus, on the rare refusal paths, a LongAdder and a status message; no
-     * lock and no monitor. Overflow drops happen inside AsyncBuffer and are
-     * seen only through metrics(), so they are reported by the drainer after each batch (at most
-     * once a second) and once more by stop(): a drop is reported late while the sink is stuck, but
-     * never silently.
+     * Writers take no lock: AsyncBuffer.write or offer, and on refusal a LongAdder and a CAS for
+     * the report. Overflow drops happen inside AsyncBuffer and show only in its metrics, so the
+     * drainer reports them after each batch and stop() once more: late while the sink is stuck,
+     * never silent.
      *
      * The drainer is a platform daemon thread of our own factory, so that stop() can join it even
-     * after close(Duration) gave up (that returns without joining), and so that a wrapped appender
-     * whose doAppend is synchronized (AppenderBase) does not pin a virtual thread's carrier on
-     * JDK 21. It is joined before stop() returns unless a sink call never returns. mwsr never
-     * interrupts it: when close(Duration) gives up, stop() raises the abandoned flag, which the
-     * per-event sink (MwsrAsyncAppender) checks before each event; a batch sink's call ends by
-     * itself and core calls it no more.
+     * after close(Duration) abandoned a call, and so that a wrapped appender whose doAppend is
+     * synchronized does not pin a virtual thread's carrier on JDK 21. mwsr never interrupts it:
+     * stop() raises the abandoned flag, which the per-event sink checks before each event.
+     *
+     * Per batch, a batch given up on goes to a dead-letter handler (the Outage) rather than core's
+     * own drop, which reports through System.Logger and so may lead back into this very appender.
      */
 
     static final long REPORT_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /** The longest pause between two attempts of a failed batch (core's bounded policy). */
+    /** The longest pause between two attempts, per batch and per event. */
     static final Duration MAX_BACKOFF = Duration.ofMillis(500);
 
-    /** What {@link MwsrAppenderBase} checked at start; {@code maxBatch} 0 means the capacity. */
+    /** Checked by {@link MwsrAppenderBase}; {@code maxBatch} 0 means the capacity. */
     record Settings(
             String name,
             int capacity,
@@ -57,18 +53,17 @@ final class LogBuffer<T> {
     private final ContextAware status;
     private final String name;
     private final OverflowPolicy overflow;
-    /** Null: writers wait as the overflow policy says; else at most this long before it applies. */
+    /** Null: the overflow policy alone decides. */
     private final Duration appendTimeout;
 
     private final Outage outage;
-    /** Per event and wrapped appender (MwsrAsyncAppender); null: per batch, core's bounded policy. */
+    /** Null: failures are retried per batch, by core's bounded policy. */
     private final SinkFailures perEvent;
 
     private final AsyncBuffer<T> buffer;
     private volatile Thread drainer;
-    /** Set when stop()'s grace period ran out: the drainer delivers no further event. */
     private volatile boolean abandoned;
-    /** Events refused before the buffer (discardingThreshold, appendTimeout, stopped, append threw). */
+    /** Events refused or discarded before the buffer. */
     private final LongAdder discarded = new LongAdder();
 
     private final AtomicLong lastRefusalReport = new AtomicLong(System.nanoTime() - REPORT_EVERY_NANOS);
@@ -77,11 +72,6 @@ final class LogBuffer<T> {
     private long reportedDropped;
     private long lastDropReport;
 
-    /**
-     * A buffer whose sink handles its failures per event ({@code perEvent}, which reports to
-     * {@code outage}), or, with {@code perEvent} null, whose sink's failures core's bounded policy
-     * retries per batch, {@code outage} hearing of each failure and being the dead-letter handler.
-     */
     LogBuffer(ContextAware status, Settings settings, Outage outage, SinkFailures perEvent, Consumer<List<T>> sink) {
         this.status = status;
         this.name = settings.name();
@@ -111,7 +101,6 @@ final class LogBuffer<T> {
         this.buffer = b.build();
     }
 
-    /** The sink, telling the outage of each failure (rethrown, for core's policy) and success. */
     private Consumer<List<T>> watched(Consumer<List<T>> sink) {
         return batch -> {
             try {
@@ -124,12 +113,12 @@ final class LogBuffer<T> {
         };
     }
 
-    /** Whether stop()'s grace period ran out: the per-event sink stops delivering. */
+    /** Whether stop()'s grace period ran out: the per-event sink delivers no further event. */
     boolean abandoned() {
         return abandoned;
     }
 
-    /** Parses an overflow policy name, case-insensitively; null if it is none. */
+    /** Case ignored; null if it names none. */
     static OverflowPolicy parseOverflow(String text) {
         try {
             return OverflowPolicy.valueOf(text.trim().toUpperCase(Locale.ROOT));
@@ -138,14 +127,7 @@ final class LogBuffer<T> {
         }
     }
 
-    /**
-     * Hands one item over. Interrupts do not cost the item: a writer interrupted while it waits for
-     * room waits again and leaves with its interrupt flag set (as Logback's own AsyncAppender).
-     * With an {@code appendTimeout} the wait for room is bounded: after it the overflow policy
-     * applies (a drop policy drops, counted by the buffer), and under {@code BLOCK} the event is
-     * discarded, counted and reported. A refused item (stopped, failed, or a write from the drainer
-     * that would wait for itself) is counted and reported, never thrown at the logging thread.
-     */
+    /** Never throws: a refused item (closed, failed, a drainer write that would wait for itself) is counted. */
     void write(T item) {
         boolean interrupted = false;
         long deadline = appendTimeout == null ? 0 : System.nanoTime() + appendTimeout.toNanos();
@@ -158,7 +140,7 @@ final class LogBuffer<T> {
                         if (overflow == OverflowPolicy.BLOCK) {
                             refuse("waited appendTimeout (" + appendTimeout + ") for room in vain", null);
                         } else {
-                            buffer.write(item); // drops as the policy says, counted in dropped(); never waits
+                            buffer.write(item); // drops as the policy says; never waits
                         }
                     }
                     return;
@@ -177,10 +159,7 @@ final class LogBuffer<T> {
         }
     }
 
-    /**
-     * Counts an event refused before the buffer (the appender stopped, its append threw) and
-     * reports it, at most once a second.
-     */
+    /** Counts an event refused before the buffer; reports at most once a second. */
     void refuse(String why, Throwable cause) {
         discarded.increment();
         long last = lastRefusalReport.get();
@@ -193,17 +172,15 @@ final class LogBuffer<T> {
         }
     }
 
-    /** Counts one event discarded before the buffer (Logback's discardingThreshold). */
+    /** Counts an event discarded by {@code discardingThreshold}; the drainer reports it. */
     void discard() {
         discarded.increment();
     }
 
-    /** Items waiting or in the sink, an estimate. */
     long pending() {
         return buffer.metrics().pending();
     }
 
-    /** Drainer thread, after each batch: reports new overflow drops at most once a second. */
     void afterBatch() {
         long now = System.nanoTime();
         if (now - lastDropReport >= REPORT_EVERY_NANOS) {
@@ -216,17 +193,15 @@ final class LogBuffer<T> {
         if (dropped > reportedDropped) {
             status.addWarn("appender [" + name + "] dropped " + (dropped - reportedDropped)
                     + " events since the last report (" + dropped
-                    + " in all) because its queue was full (or appendTimeout ran out) or they arrived after"
-                    + " stop; raise queueSize, or use overflow=BLOCK without appendTimeout, to lose none");
+                    + " in all) because its queue was full (or appendTimeout ran out, or discardingThreshold"
+                    + " applied) or they were refused; raise queueSize, or use overflow=BLOCK without"
+                    + " appendTimeout, to lose none");
             reportedDropped = dropped;
         }
         lastDropReport = now;
     }
 
-    /**
-     * Refuses further items, delivers what was accepted (for at most {@code maxFlushTimeMillis},
-     * or without bound if that is 0 or less), joins the drainer and reports what was not delivered.
-     */
+    /** {@code maxFlushTimeMillis} 0 or less: without bound. */
     void stop(int maxFlushTimeMillis) {
         long left = 0;
         try {
@@ -246,7 +221,7 @@ final class LogBuffer<T> {
         Thread t = drainer;
         if (t != null && t.isAlive()) {
             try {
-                t.join(Duration.ofSeconds(1)); // after close(Duration) gave up: the sink's call may end
+                t.join(Duration.ofSeconds(1)); // after close(Duration) abandoned a call: it may end
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -265,20 +240,14 @@ final class LogBuffer<T> {
         }
     }
 
-    /** True once the drainer thread has ended (after stop). */
     boolean drainerEnded() {
         Thread t = drainer;
         return t == null || !t.isAlive();
     }
 
     /**
-     * The buffer's counters with the appender's own folded in. {@code dropped}: overflow drops
-     * (the buffer's), events refused before the buffer (discardingThreshold, appendTimeout under
-     * BLOCK, after stop), and events given up on after sink failures (per batch: core's dead
-     * letters, never counted as written; per event: delivered to core as part of a batch that
-     * returned, so taken off {@code written}). {@code failures}: failed sink calls (per batch: the
-     * buffer's count of flusher calls that threw; per event: the wrapped appenders' calls that
-     * threw). {@code enqueued}: events the buffer accepted.
+     * The buffer's counters with the appender's own folded in. Events given up on per event were
+     * in a batch that returned, so they come off {@code written}; per batch, core never counted them.
      */
     Metrics metrics() {
         Metrics m = buffer.metrics();

@@ -201,11 +201,11 @@ final class LogBuffer<T> {
         lastDropReport = now;
     }
 
-    /** {@code maxFlushTimeMillis} 0 or less: without bound. */
+    /** {@code maxFlushTimeMillis} 0: without bound. */
     void stop(int maxFlushTimeMillis) {
         long left = 0;
         try {
-            if (maxFlushTimeMillis <= 0) {
+            if (maxFlushTimeMillis == 0) {
                 buffer.close();
             } else {
                 left = buffer.close(Duration.ofMillis(maxFlushTimeMillis));

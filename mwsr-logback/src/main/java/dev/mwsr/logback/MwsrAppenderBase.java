@@ -29,7 +29,7 @@ import java.util.function.Consumer;
  *       no wait), a logging thread waits at most that long for room, then {@code BLOCK} drops the
  *       event, the drop policies drop as they say, and {@code GROW} ignores it (a warning). The
  *       wait unmounts a virtual thread; an interrupt does not cut it short or cost the event.
- *   <li>{@code maxFlushTime}: milliseconds {@link #stop()} waits; 0 without bound; default
+ *   <li>{@code maxFlushTime}: milliseconds {@link #stop()} waits, 0 without bound; default
  *       {@value #DEFAULT_MAX_FLUSH_TIME}.
  *   <li>{@code giveUpAfter}: how long a failing sink is retried before its events are dropped, a
  *       Logback duration, default 10 seconds, not negative; 0 gives up after one attempt
@@ -118,6 +118,10 @@ public abstract class MwsrAppenderBase extends UnsynchronizedAppenderBase<ILoggi
         }
         if (maxBatch < 0 || maxBatch > queueSize) {
             addError("maxBatch must be between 1 and queueSize (" + queueSize + "), was " + maxBatch);
+            return;
+        }
+        if (maxFlushTime < 0) {
+            addError("maxFlushTime must not be negative (0 waits without bound), was " + maxFlushTime);
             return;
         }
         if (giveUpAfter.isNegative()) {

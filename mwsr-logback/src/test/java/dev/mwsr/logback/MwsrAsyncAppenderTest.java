@@ -488,6 +488,16 @@ class MwsrAsyncAppenderTest {
         assertTrue(Logs.hasStatus(ctx, Status.ERROR, "no appender attached to [NONE]"));
     }
 
+    /** maxFlushTime is 0 for no bound; a negative value is a mistake, not another way to say it. */
+    @Test
+    void negativeMaxFlushTime_isAnErrorStatus_andTheAppenderStaysStopped() {
+        ctx = Logs.configure("async-sink.xml", props("MAX_FLUSH", "-1"));
+        assertFalse(async().isStarted());
+        assertTrue(
+                Logs.hasStatus(ctx, Status.ERROR, "maxFlushTime must not be negative"),
+                () -> Logs.statuses(ctx, Status.WARN).toString());
+    }
+
     @Test
     void interruptedLoggingThread_losesNoEvent_andKeepsItsFlag() throws Exception {
         org.slf4j.Logger log = configureSink("QUEUE", "2");

@@ -346,6 +346,35 @@ class MwsrAsyncAppenderTest {
         assertTrue(Logs.hasStatus(ctx, Status.WARN, "works again"));
     }
 
+    /** Once the sink works again, the next failure is retried as at first, and the recovery reported once. */
+    @Test
+    void afterAnOutageEnds_aBriefFailureIsRetriedAgain_theRecoveryReportedOnce() throws Exception {
+        org.slf4j.Logger log = configureSink("GIVE_UP", "100 milliseconds");
+        sink.failing = true;
+        log.info("w0 0");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (async().metrics().dropped() == 0) {
+            assertTrue(System.nanoTime() < deadline, "w0 0 was never given up");
+            Thread.sleep(2);
+        }
+        sink.failing = false;
+        log.info("w0 1");
+        while (sink.messages().isEmpty()) { // the outage has ended
+            assertTrue(System.nanoTime() < deadline, "w0 1 never arrived");
+            Thread.sleep(2);
+        }
+        sink.failNext.set(3);
+        log.info("w0 2");
+        log.info("w0 3");
+        ctx.stop();
+        assertEquals(List.of("w0 1", "w0 2", "w0 3"), sink.messages());
+        assertEquals(1, async().metrics().dropped(), () -> async().metrics().toString());
+        List<String> recoveries = Logs.statuses(ctx, Status.WARN).stream()
+                .filter(st -> st.contains(" works again; "))
+                .toList();
+        assertEquals(1, recoveries.size(), recoveries::toString);
+    }
+
     @Test
     void stop_maxFlushTimeRunsOut_reportsHowManyWereNotDelivered() throws Exception {
         org.slf4j.Logger log = configureSink("QUEUE", "8", "MAX_FLUSH", "200");

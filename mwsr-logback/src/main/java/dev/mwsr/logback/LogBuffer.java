@@ -15,51 +15,55 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
- * What both appenders share: an {@link AsyncBuffer} between the logging threads and a sink, its
- * drainer thread, the reports of drops to Logback's status manager, and the stop with a grace
- * period. One per started appender.
+ * An appender's {@link AsyncBuffer}, its drainer thread, its drop reports and its stop with a
+ * grace period; one per start. The logging threads call {@link #write}, {@link #refuse} and
+ * {@link #discard}; the sink calls {@link #afterBatch()} on the drainer thread.
  *
  * @param <T> what the logging threads hand over (events, or encoded bytes)
  */
 final class LogBuffer<T> {
     /*
-     * Implementation notes.
-     *
-     * Writers call only write(): AsyncBuffer.write (or offer(item, appendTimeout) and then write
-     * for a drop policy) plus, on the rare refusal paths, a LongAdder and a status message; no
-     * lock and no monitor. Overflow drops happen inside AsyncBuffer and are
-     * seen only through metrics(), so they are reported by the drainer after each batch (at most
-     * once a second) and once more by stop(): a drop is reported late while the sink is stuck, but
-     * never silently.
+     * Writers take no lock: AsyncBuffer.write or offer, and on refusal a LongAdder and a CAS for
+     * the report. Overflow drops happen inside AsyncBuffer and show only in its metrics, so the
+     * drainer reports them after each batch and stop() once more: late while the sink is stuck,
+     * never silent.
      *
      * The drainer is a platform daemon thread of our own factory, so that stop() can join it even
-     * after close(Duration) gave up (that returns without joining), and so that a wrapped appender
-     * whose doAppend is synchronized (AppenderBase) does not pin a virtual thread's carrier on
-     * JDK 21. It is joined before stop() returns unless a sink call never returns. mwsr never
-     * interrupts it: when close(Duration) gives up, stop() raises the abandoned flag, which the
-     * per-event sink (MwsrAsyncAppender) checks before each event; a batch sink's call ends by
-     * itself and core calls it no more.
+     * after close(Duration) abandoned a call, and so that a wrapped appender whose doAppend is
+     * synchronized does not pin a virtual thread's carrier on JDK 21. mwsr never interrupts it:
+     * stop() raises the abandoned flag, which the per-event sink checks before each event.
+     *
+     * Per batch, a batch given up on goes to a dead-letter handler (the Outage) rather than core's
+     * own drop, which reports through System.Logger and so may lead back into this very appender.
      */
 
     static final long REPORT_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /** The longest pause between two attempts of a failed batch (core's bounded policy). */
+    /** The longest pause between two attempts, per batch and per event. */
     static final Duration MAX_BACKOFF = Duration.ofMillis(500);
+
+    /** Checked by {@link MwsrAppenderBase}; {@code maxBatch} 0 means the capacity. */
+    record Settings(
+            String name,
+            int capacity,
+            int maxBatch,
+            OverflowPolicy overflow,
+            Duration appendTimeout,
+            Duration giveUpAfter) {}
 
     private final ContextAware status;
     private final String name;
     private final OverflowPolicy overflow;
-    /** Null: writers wait as the overflow policy says; else at most this long before it applies. */
+    /** Null: the overflow policy alone decides. */
     private final Duration appendTimeout;
-    /** Per event (MwsrAsyncAppender), or null. */
-    private final SinkFailures eventFailures;
-    /** Per batch, through core's bounded policy (MwsrFileAppender), or null. */
-    private final BatchFailures batchFailures;
+
+    private final Outage outage;
+    /** Null: failures are retried per batch, by core's bounded policy. */
+    private final SinkFailures perEvent;
 
     private final AsyncBuffer<T> buffer;
     private volatile Thread drainer;
-    /** Set when stop()'s grace period ran out: the drainer delivers no further event. */
     private volatile boolean abandoned;
-    /** Events refused before the buffer (discardingThreshold, appendTimeout, or arriving after stop). */
+    /** Events refused or discarded before the buffer. */
     private final LongAdder discarded = new LongAdder();
 
     private final AtomicLong lastRefusalReport = new AtomicLong(System.nanoTime() - REPORT_EVERY_NANOS);
@@ -68,30 +72,15 @@ final class LogBuffer<T> {
     private long reportedDropped;
     private long lastDropReport;
 
-    /**
-     * A buffer whose sink never throws (the sink handles its failures per event with
-     * {@code eventFailures}), or whose sink's failures core's bounded policy handles per batch
-     * ({@code batchFailures} not null: its {@code giveUpAfter} and dead-letter handler).
-     */
-    LogBuffer(
-            ContextAware status,
-            String name,
-            int capacity,
-            int maxBatch,
-            OverflowPolicy overflow,
-            Duration appendTimeout,
-            SinkFailures eventFailures,
-            BatchFailures batchFailures,
-            Duration giveUpAfter,
-            Consumer<List<T>> sink) {
+    LogBuffer(ContextAware status, Settings settings, Outage outage, SinkFailures perEvent, Consumer<List<T>> sink) {
         this.status = status;
-        this.name = name;
-        this.overflow = overflow;
-        this.appendTimeout = appendTimeout;
-        this.eventFailures = eventFailures;
-        this.batchFailures = batchFailures;
-        AsyncBuffer.Builder<T> b = AsyncBuffer.<T>builder(batchFailures == null ? sink : batchFailures.watch(sink))
-                .capacity(capacity)
+        this.name = settings.name();
+        this.overflow = settings.overflow();
+        this.appendTimeout = settings.appendTimeout();
+        this.outage = outage;
+        this.perEvent = perEvent;
+        AsyncBuffer.Builder<T> b = AsyncBuffer.<T>builder(perEvent == null ? watched(sink) : sink)
+                .capacity(settings.capacity())
                 .overflow(overflow)
                 .threadFactory(r -> {
                     Thread t = new Thread(r, "mwsr-logback-" + name);
@@ -99,24 +88,37 @@ final class LogBuffer<T> {
                     drainer = t;
                     return t;
                 });
-        if (batchFailures != null) {
+        if (perEvent == null) {
             // Core wants a positive bound; giveUpAfter=0 ("one attempt") becomes the shortest one,
             // which gives up at the second failed attempt, 1 ms after the first.
+            Duration giveUpAfter = settings.giveUpAfter();
             Duration bound = giveUpAfter.isZero() ? Duration.ofNanos(1) : giveUpAfter;
-            b.retryFailedBatches(MAX_BACKOFF, bound, batchFailures::gaveUp);
+            b.retryFailedBatches(MAX_BACKOFF, bound, batch -> outage.gaveUp(batch.size(), null));
         }
-        if (maxBatch > 0) {
-            b.maxBatch(maxBatch);
+        if (settings.maxBatch() > 0) {
+            b.maxBatch(settings.maxBatch());
         }
         this.buffer = b.build();
     }
 
-    /** Whether stop()'s grace period ran out: the per-event sink stops delivering. */
+    private Consumer<List<T>> watched(Consumer<List<T>> sink) {
+        return batch -> {
+            try {
+                sink.accept(batch);
+            } catch (RuntimeException | Error e) {
+                outage.failed(e);
+                throw e;
+            }
+            outage.worked();
+        };
+    }
+
+    /** Whether stop()'s grace period ran out: the per-event sink delivers no further event. */
     boolean abandoned() {
         return abandoned;
     }
 
-    /** Parses an overflow policy name, case-insensitively; null if it is none. */
+    /** Case ignored; null if it names none. */
     static OverflowPolicy parseOverflow(String text) {
         try {
             return OverflowPolicy.valueOf(text.trim().toUpperCase(Locale.ROOT));
@@ -125,14 +127,7 @@ final class LogBuffer<T> {
         }
     }
 
-    /**
-     * Hands one item over. Interrupts do not cost the item: a writer interrupted while it waits for
-     * room waits again and leaves with its interrupt flag set (as Logback's own AsyncAppender).
-     * With an {@code appendTimeout} the wait for room is bounded: after it the overflow policy
-     * applies (a drop policy drops, counted by the buffer), and under {@code BLOCK} the event is
-     * discarded, counted and reported. A refused item (stopped, failed, or a write from the drainer
-     * that would wait for itself) is counted and reported, never thrown at the logging thread.
-     */
+    /** Never throws: a refused item (closed, failed, a drainer write that would wait for itself) is counted. */
     void write(T item) {
         boolean interrupted = false;
         long deadline = appendTimeout == null ? 0 : System.nanoTime() + appendTimeout.toNanos();
@@ -143,10 +138,9 @@ final class LogBuffer<T> {
                         buffer.write(item);
                     } else if (!buffer.offer(item, Duration.ofNanos(deadline - System.nanoTime()))) {
                         if (overflow == OverflowPolicy.BLOCK) {
-                            discarded.increment();
-                            reportRefusal("waited appendTimeout (" + appendTimeout + ") for room in vain");
+                            refuse("waited appendTimeout (" + appendTimeout + ") for room in vain", null);
                         } else {
-                            buffer.write(item); // drops as the policy says, counted in dropped(); never waits
+                            buffer.write(item); // drops as the policy says; never waits
                         }
                     }
                     return;
@@ -154,7 +148,7 @@ final class LogBuffer<T> {
                     interrupted = true;
                     Thread.interrupted(); // wait again; the flag is set back below
                 } catch (IllegalStateException e) { // closed, or failed (FlushFailedException)
-                    refused(e);
+                    refuse(e.getMessage(), null);
                     return;
                 }
             }
@@ -165,32 +159,28 @@ final class LogBuffer<T> {
         }
     }
 
-    private void refused(IllegalStateException e) {
+    /** Counts an event refused before the buffer; reports at most once a second. */
+    void refuse(String why, Throwable cause) {
         discarded.increment();
-        reportRefusal(e.getMessage());
-    }
-
-    /** Reports a refusal on the logging thread, at most once a second (a CAS, no lock). */
-    private void reportRefusal(String why) {
         long last = lastRefusalReport.get();
         long now = System.nanoTime();
         if (now - last >= REPORT_EVERY_NANOS && lastRefusalReport.compareAndSet(last, now)) {
-            status.addWarn("appender [" + name + "] refused an event (counted as dropped; " + discarded.sum()
-                    + " refused or discarded so far): " + why);
+            status.addWarn(
+                    "appender [" + name + "] refused an event (counted as dropped; " + discarded.sum()
+                            + " refused or discarded so far): " + why,
+                    cause);
         }
     }
 
-    /** Counts one event discarded before the buffer (Logback's discardingThreshold). */
+    /** Counts an event discarded by {@code discardingThreshold}; the drainer reports it. */
     void discard() {
         discarded.increment();
     }
 
-    /** Items waiting or in the sink, an estimate. */
     long pending() {
         return buffer.metrics().pending();
     }
 
-    /** Drainer thread, after each batch: reports new overflow drops at most once a second. */
     void afterBatch() {
         long now = System.nanoTime();
         if (now - lastDropReport >= REPORT_EVERY_NANOS) {
@@ -203,21 +193,19 @@ final class LogBuffer<T> {
         if (dropped > reportedDropped) {
             status.addWarn("appender [" + name + "] dropped " + (dropped - reportedDropped)
                     + " events since the last report (" + dropped
-                    + " in all) because its queue was full (or appendTimeout ran out) or they arrived after"
-                    + " stop; raise queueSize, or use overflow=BLOCK without appendTimeout, to lose none");
+                    + " in all) because its queue was full (or appendTimeout ran out, or discardingThreshold"
+                    + " applied) or they were refused; raise queueSize, or use overflow=BLOCK without"
+                    + " appendTimeout, to lose none");
             reportedDropped = dropped;
         }
         lastDropReport = now;
     }
 
-    /**
-     * Refuses further items, delivers what was accepted (for at most {@code maxFlushTimeMillis},
-     * or without bound if that is 0 or less), joins the drainer and reports what was not delivered.
-     */
+    /** {@code maxFlushTimeMillis} 0: without bound. */
     void stop(int maxFlushTimeMillis) {
         long left = 0;
         try {
-            if (maxFlushTimeMillis <= 0) {
+            if (maxFlushTimeMillis == 0) {
                 buffer.close();
             } else {
                 left = buffer.close(Duration.ofMillis(maxFlushTimeMillis));
@@ -233,7 +221,7 @@ final class LogBuffer<T> {
         Thread t = drainer;
         if (t != null && t.isAlive()) {
             try {
-                t.join(Duration.ofSeconds(1)); // after close(Duration) gave up: the sink's call may end
+                t.join(Duration.ofSeconds(1)); // after close(Duration) abandoned a call: it may end
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -246,38 +234,31 @@ final class LogBuffer<T> {
                             : ""));
         }
         reportDrops(System.nanoTime());
-        long lost =
-                (eventFailures == null ? 0 : eventFailures.lost()) + (batchFailures == null ? 0 : batchFailures.lost());
+        long lost = outage.lost();
         if (lost > 0) {
             status.addWarn("appender [" + name + "]: " + lost + " events in all were dropped after its sink failed");
         }
     }
 
-    /** True once the drainer thread has ended (after stop). */
     boolean drainerEnded() {
         Thread t = drainer;
         return t == null || !t.isAlive();
     }
 
     /**
-     * The buffer's counters with the appender's own folded in. {@code dropped}: overflow drops
-     * (the buffer's), events refused before the buffer (discardingThreshold, appendTimeout under
-     * BLOCK, after stop), and events given up on after sink failures (per batch: core's dead
-     * letters, never counted as written; per event: delivered to core as part of a batch that
-     * returned, so taken off {@code written}). {@code failures}: failed sink calls (per batch: the
-     * buffer's count of flusher calls that threw; per event: the wrapped appenders' calls that
-     * threw). {@code enqueued}: events the buffer accepted.
+     * The buffer's counters with the appender's own folded in. Events given up on per event were
+     * in a batch that returned, so they come off {@code written}; per batch, core never counted them.
      */
     Metrics metrics() {
         Metrics m = buffer.metrics();
-        long eventLost = eventFailures == null ? 0 : eventFailures.lost();
-        long batchLost = batchFailures == null ? 0 : batchFailures.lost();
+        long lost = outage.lost();
         return new Metrics(
                 m.enqueued(),
-                m.written() - eventLost,
-                m.dropped() + eventLost + batchLost + discarded.sum(),
+                perEvent == null ? m.written() : m.written() - lost,
+                m.dropped() + lost + discarded.sum(),
                 m.pending(),
                 m.batches(),
-                m.failures() + (eventFailures == null ? 0 : eventFailures.failedCalls()));
+                perEvent == null ? m.failures() : m.failures() + perEvent.failedCalls(),
+                m.lagNanos());
     }
 }

@@ -2,6 +2,7 @@ package dev.mwsr.logback;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.UnsynchronizedAppenderBase;
+import ch.qos.logback.core.spi.FilterReply;
 import dev.mwsr.AsyncBuffer;
 import dev.mwsr.AsyncBuffer.OverflowPolicy;
 import dev.mwsr.Metrics;
@@ -11,57 +12,58 @@ import java.util.function.Consumer;
 
 /**
  * What {@link MwsrAsyncAppender} and {@link MwsrFileAppender} share: an mwsr {@link AsyncBuffer}
- * between the logging threads and one drainer thread that hands batches to the appender's sink (the
- * wrapped appenders, or the file), its properties, the start and the stop, and the drop reports.
+ * between the logging threads and one drainer thread that hands batches to the sink (the wrapped
+ * appenders, or the file). Public so that Joran and bean tools see the shared properties on a
+ * public class; not for extension (its constructor is package-private).
  *
- * <p><b>Why public.</b> The properties below are set by Joran from {@code logback.xml} (and by bean
- * tools) as public methods of the appender class; declaring them once on a public class keeps them
- * visible to reflection under any module setup and documents them once. The API of this type is
- * those properties, {@link #metrics()} and the {@code DEFAULT_} constants. It is not meant to be
- * extended outside this package: its constructor is package-private and its hooks too.
+ * <p><b>Properties</b> (set before {@link #start()}; each appender adds its own):
+ * <ul>
+ *   <li>{@code queueSize}: the most events waiting, the batch being delivered not counted; at
+ *       least 1, default {@value #DEFAULT_QUEUE_SIZE}.
+ *   <li>{@code maxBatch}: the most events in one batch; 0 (default) for {@code queueSize}.
+ *   <li>{@code overflow}, case ignored: {@code BLOCK} (default: a logging thread waits for room,
+ *       nothing is lost), {@code DROP_NEWEST}, {@code DROP_OLDEST}, {@code WARN}, {@code GROW}
+ *       (see {@link OverflowPolicy}).
+ *   <li>{@code appendTimeout} (logstash-logback-encoder's meaning; Logback's {@code AsyncAppender}
+ *       has none), unset by default: the policy alone decides. Set ({@code 50 milliseconds}, 0 for
+ *       no wait), a logging thread waits at most that long for room, then {@code BLOCK} drops the
+ *       event, the drop policies drop as they say, and {@code GROW} ignores it (a warning). The
+ *       wait unmounts a virtual thread; an interrupt does not cut it short or cost the event.
+ *   <li>{@code maxFlushTime}: milliseconds {@link #stop()} waits, 0 without bound; default
+ *       {@value #DEFAULT_MAX_FLUSH_TIME}.
+ *   <li>{@code giveUpAfter}: how long a failing sink is retried before its events are dropped, a
+ *       Logback duration, default 10 seconds, not negative; 0 gives up after one attempt
+ *       ({@link MwsrFileAppender}: at the second, 1 ms after the first).
+ * </ul>
  *
- * <p><b>Properties.</b> {@code queueSize} (default {@value #DEFAULT_QUEUE_SIZE}), {@code maxBatch}
- * (default: the queue size), {@code overflow} ({@code BLOCK} default, {@code DROP_NEWEST},
- * {@code DROP_OLDEST}, {@code WARN}, {@code GROW}; see {@link OverflowPolicy}),
- * {@code appendTimeout} (unset; see below), {@code maxFlushTime} (milliseconds, default
- * {@value #DEFAULT_MAX_FLUSH_TIME}; 0 waits without bound) and {@code giveUpAfter} (default 10
- * seconds). Each appender adds its own.
+ * <p><b>Start</b> reports a bad configuration to the status manager and leaves the appender
+ * stopped, having written nothing. <b>Stop</b> (also through {@code LoggerContext.stop()} and
+ * Logback's shutdown hook) refuses later events, delivers the accepted ones, joins the drainer and
+ * closes the sink before it returns; after {@code maxFlushTime} it reports what it could not
+ * deliver, with the count.
  *
- * <p><b>{@code appendTimeout}</b> (as in logstash-logback-encoder's appenders; Logback's own
- * {@code AsyncAppender} has none) bounds how long a logging thread waits for room in a full queue
- * before the overflow policy applies. Unset (the default), the policy alone decides: {@code BLOCK}
- * waits as long as it takes, the drop policies never wait. Set to a duration ({@code 50
- * milliseconds}; 0 means no wait), the thread waits at most that long, then: under {@code BLOCK}
- * the event is discarded, counted as dropped and reported (so {@code BLOCK} plus
- * {@code appendTimeout} means "wait, but never longer than this"); under {@code DROP_NEWEST},
- * {@code WARN} and {@code DROP_OLDEST} the policy drops as usual (so they wait a little before
- * dropping); under {@code GROW} there is always room and it has no effect (a warning). The wait
- * unmounts a virtual thread; an interrupt during it does not cost the event (the thread waits out
- * the rest of the timeout, its flag kept).
+ * <p><b>Threads.</b> No {@code synchronized} and no lock on a logging thread's path (only the
+ * buffer's wait for room); an interrupted logging thread loses no event and keeps its flag. Events
+ * of one logging thread reach the sink in the order logged, and its actions before it logs an
+ * event happen-before the sink's call for that event.
  *
- * <p><b>Start.</b> {@link #start()} checks the configuration: an error (a missing or bad value) is
- * reported to the status manager and leaves the appender stopped, having written nothing.
+ * <p><b>Failures.</b> A throwing sink is reported and retried with a pause doubling up to 0.5 s
+ * for {@code giveUpAfter}; then the events are dropped, and while it keeps failing each further
+ * event or batch gets one attempt. The recovery is reported with the count lost. A failure never
+ * reaches a logging thread, nor holds one up for good: under {@code BLOCK} the writers behind a
+ * dead sink are released as its events are given up.
  *
- * <p><b>Stop.</b> {@link #stop()} (called by {@code LoggerContext.stop()} and Logback's shutdown
- * hook) refuses later events, delivers every accepted one, joins the drainer thread and then closes
- * the sink (stops the wrapped appenders, or closes the file) before it returns. It waits at most
- * {@code maxFlushTime}: what it then could not deliver is reported with its count through the
- * status manager.
- *
- * <p><b>Drops</b> (a dropping {@code overflow}, {@code appendTimeout} under {@code BLOCK}, events
- * arriving after stop, events given up on after sink failures) are counted in
- * {@link #metrics()}{@code .dropped()} and reported to the status manager, at most once a second.
+ * <p><b>Drops</b> are counted in {@link #metrics()}{@code .dropped()} and reported to the status
+ * manager at most once a second: a dropping {@code overflow}, {@code appendTimeout} under
+ * {@code BLOCK}, events given up on after failures, events whose {@code append} threw, and events
+ * reaching the appender once it is stopped (a logging thread racing {@code stop()}, or
+ * {@code stop()} called on the appender alone: {@code LoggerContext.stop()} also detaches it).
  */
 public abstract class MwsrAppenderBase extends UnsynchronizedAppenderBase<ILoggingEvent> {
     /*
-     * Implementation notes.
-     *
-     * A template: start() runs the subclass's own checks (checkOwn), then the shared ones, then
-     * open(policy), in which the subclass opens its sink and builds its LogBuffer (through
-     * newBuffer, which passes the shared settings); stop() runs writeLast (a footer), drains the
-     * buffer with the grace period, then closeSink. The subclass keeps the buffer typed for its
-     * append(); this class keeps it untyped for stop() and metrics(). The buffer, its drainer and
-     * the drop reports are LogBuffer's.
+     * A template: start() runs checkOwn, the shared checks, then open(policy), in which the
+     * subclass opens its sink and builds its LogBuffer through newBuffer; stop() runs writeLast,
+     * drains with the grace period, then closeSink.
      */
 
     /** The default {@code queueSize}. */
@@ -80,49 +82,31 @@ public abstract class MwsrAppenderBase extends UnsynchronizedAppenderBase<ILoggi
 
     private volatile LogBuffer<?> buffer;
 
-    /**
-     * For this package's appenders only.
-     *
-     * @param overflow what {@link #getOverflow()} shows before it is set (null: not set)
-     */
+    /** {@code overflow}: what {@link #getOverflow()} shows before it is set (null: not set). */
     MwsrAppenderBase(String overflow) {
         this.overflow = overflow;
     }
 
-    /** The subclass's own checks, before the shared ones: false (reported) leaves it stopped. */
+    /** False (reported) leaves the appender stopped. */
     abstract boolean checkOwn();
 
-    /**
-     * Opens the sink and builds the buffer with {@link #newBuffer}, after every check passed; null
-     * (reported, nothing left open) if it cannot.
-     */
+    /** Null (reported, nothing left open) if the sink cannot be opened. */
     abstract LogBuffer<?> open(OverflowPolicy policy);
 
-    /** In {@link #stop()}, after later events are refused and before the drain: the last items. */
     void writeLast() {}
 
-    /** In {@link #stop()}, after the drain: stops the wrapped appenders or closes the file. */
     abstract void closeSink();
 
-    /** A buffer with the shared settings; see {@link LogBuffer}'s constructor for the failures. */
     final <T> LogBuffer<T> newBuffer(
-            OverflowPolicy policy, SinkFailures eventFailures, BatchFailures batchFailures, Consumer<List<T>> sink) {
+            OverflowPolicy policy, Outage outage, SinkFailures perEvent, Consumer<List<T>> sink) {
         return new LogBuffer<>(
                 this,
-                name,
-                queueSize,
-                maxBatch,
-                policy,
-                appendTimeout,
-                eventFailures,
-                batchFailures,
-                giveUpAfter,
+                new LogBuffer.Settings(name, queueSize, maxBatch, policy, appendTimeout, giveUpAfter),
+                outage,
+                perEvent,
                 sink);
     }
 
-    /**
-     * Checks the configuration, opens the sink and starts the drainer; see the class comment.
-     */
     @Override
     public void start() {
         if (isStarted() || !checkOwn()) {
@@ -134,6 +118,10 @@ public abstract class MwsrAppenderBase extends UnsynchronizedAppenderBase<ILoggi
         }
         if (maxBatch < 0 || maxBatch > queueSize) {
             addError("maxBatch must be between 1 and queueSize (" + queueSize + "), was " + maxBatch);
+            return;
+        }
+        if (maxFlushTime < 0) {
+            addError("maxFlushTime must not be negative (0 waits without bound), was " + maxFlushTime);
             return;
         }
         if (giveUpAfter.isNegative()) {
@@ -159,7 +147,7 @@ public abstract class MwsrAppenderBase extends UnsynchronizedAppenderBase<ILoggi
         super.start();
     }
 
-    /** The overflow policy the properties ask for, or null (reported) if they are invalid. */
+    /** Null (reported) if the properties are invalid. */
     OverflowPolicy overflowPolicy() {
         if (overflow == null) {
             return OverflowPolicy.BLOCK;
@@ -171,10 +159,6 @@ public abstract class MwsrAppenderBase extends UnsynchronizedAppenderBase<ILoggi
         return p;
     }
 
-    /**
-     * Refuses later events, delivers the accepted ones (for at most {@code maxFlushTime}), joins
-     * the drainer, reports drops and losses, then closes the sink; see the class comment.
-     */
     @Override
     public void stop() {
         if (!isStarted()) {
@@ -188,133 +172,93 @@ public abstract class MwsrAppenderBase extends UnsynchronizedAppenderBase<ILoggi
     }
 
     /**
-     * The counters since {@link #start()}: enqueued, delivered, dropped (see the class comment),
-     * pending, batches and failed sink calls; each appender's javadoc says what it counts as an
-     * item and a failure. Exact once stopped.
+     * Logback's {@code doAppend} (the filters, then {@code append}), except that an event refused
+     * for being stopped, or whose {@code append} threw, is counted as dropped and reported.
+     */
+    @Override
+    public void doAppend(ILoggingEvent event) {
+        boolean started = isStarted(); // read once: an event racing stop() is appended or counted
+        LogBuffer<?> b = buffer;
+        if (!started && b == null) {
+            super.doAppend(event); // never started: Logback's own warning
+            return;
+        }
+        try {
+            if (getFilterChainDecision(event) == FilterReply.DENY) {
+                return;
+            }
+            if (started) {
+                append(event);
+            } else {
+                b.refuse("the appender is stopped", null);
+            }
+        } catch (Exception e) {
+            b.refuse("appending it threw", e);
+        }
+    }
+
+    /**
+     * The counters since {@link #start()}, all zero before it; each appender says what it counts
+     * as an item and as a failure.
      *
-     * @return the metrics, all zero before the first start
+     * @return the metrics: {@code dropped} as in the class comment, the rest as in {@link Metrics}
      */
     public Metrics metrics() {
         LogBuffer<?> b = buffer;
         return b == null ? new Metrics(0, 0, 0, 0, 0, 0) : b.metrics();
     }
 
-    // ---------------------------------------------------------------------------------------
-    // Properties (set by Joran from logback.xml, or by code before start()).
+    // Properties: see the class comment.
 
-    /**
-     * The most events waiting in the queue (the batch being delivered not counted).
-     *
-     * @param queueSize at least 1; default {@value #DEFAULT_QUEUE_SIZE}
-     */
     public void setQueueSize(int queueSize) {
         this.queueSize = queueSize;
     }
 
-    /**
-     * The queue size.
-     *
-     * @return the most events waiting in the queue
-     */
     public int getQueueSize() {
         return queueSize;
     }
 
-    /**
-     * The most events handed to the sink in one batch (to the wrapped appenders, or in one write
-     * of the file); 0 (the default) means the queue size.
-     *
-     * @param maxBatch 0, or between 1 and the queue size
-     */
     public void setMaxBatch(int maxBatch) {
         this.maxBatch = maxBatch;
     }
 
-    /**
-     * The batch bound.
-     *
-     * @return the most events in one batch, 0 for the queue size
-     */
     public int getMaxBatch() {
         return maxBatch;
     }
 
-    /**
-     * What a logging thread does when the queue is full: {@code BLOCK} (default: wait, lose
-     * nothing), {@code DROP_NEWEST}, {@code DROP_OLDEST}, {@code WARN} or {@code GROW}, case
-     * ignored. Drops are counted and reported.
-     *
-     * @param overflow the policy name
-     */
     public void setOverflow(String overflow) {
         this.overflow = overflow;
     }
 
     /**
-     * The overflow policy as configured.
-     *
-     * @return the policy name; before it is set, null for {@link MwsrAsyncAppender} (whose
-     *     {@code neverBlock} may then decide) and {@code BLOCK} for {@link MwsrFileAppender}
+     * @return as set; before that null for {@link MwsrAsyncAppender} ({@code neverBlock} decides),
+     *     {@code BLOCK} for {@link MwsrFileAppender}
      */
     public String getOverflow() {
         return overflow;
     }
 
-    /**
-     * How long {@link #stop()} waits for the queue to be delivered, in milliseconds; 0 waits
-     * without bound. Default {@value #DEFAULT_MAX_FLUSH_TIME}.
-     *
-     * @param maxFlushTime milliseconds
-     */
     public void setMaxFlushTime(int maxFlushTime) {
         this.maxFlushTime = maxFlushTime;
     }
 
-    /**
-     * The stop grace period.
-     *
-     * @return milliseconds, 0 for no bound
-     */
     public int getMaxFlushTime() {
         return maxFlushTime;
     }
 
-    /**
-     * How long a logging thread waits for room in a full queue before the overflow policy
-     * applies; see the class comment. Unset by default: the policy alone decides.
-     *
-     * @param appendTimeout a Logback duration such as {@code 50 milliseconds}; 0 for no wait
-     */
     public void setAppendTimeout(ch.qos.logback.core.util.Duration appendTimeout) {
         this.appendTimeout = Duration.ofMillis(appendTimeout.getMilliseconds());
     }
 
-    /**
-     * The bounded wait for room.
-     *
-     * @return the wait, or null if unset (the overflow policy alone decides)
-     */
+    /** @return null while unset */
     public Duration getAppendTimeout() {
         return appendTimeout;
     }
 
-    /**
-     * How long a failing sink is retried before its events are dropped and counted: per event and
-     * wrapped appender in {@link MwsrAsyncAppender}, per batch in {@link MwsrFileAppender}. In
-     * {@code logback.xml} a Logback duration such as {@code 10 seconds}. Default 10 s.
-     *
-     * @param giveUpAfter not negative; 0 gives up after one attempt ({@link MwsrFileAppender}: at
-     *     the second failed attempt, 1 ms after the first)
-     */
     public void setGiveUpAfter(ch.qos.logback.core.util.Duration giveUpAfter) {
         this.giveUpAfter = Duration.ofMillis(giveUpAfter.getMilliseconds());
     }
 
-    /**
-     * The retry bound.
-     *
-     * @return how long a failing event or batch is retried
-     */
     public Duration getGiveUpAfter() {
         return giveUpAfter;
     }

@@ -13,9 +13,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A file appender whose {@code <encoder>} runs on the logging threads, in parallel, and whose bytes
- * are written by one mwsr drainer thread, one write per batch (up to {@code bufferSize} bytes at a
- * time): logging threads never do I/O and never take a lock.
+ * A file appender whose {@code <encoder>} runs on the logging threads, in parallel, while one
+ * drainer thread writes the bytes, one write per batch (up to {@code bufferSize} at a time):
+ * logging threads never do I/O.
  *
  * <pre>{@code
  * <appender name="FILE" class="dev.mwsr.logback.MwsrFileAppender">
@@ -26,53 +26,34 @@ import java.util.Locale;
  * </appender>
  * }</pre>
  *
- * <p><b>Properties.</b> {@code file} (required; missing parent directories are created),
- * {@code append} (default true), {@code flusher} ({@code block} default: encoded events are
- * gathered in a buffer written when full and at the end of every batch; {@code mmap}: written into
- * a mapped region, the file cut to its exact length on stop; {@code appendClose}: opened, written
- * and closed per batch, for network drives), {@code bufferSize} (a Logback file size such as
- * {@code 256KB}; default 64 KB, 32 MB mapped windows for {@code mmap}), {@code fsync} (force every
- * batch to the device; default false), and those of {@link MwsrAppenderBase} ({@code queueSize},
- * {@code maxBatch}, {@code overflow}, {@code appendTimeout}, {@code maxFlushTime},
- * {@code giveUpAfter}). See {@link FileFlusher} for what each flusher writes when.
+ * <p><b>Properties:</b> those of {@link MwsrAppenderBase}, and
+ * <ul>
+ *   <li>{@code file}, required; relative to the working directory; missing parents are created.
+ *   <li>{@code append}: continue an existing file (default) rather than truncate it.
+ *   <li>{@code flusher}, case ignored: {@code block} (default; written when its buffer is full and
+ *       at the end of every batch), {@code mmap} (the file cut to its exact length at stop) or
+ *       {@code appendClose} (opened, written and closed per batch, for network drives); see
+ *       {@link FileFlusher}.
+ *   <li>{@code bufferSize}: a Logback file size such as {@code 256KB}, 64 bytes to 1 GB; default
+ *       64 KB, and 32 MB mapped windows for {@code mmap}.
+ *   <li>{@code fsync}: force every batch to the device (default false).
+ *   <li>{@code encoder}: called from many threads at once, so it must be thread-safe (Logback's
+ *       {@code PatternLayoutEncoder}, the default class, and the common JSON encoders are). Its
+ *       header is written at start, its footer at stop; {@link #metrics()} counts both as items.
+ * </ul>
  *
- * <p><b>The encoder</b> is called from many threads at once, so it must be thread-safe; Logback's
- * {@code PatternLayoutEncoder} (the default when {@code <encoder>} names no class) and the common
- * JSON encoders are. Its header is written at start and its footer at stop.
+ * <p><b>Failures</b> (a full disk, a removed mount) are reported naming the file and retried per
+ * batch by mwsr's bounded failure policy ({@code AsyncBuffer.Builder.retryFailedBatches}); the
+ * {@link FileFlusher}s cut a failed batch back off the file, so a line is in the file whole and
+ * once, or counted as dropped. {@code failures} in {@link #metrics()} counts the writes that threw.
  *
- * <p><b>Order and stop.</b> The lines of one logging thread are in the file in the order logged.
- * {@link #stop()} (see {@link MwsrAppenderBase}) writes every accepted event and the encoder's
- * footer, joins the drainer and closes the file before it returns.
- *
- * <p><b>Failures.</b> An I/O error (a full disk, a removed mount) is reported through the status
- * manager naming the file, and the batch is retried by the buffer's bounded failure policy
- * ({@code AsyncBuffer.Builder.retryFailedBatches(maxBackoff, giveUpAfter, deadLetter)}): with a
- * pause doubling up to 0.5 s until that batch has been failing for {@code giveUpAfter}; then its
- * events are dropped, counted in {@link #metrics()} and reported (the first batch of an outage at
- * once, then at most once a second), and the next batch is tried. So logging threads wait at most
- * {@code giveUpAfter} per failing batch, and only under {@code BLOCK} with a full queue: each
- * batch given up on makes room. Writing resumes by itself when the file works again, and that is
- * reported with the count lost. The {@link FileFlusher}s cut a failed batch back off the file, so
- * a line is in the file whole and once, or counted as dropped: never torn, never repeated by a
- * retry. A failure is never thrown at a logging thread.
- *
- * <p>{@link #metrics()} counts the encoder's header and footer (if any) as items; its failures are
- * the write attempts that threw.
- *
- * <p>Rolling (by time or size) is not supported: use an external rotation that renames the file
- * and restart the appender, or Logback's {@code RollingFileAppender} behind
- * {@link MwsrAsyncAppender}.
+ * <p>Rolling is not supported: rename the file and restart the appender, or put Logback's
+ * {@code RollingFileAppender} behind {@link MwsrAsyncAppender}.
  */
 public class MwsrFileAppender extends MwsrAppenderBase {
     /*
-     * Implementation notes.
-     *
-     * Logging threads run encoder.encode(event) and write the byte[] into an AsyncBuffer<byte[]>;
-     * the drainer passes each batch to a FileFlusher whose Encoder copies the bytes into its
-     * buffer. The queue, the lifecycle and the shared properties are MwsrAppenderBase's, the
-     * buffer, its drainer and drop reports LogBuffer's; what happens when the flusher throws is
-     * BatchFailures' and core's bounded policy's (per batch: the FileFlusher is still usable after
-     * a failed batch, its buffer cleared).
+     * Logging threads encode into a byte[] each; the drainer hands each batch to a FileFlusher,
+     * which stays usable after a failed batch (its buffer cleared).
      */
 
     private String file;
@@ -85,7 +66,7 @@ public class MwsrFileAppender extends MwsrAppenderBase {
     private volatile LogBuffer<byte[]> buffer;
     private volatile FileFlusher<byte[]> out;
 
-    /** Creates an appender; configure it, then {@link #start()} it. */
+    /** Configure it, then {@link #start()} it. */
     public MwsrFileAppender() {
         super("BLOCK");
     }
@@ -103,7 +84,6 @@ public class MwsrFileAppender extends MwsrAppenderBase {
         return true;
     }
 
-    /** Opens the file (errors reported, the appender left stopped), then the buffer; writes the header. */
     @Override
     LogBuffer<?> open(OverflowPolicy policy) {
         FileFlusher<byte[]> opened;
@@ -114,8 +94,12 @@ public class MwsrFileAppender extends MwsrAppenderBase {
             return null;
         }
         out = opened;
-        BatchFailures f = new BatchFailures(this, "writing " + opened.path(), getGiveUpAfter());
-        LogBuffer<byte[]> b = newBuffer(policy, null, f, this::deliver);
+        Outage outage = new Outage(
+                this,
+                "writing " + opened.path(),
+                "retrying each batch for " + getGiveUpAfter(),
+                ", each after its batch failed for " + getGiveUpAfter() + "; writing resumes when it works again");
+        LogBuffer<byte[]> b = newBuffer(policy, outage, null, this::deliver);
         buffer = b;
         byte[] header = encoder.headerBytes();
         if (header != null && header.length > 0) {
@@ -147,10 +131,6 @@ public class MwsrFileAppender extends MwsrAppenderBase {
         };
     }
 
-    /**
-     * On the drainer thread: one batch into the file. A failure is thrown to the buffer, whose
-     * bounded policy retries the batch (the flusher has cut back what of it reached the file).
-     */
     private void deliver(List<byte[]> batch) {
         try {
             out.accept(batch);
@@ -159,7 +139,6 @@ public class MwsrFileAppender extends MwsrAppenderBase {
         }
     }
 
-    /** In stop(), before the drain: the encoder's footer. */
     @Override
     void writeLast() {
         byte[] footer = encoder.footerBytes();
@@ -168,7 +147,6 @@ public class MwsrFileAppender extends MwsrAppenderBase {
         }
     }
 
-    /** In stop(), after the drain: closes the file, unless a write into it has not returned. */
     @Override
     void closeSink() {
         if (!buffer.drainerEnded()) {
@@ -182,122 +160,57 @@ public class MwsrFileAppender extends MwsrAppenderBase {
         }
     }
 
-    /** On the logging thread: encodes the event and queues the bytes. */
     @Override
     protected void append(ILoggingEvent event) {
         buffer.write(encoder.encode(event));
     }
 
-    // ---------------------------------------------------------------------------------------
-    // Properties of its own (the shared ones are MwsrAppenderBase's).
+    // Properties: see the class comment.
 
-    /**
-     * The encoder that turns each event into bytes, on the logging thread; it must be
-     * thread-safe.
-     *
-     * @param encoder the encoder
-     */
     public void setEncoder(Encoder<ILoggingEvent> encoder) {
         this.encoder = encoder;
     }
 
-    /**
-     * The encoder.
-     *
-     * @return the encoder, or null
-     */
     public Encoder<ILoggingEvent> getEncoder() {
         return encoder;
     }
 
-    /**
-     * The file to write; relative paths are resolved against the working directory.
-     *
-     * @param file the path
-     */
     public void setFile(String file) {
         this.file = file;
     }
 
-    /**
-     * The file.
-     *
-     * @return the path as configured, or null
-     */
     public String getFile() {
         return file;
     }
 
-    /**
-     * Whether to continue an existing file (default) rather than truncate it at start.
-     *
-     * @param append true to append
-     */
     public void setAppend(boolean append) {
         this.append = append;
     }
 
-    /**
-     * The append setting.
-     *
-     * @return true if appending
-     */
     public boolean isAppend() {
         return append;
     }
 
-    /**
-     * How batches reach the file: {@code block} (default), {@code mmap} or {@code appendClose},
-     * case ignored; see the class comment.
-     *
-     * @param flusher the flusher name
-     */
     public void setFlusher(String flusher) {
         this.flusher = flusher;
     }
 
-    /**
-     * The flusher name.
-     *
-     * @return the name as configured
-     */
     public String getFlusher() {
         return flusher;
     }
 
-    /**
-     * Bytes gathered before a write (for {@code mmap}: the size of each mapped window).
-     *
-     * @param bufferSize a size of at least 64 bytes; unset for the flusher's default
-     */
     public void setBufferSize(FileSize bufferSize) {
         this.bufferSize = bufferSize;
     }
 
-    /**
-     * The buffer size.
-     *
-     * @return the size as configured, or null for the default
-     */
     public FileSize getBufferSize() {
         return bufferSize;
     }
 
-    /**
-     * Whether every batch is forced to the storage device before the next (survives a machine
-     * crash; costs a device round trip per batch). Default false.
-     *
-     * @param fsync true to force every batch
-     */
     public void setFsync(boolean fsync) {
         this.fsync = fsync;
     }
 
-    /**
-     * The fsync setting.
-     *
-     * @return true if every batch is forced
-     */
     public boolean isFsync() {
         return fsync;
     }

@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 
@@ -31,6 +33,11 @@ final class Logs {
     static LoggerContext configure(String resource, Map<String, String> properties) {
         LoggerContext ctx = new LoggerContext();
         ctx.setMDCAdapter(new LogbackMDCAdapter()); // without it every append fails (to the status manager only)
+        return configure(ctx, resource, properties);
+    }
+
+    /** {@code ctx} configured from a test resource, with the given substitution properties. */
+    static LoggerContext configure(LoggerContext ctx, String resource, Map<String, String> properties) {
         ctx.setName(resource);
         properties.forEach(ctx::putProperty);
         JoranConfigurator jc = new JoranConfigurator();
@@ -78,6 +85,38 @@ final class Logs {
                 });
             }
         } // close() waits for every task
+    }
+
+    /**
+     * Logs "w{i} {seq}" from {@code writers} platform threads while the appender is stopped under
+     * them (once it has delivered 1,000 events), each thread going on for 100 events after it sees
+     * the appender stopped.
+     *
+     * @return how many events were logged
+     */
+    static long logRacingStop(Logger log, MwsrAppenderBase appender, int writers) throws InterruptedException {
+        var logged = new LongAdder();
+        List<Thread> threads = new ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            int id = w;
+            threads.add(Thread.ofPlatform().start(() -> {
+                for (int s = 0, after = 0; after < 100; s++) {
+                    boolean stopped = !appender.isStarted();
+                    log.info("w{} {}", id, s);
+                    logged.increment();
+                    after += stopped ? 1 : 0;
+                }
+            }));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (appender.metrics().written() < 1_000 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        appender.stop();
+        for (Thread t : threads) {
+            t.join();
+        }
+        return logged.sum();
     }
 
     /**

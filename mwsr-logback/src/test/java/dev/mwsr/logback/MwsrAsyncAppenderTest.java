@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.filter.ThresholdFilter;
 import ch.qos.logback.core.status.Status;
 import dev.mwsr.Metrics;
 import java.nio.file.Path;
@@ -109,6 +110,19 @@ class MwsrAsyncAppenderTest {
         ctx.stop();
         assertEquals(IntStream.range(0, 20).mapToObj(i -> "w0 " + i).toList(), sink.messages());
         assertEquals(0, async().metrics().dropped());
+    }
+
+    /** metrics() carries the buffer's lag: with the sink stuck it is at least how long it has been stuck. */
+    @Test
+    void metrics_tellTheLag_whileTheSinkIsStuck() throws Exception {
+        org.slf4j.Logger log = configureSink();
+        sink.gate = new CountDownLatch(1);
+        log.info("w0 0");
+        assertTrue(sink.entered.await(5, TimeUnit.SECONDS));
+        Thread.sleep(50);
+        long lag = async().metrics().lagNanos();
+        assertTrue(lag >= TimeUnit.MILLISECONDS.toNanos(50), () -> "lag " + lag + " ns, the sink stuck for 50 ms");
+        sink.gate.countDown();
     }
 
     @Test
@@ -332,6 +346,35 @@ class MwsrAsyncAppenderTest {
         assertTrue(Logs.hasStatus(ctx, Status.WARN, "works again"));
     }
 
+    /** Once the sink works again, the next failure is retried as at first, and the recovery reported once. */
+    @Test
+    void afterAnOutageEnds_aBriefFailureIsRetriedAgain_theRecoveryReportedOnce() throws Exception {
+        org.slf4j.Logger log = configureSink("GIVE_UP", "100 milliseconds");
+        sink.failing = true;
+        log.info("w0 0");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (async().metrics().dropped() == 0) {
+            assertTrue(System.nanoTime() < deadline, "w0 0 was never given up");
+            Thread.sleep(2);
+        }
+        sink.failing = false;
+        log.info("w0 1");
+        while (sink.messages().isEmpty()) { // the outage has ended
+            assertTrue(System.nanoTime() < deadline, "w0 1 never arrived");
+            Thread.sleep(2);
+        }
+        sink.failNext.set(3);
+        log.info("w0 2");
+        log.info("w0 3");
+        ctx.stop();
+        assertEquals(List.of("w0 1", "w0 2", "w0 3"), sink.messages());
+        assertEquals(1, async().metrics().dropped(), () -> async().metrics().toString());
+        List<String> recoveries = Logs.statuses(ctx, Status.WARN).stream()
+                .filter(st -> st.contains(" works again; "))
+                .toList();
+        assertEquals(1, recoveries.size(), recoveries::toString);
+    }
+
     @Test
     void stop_maxFlushTimeRunsOut_reportsHowManyWereNotDelivered() throws Exception {
         org.slf4j.Logger log = configureSink("QUEUE", "8", "MAX_FLUSH", "200");
@@ -363,6 +406,39 @@ class MwsrAsyncAppenderTest {
         a.stop();
         log.info("late"); // Logback itself refuses: the appender is stopped
         assertEquals(List.of(), sink.messages());
+        assertEquals(1, a.metrics().dropped(), () -> "the late event is counted: " + a.metrics());
+        assertTrue(Logs.hasStatus(ctx, Status.WARN, "refused an event"), () -> Logs.statuses(ctx, Status.WARN)
+                .toString());
+        var warnOnly = new ThresholdFilter();
+        warnOnly.setLevel("WARN");
+        warnOnly.start();
+        a.addFilter(warnOnly);
+        log.info("denied by the appender's filter");
+        assertEquals(1, a.metrics().dropped(), "an event its filter denies is not a drop");
+    }
+
+    /** A context without an MDC adapter: preparing an event for the drainer throws on the logging thread. */
+    @Test
+    void anEventWhoseAppendThrows_isCountedAsDroppedAndReported_notThrown() {
+        ctx = Logs.configure(new LoggerContext(), "async-sink.xml", props());
+        sink = (SinkAppender) async().getAppender("SINK");
+        ctx.getLogger("test").info("unpreparable");
+        ctx.stop();
+        assertEquals(List.of(), sink.messages());
+        assertEquals(1, async().metrics().dropped(), () -> async().metrics().toString());
+        assertTrue(Logs.hasStatus(ctx, Status.WARN, "appending it threw"), () -> Logs.statuses(ctx, Status.WARN)
+                .toString());
+    }
+
+    /** Logging threads racing stop(): every event is delivered or counted as dropped. */
+    @Test
+    void loggingRacingStop_everyEventDeliveredOrCountedAsDropped() throws Exception {
+        org.slf4j.Logger log = configureSink();
+        long logged = Logs.logRacingStop(log, async(), 4);
+        Metrics m = async().metrics();
+        assertEquals(m.written(), sink.messages().size(), m::toString);
+        assertEquals(logged, m.written() + m.dropped(), m::toString);
+        assertTrue(m.dropped() >= 4 * 100, m::toString);
     }
 
     /**
@@ -439,6 +515,16 @@ class MwsrAsyncAppenderTest {
         none.start();
         assertFalse(none.isStarted());
         assertTrue(Logs.hasStatus(ctx, Status.ERROR, "no appender attached to [NONE]"));
+    }
+
+    /** maxFlushTime is 0 for no bound; a negative value is a mistake, not another way to say it. */
+    @Test
+    void negativeMaxFlushTime_isAnErrorStatus_andTheAppenderStaysStopped() {
+        ctx = Logs.configure("async-sink.xml", props("MAX_FLUSH", "-1"));
+        assertFalse(async().isStarted());
+        assertTrue(
+                Logs.hasStatus(ctx, Status.ERROR, "maxFlushTime must not be negative"),
+                () -> Logs.statuses(ctx, Status.WARN).toString());
     }
 
     @Test

@@ -149,6 +149,31 @@ class MwsrFileAppenderTest {
     }
 
     @Test
+    void writesAfterStop_areCountedAndReported_notWritten() throws Exception {
+        Path file = dir.resolve("app.log");
+        org.slf4j.Logger log = configure("LOG", file.toString());
+        log.info("w0 0");
+        appender.stop();
+        log.info("w0 1");
+        assertEquals(1, Logs.lines(file).size());
+        assertEquals(1, appender.metrics().dropped(), () -> "the late event is counted: " + appender.metrics());
+        assertTrue(Logs.hasStatus(ctx, Status.WARN, "refused an event"), () -> Logs.statuses(ctx, Status.WARN)
+                .toString());
+    }
+
+    /** Logging threads racing stop(): every event is in the file once or counted as dropped. */
+    @Test
+    void loggingRacingStop_everyEventWrittenOrCountedAsDropped() throws Exception {
+        Path file = dir.resolve("app.log");
+        org.slf4j.Logger log = configure("LOG", file.toString());
+        long logged = Logs.logRacingStop(log, appender, 4);
+        Metrics m = appender.metrics();
+        assertEquals(m.written(), Logs.lines(file).size(), m::toString);
+        assertEquals(logged, m.written() + m.dropped(), m::toString);
+        assertTrue(m.dropped() >= 4 * 100, m::toString);
+    }
+
+    @Test
     void badConfiguration_isAnErrorStatus_andTheAppenderStaysStopped() throws Exception {
         configure("LOG", dir.resolve("a.log").toString(), "FLUSHER", "carrier-pigeon");
         assertFalse(appender.isStarted());

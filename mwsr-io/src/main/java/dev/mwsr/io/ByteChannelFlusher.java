@@ -29,9 +29,9 @@ import java.util.function.Consumer;
  * }</pre>
  *
  * <p><b>Threads.</b> {@link #accept} is called by one thread at a time; batches reach the channel
- * in call order, each whole (and with {@link Option#FSYNC} forced) before {@code accept}, so the
- * buffer's {@code flush()}, returns. A channel that takes fewer bytes is written again (yielding
- * when it took none).
+ * in call order, each whole (and with {@link Option#FSYNC} forced) before {@code accept} returns,
+ * so before the buffer's {@code flush()} does. A channel that takes fewer bytes is written again
+ * (yielding when it took none).
  *
  * <p><b>Errors</b> are thrown from {@code accept} as an {@link UncheckedIOException} naming the
  * file or channel, so the buffer keeps the undelivered bytes. A file ({@link #toFile}) keeps no part

@@ -9,32 +9,20 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What every text-capable file flusher shares: the path, the encoder, the closed check, the loop
- * over a batch, exactly-once writing ({@link FileEnd}) and the line break that starts the first
- * batch after a torn last line. Subclasses write one batch and release their file.
+ * What the encoder-based file flushers share: the closed check, the batch loop, exactly-once
+ * writing ({@link FileEnd}) and the line break after a torn last line.
  *
  * @param <T> the item type
  */
 abstract class AbstractFileFlusher<T> implements FileFlusher<T>, FileEnd.Attempt<List<? extends T>> {
-    /*
-     * Implementation notes.
-     *
-     * The buffer calls accept one thread at a time with happens-before between calls, so the
-     * state of subclasses is plain fields. `closed` is volatile only so that an accept after
-     * close in another thread reliably throws IllegalStateException; close() itself is not safe
-     * against a concurrent accept (documented: close the buffer first).
-     *
-     * Torn last line (FileFlusher, "Reopening for append"): the text encoder is recognised by
-     * identity, and the '\n' put before the first item belongs to the batch, so a failed batch
-     * takes it back with itself.
-     */
+    // Subclass state is plain fields: accept calls are serial with happens-before. `closed` is
+    // volatile only so an accept after close in another thread reliably throws. The text encoder is
+    // recognised by identity; the torn-line '\n' belongs to the batch, so a failed batch takes it back.
 
     final Path path;
     final Encoder<? super T> encoder;
     final boolean fsync;
-    /** Whether items are text lines (the built-in encoder), so a torn last line can be repaired. */
     final boolean lines;
-    /** Whether the next batch starts with '\n' because the file ends inside a line. */
     boolean newlineFirst;
 
     private volatile boolean closed;
@@ -67,7 +55,6 @@ abstract class AbstractFileFlusher<T> implements FileFlusher<T>, FileEnd.Attempt
         return getClass().getSimpleName() + "[" + path + (closed ? ", closed]" : "]");
     }
 
-    /** Encodes every item of the batch, in order, into {@code sink}, calling afterItem after each. */
     final void encodeAll(List<? extends T> batch, Encoder.Sink sink) {
         if (newlineFirst) {
             sink.reserve(1).put((byte) '\n');
@@ -78,13 +65,8 @@ abstract class AbstractFileFlusher<T> implements FileFlusher<T>, FileEnd.Attempt
         }
     }
 
-    /** Called after each item is encoded. */
     void afterItem() {}
 
-    /**
-     * Whether a text file opened for append ends inside a line: its byte before {@code end} is not
-     * '\n'. Sets {@link #newlineFirst}.
-     */
     final void checkTornLine(long end) throws IOException {
         if (!lines || end == 0) {
             return;
@@ -98,7 +80,6 @@ abstract class AbstractFileFlusher<T> implements FileFlusher<T>, FileEnd.Attempt
         newlineFirst = last.get(0) != '\n';
     }
 
-    /** The undo of the channel flushers: forget the buffered bytes, cut the batch back. */
     final RuntimeException cutBack(FileEnd end, ChannelSink sink, Throwable failure) {
         sink.discard();
         RuntimeException partial = end.cutBack(failure);
@@ -117,6 +98,6 @@ abstract class AbstractFileFlusher<T> implements FileFlusher<T>, FileEnd.Attempt
         release();
     }
 
-    /** Releases the file; called once. Must release everything even when it throws. */
+    // Called once; must release everything even when it throws.
     abstract void release() throws IOException;
 }

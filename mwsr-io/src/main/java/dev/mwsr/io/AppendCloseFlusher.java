@@ -7,22 +7,13 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 /**
- * {@link FileFlusher#appendClose}: per batch, encode everything into one buffer (grown as
- * needed), open the file in append mode, write the buffer in one write loop, optionally force it,
- * close. No file handle is held between batches.
+ * {@link FileFlusher#appendClose}.
  *
  * @param <T> the item type
  */
 final class AppendCloseFlusher<T> extends AbstractFileFlusher<T> {
-    /*
-     * Implementation notes.
-     *
-     * The file is opened once at creation (CREATE, and TRUNCATE_EXISTING unless appending) and
-     * closed again, so a bad path fails at the factory, not at the first batch. The buffer grows
-     * by doubling to hold the largest batch seen and is reused; the encoding happens before the
-     * file is opened, so the open window is as short as possible. A failed write, force or close
-     * is cut back through FileEnd (which opens the file again for that).
-     */
+    // Opened and closed once at creation, so a bad path fails at the factory. The buffer doubles to
+    // the largest batch seen and is reused; encoding happens before the open, keeping it short.
 
     private final FileEnd end;
     private final ChannelSink sink;
@@ -83,7 +74,5 @@ final class AppendCloseFlusher<T> extends AbstractFileFlusher<T> {
     }
 
     @Override
-    void release() {
-        // Nothing is held open between batches.
-    }
+    void release() {}
 }

@@ -7,38 +7,26 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 /**
- * {@link FileFlusher#block}: items are encoded into one direct buffer, written out when it is
- * full and at the end of every batch, so a batch costs about {@code bytes / bufferSize + 1}
- * write calls. {@link LineFlusher} writes after every item instead.
+ * {@link FileFlusher#block}: about {@code bytes / bufferSize + 1} writes per batch.
  *
  * @param <T> the item type
  */
 class BlockFlusher<T> extends AbstractFileFlusher<T> {
     /*
-     * Implementation notes.
-     *
-     * One FileChannel, opened with APPEND (the kernel positions every write at the end of the
-     * file, so a file that others append to is not overwritten) or TRUNCATE_EXISTING. A batch
-     * begins by reading the file's size (FileEnd: where the batch starts, so that a failed batch
-     * can be cut back); partial writes are looped in FileEnd.write. After a failed batch the
-     * buffer is cleared, so a retried batch does not carry the failed one's unwritten bytes.
-     *
-     * Rotation (Options.reopenOnRotation): before the size is read, one stat of the path tells
-     * whether it still names the open file (Rotation); if not, the channel is closed and the path
-     * opened again for append (created if missing). A file now shorter than where the last batch
-     * ended was cut (copytruncate): an APPEND channel writes at the new end by itself, a
-     * truncating one is positioned there, and the torn-line check runs again at the new end.
+     * APPEND makes the kernel write at the end, so others' appends are not overwritten. A batch
+     * starts by reading the size (where a failed batch is cut back to); a failed batch clears the
+     * buffer so a retry does not carry its unwritten bytes. With rotation, a stat before that: a
+     * moved file is closed and the path reopened for append; a file shorter than the last batch's
+     * end was cut, so a truncating channel is positioned at the new end (APPEND goes there by
+     * itself) and the torn-line check runs again.
      */
 
     static final int DEFAULT_BUFFER = 64 * 1024;
 
     final FileEnd end;
     final ChannelSink sink;
-    /** Null unless rotation is followed. */
     private final Rotation rotation;
-    /** Whether the channel positions every write at the end of the file (APPEND). */
     private boolean appending;
-    /** Where the last batch left the end of the file (rotation only). */
     private long expectedEnd;
 
     BlockFlusher(Path path, Encoder<? super T> encoder, FileFlusher.Options options) {
@@ -87,7 +75,6 @@ class BlockFlusher<T> extends AbstractFileFlusher<T> {
         expectedEnd = size + end.written();
     }
 
-    /** The path names another file (or none): closes the moved one, opens the path for append. */
     private FileChannel reopenRotated() throws IOException {
         FileChannel channel =
                 end.reopen(StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
@@ -99,7 +86,6 @@ class BlockFlusher<T> extends AbstractFileFlusher<T> {
         return channel;
     }
 
-    /** The file was cut to {@code size} (copytruncate): continue at its new end. */
     private void followTruncation(FileChannel channel, long size) throws IOException {
         if (!appending) {
             channel.position(size);

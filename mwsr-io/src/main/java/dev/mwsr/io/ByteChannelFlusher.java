@@ -18,9 +18,8 @@ import java.util.function.Consumer;
 
 /**
  * A flusher for a {@link dev.mwsr.ByteBatchBuffer}: writes each batch to a file or any
- * {@link WritableByteChannel}, looping until the channel took every byte, and releases the
- * channel on {@link #close()}. Close the buffer first (it delivers everything it accepted) and
- * the flusher after it; with try-with-resources, declare the flusher first:
+ * {@link WritableByteChannel} and releases it on {@link #close()}. Close the buffer first, then the
+ * flusher (declare the flusher first in try-with-resources):
  *
  * <pre>{@code
  * try (ByteChannelFlusher file = ByteChannelFlusher.toFile(path);
@@ -29,36 +28,25 @@ import java.util.function.Consumer;
  * }
  * }</pre>
  *
- * <p><b>Threads.</b> Like every flusher, {@link #accept} is called by one thread at a time (the
- * buffer sees to that); {@link #close()} is called once the buffer is closed. Writes to the
- * channel happen in the order of the calls, and a batch's bytes are all written (and, with
- * {@link Option#FSYNC}, forced to the device) before {@code accept} returns, so before the
- * buffer's {@code flush()} returns.
+ * <p><b>Threads.</b> {@link #accept} is called by one thread at a time; batches reach the channel
+ * in call order, each whole (and with {@link Option#FSYNC} forced) before {@code accept} returns,
+ * so before the buffer's {@code flush()} does. A channel that takes fewer bytes is written again
+ * (yielding when it took none).
  *
- * <p><b>Errors</b> are never swallowed: an I/O error is thrown from {@code accept} as an
- * {@link UncheckedIOException} whose message names the file (or the channel), so it reaches the
- * buffer's failure path, which keeps the undelivered bytes. A file ({@link #toFile}) keeps no part
- * of a failed batch: what of it was written is cut back off, as long as the file still ends where
- * this flusher's writes left it. If another process appended meanwhile, its bytes are kept and
- * {@link PartialFlushException} says how many bytes of the batch stayed in the file; a channel
- * ({@link #to}) cannot be cut back, so a batch that failed after some of it was written throws
- * {@link PartialFlushException} with the bytes the channel took.
+ * <p><b>Errors</b> are thrown from {@code accept} as an {@link UncheckedIOException} naming the
+ * file or channel, so the buffer keeps the undelivered bytes. A file ({@link #toFile}) keeps no part
+ * of a failed batch, cut back as {@link FileFlusher} describes; if another writer appended meanwhile
+ * its bytes are kept and {@link PartialFlushException} counts the batch's bytes left in the file. A
+ * channel ({@link #to}) cannot be cut back: a batch that failed after some bytes were taken throws
+ * {@link PartialFlushException} with that count.
  *
- * <p><b>Interrupts.</b> An interrupt that reaches the thread inside {@code accept} closes a
- * {@link FileChannel}; a file is then reopened, the batch cut back and written again, once, and
- * the interrupt flag is left set. A channel given to {@link #to} cannot be reopened: the batch
- * fails (with the bytes it took as durable; a write the interrupt cut short may have delivered
- * more).
+ * <p><b>Interrupts.</b> A file is reopened and the batch written again once, as
+ * {@link FileFlusher} describes. A channel given to {@link #to} cannot be reopened: the batch fails
+ * (the bytes it took counted durable; a write the interrupt cut short may have delivered more).
  */
 public final class ByteChannelFlusher implements Consumer<ByteBuffer>, Closeable {
-    /*
-     * Implementation notes. A channel's write may take fewer bytes than remain (sockets,
-     * non-blocking channels, pipes): accept() loops until the batch is empty, yielding when a
-     * write took nothing so that a non-blocking channel is retried rather than spun on. The
-     * batch's position is ours to move (the buffer resets it for every call). `closed` is
-     * volatile so that a close() in one thread stops a later accept() in another with a clear
-     * exception rather than a ClosedChannelException.
-     */
+    // `closed` is volatile so a close() in one thread stops a later accept() in another with a
+    // clear exception rather than a ClosedChannelException.
 
     /** Options of {@link #toFile(Path, Option...)}. */
     public enum Option {
@@ -71,7 +59,7 @@ public final class ByteChannelFlusher implements Consumer<ByteBuffer>, Closeable
     private final WritableByteChannel channel;
     private final String name;
     private final boolean fsync;
-    /** For a file: counted writes and the cut back; null for other channels. */
+    // null for a channel that is not a file
     private final FileEnd file;
 
     private final Writes writes = new Writes();
@@ -87,14 +75,12 @@ public final class ByteChannelFlusher implements Consumer<ByteBuffer>, Closeable
     }
 
     /**
-     * Opens {@code path} for writing, creating it if needed, appending to what is there unless
-     * {@link Option#TRUNCATE} is given.
+     * Opens {@code path} for writing, created if needed, appending unless {@link Option#TRUNCATE}.
      *
      * @param path the file
-     * @param options {@link Option#TRUNCATE} and/or {@link Option#FSYNC}; none for append, no fsync
+     * @param options none for append without fsync
      * @return a flusher that owns the file until {@link #close()}
      * @throws IOException if the file cannot be opened; the message names it
-     * @throws NullPointerException if {@code path} or an option is null
      */
     public static ByteChannelFlusher toFile(Path path, Option... options) throws IOException {
         Objects.requireNonNull(path, "path");
@@ -116,12 +102,10 @@ public final class ByteChannelFlusher implements Consumer<ByteBuffer>, Closeable
     }
 
     /**
-     * Writes to {@code channel}, which this flusher then owns: {@link #close()} closes it. Error
-     * messages name the channel by its {@code toString()}.
+     * Writes to {@code channel}, which {@link #close()} closes; messages name it by {@code toString()}.
      *
-     * @param channel a channel open for writing; blocking or not
-     * @return a flusher writing to {@code channel}
-     * @throws NullPointerException if {@code channel} is null
+     * @param channel open for writing, blocking or not
+     * @return the flusher
      */
     public static ByteChannelFlusher to(WritableByteChannel channel) {
         Objects.requireNonNull(channel, "channel");
@@ -129,10 +113,9 @@ public final class ByteChannelFlusher implements Consumer<ByteBuffer>, Closeable
     }
 
     /**
-     * Writes every remaining byte of {@code batch} to the channel (and forces it to the device if
-     * asked), moving the batch's position to its limit.
+     * Writes {@code batch} from position to limit, moving its position to the limit.
      *
-     * @param batch the bytes to write, from position to limit
+     * @param batch the bytes
      * @throws UncheckedIOException if the channel throws; the message names the file or channel
      * @throws IllegalStateException if this flusher was closed
      */
@@ -145,7 +128,6 @@ public final class ByteChannelFlusher implements Consumer<ByteBuffer>, Closeable
         FileEnd.writeExactlyOnce(batch, writes);
     }
 
-    /** One attempt at a batch, and its undo (FileEnd explains both). */
     private final class Writes implements FileEnd.Attempt<ByteBuffer> {
         int from;
         long written;
@@ -203,7 +185,7 @@ public final class ByteChannelFlusher implements Consumer<ByteBuffer>, Closeable
     }
 
     /**
-     * Closes the file or channel. Idempotent.
+     * Closes the file or channel; idempotent.
      *
      * @throws IOException if closing failed; the message names the file or channel
      */

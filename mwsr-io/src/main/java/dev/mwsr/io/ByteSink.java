@@ -10,35 +10,24 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
- * The part of an {@link Encoder.Sink} common to every flusher: the current write buffer, the
- * {@code reserve} contract and UTF-8 text. Subclasses decide what "making room" means (write the
- * buffer out, grow it, or map the next window).
+ * The part of an {@link Encoder.Sink} every flusher shares; subclasses decide what making room
+ * means (write the buffer out, grow it, or map the next window).
  */
 abstract class ByteSink implements Encoder.Sink {
     /*
-     * Implementation notes.
+     * Text goes array to array in chunks: copied into `chars` (one getChars for String and
+     * StringBuilder, an intrinsic that inflates Latin-1 in bulk), encoded into `scratch` through
+     * reused heap views (heap buffers take the encoder's vectorized ASCII loop; direct or mapped
+     * ones would take the per-char loop), then one bulk put. putLine appends the '\n' to the last
+     * chunk, so a short line is one put. LineEncodeBench: about twice as fast on 99-char lines as a
+     * charAt loop or getChars with a hand-written narrowing loop.
      *
-     * Text is encoded in chunks of up to CHUNK characters, array to array: the chunk is copied
-     * into a char[] (String and StringBuilder with one getChars, an intrinsic that inflates a
-     * compact Latin-1 string in bulk; any other CharSequence with a charAt loop), and the JDK's
-     * UTF-8 CharsetEncoder encodes that char[] into a byte[] scratch through two heap buffer
-     * views reused for the life of the sink (no allocation per line). Array-backed buffers take
-     * the encoder's array loop, whose ASCII run is an intrinsic (vectorized); on a direct or
-     * mapped buffer it would take the per-char buffer loop. The scratch then goes into the
-     * buffer with one bulk put. The text encoder (putLine) appends the '\n' to the last chunk's
-     * bytes, so a short line is one bulk put and no reserve call. LineEncodeBench measured the
-     * alternatives (a charAt loop, which was the path before issue 13, and getChars with a
-     * hand-written narrowing loop): this one was about twice as fast on 99-character lines.
-     *
-     * Correctness: the scratch holds 3 bytes per char plus one (the most UTF-8 needs per char of
-     * a chunk, plus the '\n'), so one encode call takes the whole chunk. A chunk never ends in a
-     * high surrogate unless the text does (the chunk is shortened by one char), so pairs are
-     * never split and each chunk is encoded with endOfInput = true; unpaired surrogates become
-     * '?' (REPLACE), as String.getBytes does. A bulk put larger than the room left is split, so
-     * text longer than the buffer is written out piecewise, never forcing a larger buffer.
+     * The scratch holds 3 bytes per char plus the '\n', so one encode call takes a chunk. A chunk
+     * ends in a high surrogate only where the text does, so pairs are never split and each chunk is
+     * encoded with endOfInput = true. A put larger than the room left is split: long text goes out
+     * piecewise, never forcing a larger buffer.
      */
 
-    /** Characters encoded per chunk. */
     static final int CHUNK = 4096;
 
     static final Encoder<CharSequence> UTF8_LINES = (text, out) -> {
@@ -51,12 +40,9 @@ abstract class ByteSink implements Encoder.Sink {
     };
 
     final Path path;
-    /** The buffer encoders write into; replaced by makeRoom. */
     ByteBuffer buffer;
 
-    /** A chunk of the text, copied out of the CharSequence. */
     private final char[] chars = new char[CHUNK];
-    /** The chunk as UTF-8 (3 bytes per char at most) and perhaps a '\n'. */
     private final byte[] scratch = new byte[3 * CHUNK + 1];
 
     private final CharBuffer charView = CharBuffer.wrap(chars);
@@ -71,10 +57,7 @@ abstract class ByteSink implements Encoder.Sink {
         this.path = path;
     }
 
-    /**
-     * Makes at least {@code bytes} room after the position of {@link #buffer}, which is shorter
-     * than that, and returns the (possibly new) buffer, also stored in {@link #buffer}.
-     */
+    // Called only when buffer has less room; returns the buffer it also stores in `buffer`.
     abstract ByteBuffer makeRoom(int bytes);
 
     @Override
@@ -94,7 +77,6 @@ abstract class ByteSink implements Encoder.Sink {
         encode(text, false);
     }
 
-    /** {@code text} as UTF-8 plus {@code '\n'}: what {@link #UTF8_LINES} writes. */
     final void putLine(CharSequence text) {
         encode(text, true);
     }
@@ -126,7 +108,6 @@ abstract class ByteSink implements Encoder.Sink {
         } while (i < length);
     }
 
-    /** Copies {@code text[from, from + n)} into {@link #chars}. */
     private void copy(CharSequence text, int from, int n) {
         if (text instanceof String s) {
             s.getChars(from, from + n, chars, 0);
@@ -139,7 +120,6 @@ abstract class ByteSink implements Encoder.Sink {
         }
     }
 
-    /** Puts {@code scratch[0, n)} into the buffer, writing out (or mapping) as it fills up. */
     private void putScratch(int n) {
         for (int off = 0; off < n; ) {
             ByteBuffer b = buffer.hasRemaining() ? buffer : makeRoom(1);

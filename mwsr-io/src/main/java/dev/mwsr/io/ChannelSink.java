@@ -3,14 +3,11 @@ package dev.mwsr.io;
 import java.nio.ByteBuffer;
 
 /**
- * A sink over a direct buffer that is written to a file through its {@link FileEnd}: when full
- * it is written out ({@code grow == false}) or replaced by one twice as large
- * ({@code grow == true}, the one-write-per-batch mode of {@code appendClose}). A request larger
- * than the buffer always gets a larger buffer, which is kept for later items.
+ * A direct buffer written out through a {@link FileEnd} when full, or (grow, for
+ * {@code appendClose}) doubled instead. A request larger than the buffer gets a larger one, kept.
  */
 final class ChannelSink extends ByteSink {
     private final boolean grow;
-    /** Where {@link #drain()} writes, counting the batch's bytes. */
     private final FileEnd end;
 
     ChannelSink(FileEnd end, int capacity, boolean grow) {
@@ -20,7 +17,6 @@ final class ChannelSink extends ByteSink {
         this.buffer = ByteBuffer.allocateDirect(capacity);
     }
 
-    /** Bytes of the current batch so far: written out plus buffered. */
     long batchBytes() {
         return end.written() + buffer.position();
     }
@@ -47,7 +43,6 @@ final class ChannelSink extends ByteSink {
         return larger;
     }
 
-    /** Writes out everything buffered, looping over partial writes. */
     void drain() {
         ByteBuffer b = buffer.flip();
         try {
@@ -57,7 +52,7 @@ final class ChannelSink extends ByteSink {
         }
     }
 
-    /** Forgets what is buffered (after a failed batch, so a retry does not write it twice). */
+    // After a failed batch, so a retry does not write it twice.
     void discard() {
         buffer.clear();
     }

@@ -13,21 +13,16 @@ import java.nio.ByteBuffer;
  * FileFlusher<Tick> file = FileFlusher.block(path, ticks, FileFlusher.Options.DEFAULT);
  * }</pre>
  *
- * <p><b>Threads.</b> A flusher calls its encoder from one thread at a time (the thread running the
- * flusher), with a {@link Sink} that belongs to that flusher; an encoder without state of its own,
- * like the one above, may be shared by any number of flushers. The sink is valid only during the
- * call.
- *
- * <p>An item may be larger than the flusher's buffer: {@link Sink#reserve(int)} writes out what is
- * buffered and, if needed, gives a larger buffer for that item; text written with
- * {@link Sink#putUtf8(CharSequence)} is written out piecewise as the buffer fills up.
+ * <p>A flusher calls its encoder from one thread at a time with its own {@link Sink}; a stateless
+ * encoder, like the one above, may be shared by any number of flushers. An item may be larger than
+ * the flusher's buffer (see {@link Sink#reserve(int)}).
  *
  * @param <T> the item type
  */
 @FunctionalInterface
 public interface Encoder<T> {
     /**
-     * Writes {@code item} into {@code out}. Must not keep {@code out} or any buffer it returned.
+     * Writes {@code item} into {@code out}; must not keep {@code out} or a buffer it returned.
      *
      * @param item the item, never null
      * @param out where the bytes go, valid only during this call
@@ -35,33 +30,24 @@ public interface Encoder<T> {
     void encode(T item, Sink out);
 
     /**
-     * The encoder of the text flushers: each item as UTF-8 followed by {@code '\n'}. Characters
-     * that UTF-8 cannot represent (unpaired surrogates) are written as {@code '?'}, as
-     * {@link String#getBytes(java.nio.charset.Charset)} does. The item's own line breaks are
-     * written as they are. Stateless and shareable.
-     *
-     * @return the UTF-8 line encoder
+     * @return the text flushers' stateless encoder: each item as UTF-8 (unpaired surrogates as
+     *     {@code '?'}, its own line breaks as they are) followed by {@code '\n'}
      */
     static Encoder<CharSequence> utf8Lines() {
         return ByteSink.UTF8_LINES;
     }
 
     /**
-     * Where an {@link Encoder} puts the bytes of one item: a window onto the flusher's write buffer
-     * or mapped region. Bytes written into the buffer returned by {@link #reserve(int)} between its
-     * position and its limit are part of the file, in order, once the encoder returns.
-     *
-     * <p>Not thread-safe: it belongs to the thread running the flusher, for one {@code encode}
-     * call.
+     * Where an {@link Encoder} puts one item's bytes: a window onto the flusher's write buffer or
+     * mapping. What is {@code put} into {@link #reserve(int)}'s buffer is part of the file, in
+     * order, once the encoder returns. Not thread-safe; valid for one {@code encode} call.
      */
     interface Sink {
         /**
-         * Returns the buffer to write into, positioned at the next byte of the file, with at least
-         * {@code bytes} bytes remaining: writes out what is buffered first if needed, and gives a
-         * larger buffer (or mapping) for a request larger than the flusher's buffer. The buffer is
-         * big-endian on every return (an encoder may change its order until its next call here),
-         * and valid until the next call to this sink; write with relative {@code put} methods only,
-         * and never move its position back.
+         * Returns the buffer positioned at the file's next byte with at least {@code bytes}
+         * remaining, writing out what is buffered if needed; a request larger than the flusher's
+         * buffer gets a larger buffer (or mapping). Big-endian on every return; valid until the
+         * next call to this sink. Write with relative {@code put} only; never move position back.
          *
          * @param bytes the room needed, {@code >= 0}
          * @return the write buffer, with {@code remaining() >= bytes}
@@ -71,9 +57,8 @@ public interface Encoder<T> {
         ByteBuffer reserve(int bytes);
 
         /**
-         * Writes {@code text} as UTF-8 (no line break added), with the sink's reused
-         * {@link java.nio.charset.CharsetEncoder}: no {@code byte[]} per call. Text longer than
-         * the buffer is written out in pieces. Unpaired surrogates become {@code '?'}.
+         * Writes {@code text} as UTF-8, no line break added, no {@code byte[]} per call; text
+         * longer than the buffer goes out in pieces. Unpaired surrogates become {@code '?'}.
          *
          * @param text the characters to write
          * @throws java.io.UncheckedIOException if writing out failed; the message names the file

@@ -8,28 +8,22 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * The side file {@code <file>.mmap-end} of an {@code mmap} flusher (its promise is on
- * {@link FileFlusher#mmap(Path)}): two big-endian longs, the file offset where the last batch that
- * returned normally ended, and the largest size the flusher may have given the file.
+ * The side file {@code <file>.mmap-end} of {@link FileFlusher#mmap(Path)}: two big-endian longs,
+ * where the last batch that returned ended, and the largest size the flusher may have given the
+ * file.
  */
 final class EndMarker {
     /*
-     * Implementation notes.
+     * Stored through a one-page shared mapping: one 8-byte store per batch, no system call, in the
+     * page cache at once, so it survives kill -9 like the data. With fsync the data is forced
+     * before the marker, so it never claims bytes not on the device. Written in place, never
+     * truncated: a crash mid-rewrite leaves the old or new value, both batch ends. Under 16 bytes
+     * (death while creating it) counts as none.
      *
-     * The value is stored through a shared mapping of the marker (one page), so a batch costs
-     * one 8-byte store and no system call; stores to a shared mapping are in the page cache at
-     * once, so they survive the death of the process (kill -9) like the data's stores do. With
-     * fsync the data is forced first and the marker after it, so the marker never claims bytes
-     * that are not on the device. The marker is written in place, never truncated: a crash while
-     * it is being rewritten leaves the old or the new value, both of them batch ends. A marker of
-     * fewer than 16 bytes (death while it was first created, before any window was mapped) counts
-     * as none.
-     *
-     * Stale markers: another flusher (block, line) may append to a crashed file without knowing
-     * the marker. Before every allocation the marker records the size the file may grow to; a
-     * file larger than that at recovery was written by someone else after the crash, so the
-     * marker is ignored (the file is taken whole, as after a clean close) rather than trusted
-     * to cut their bytes.
+     * Stale marker: another flusher may append to a crashed file without knowing the marker. The
+     * marker records, before every allocation, the size the file may grow to; a larger file at
+     * recovery was written by someone else, so the marker is ignored (the file is taken whole)
+     * rather than trusted to cut their bytes.
      */
 
     private final Path path;
@@ -42,15 +36,11 @@ final class EndMarker {
         this.mapping = mapping;
     }
 
-    /** The marker of {@code file}. */
     static Path of(Path file) {
         return file.resolveSibling(file.getFileName() + ".mmap-end");
     }
 
-    /**
-     * What a writer that died left in a file now {@code size} bytes long: the end of its last
-     * whole batch, or -1 if it closed cleanly or the marker is stale.
-     */
+    // The end of a dead writer's last whole batch; -1 after a clean close or for a stale marker.
     static long recover(Path marker, long size) throws IOException {
         if (!Files.exists(marker)) {
             return -1;
@@ -65,7 +55,6 @@ final class EndMarker {
         return size > limit ? -1 : Math.min(end, size);
     }
 
-    /** Creates (or takes over) the marker, holding {@code end} and {@code limit}, and maps it. */
     static EndMarker create(Path marker, long end, long limit) throws IOException {
         FileChannel channel =
                 FileChannel.open(marker, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -81,7 +70,6 @@ final class EndMarker {
         }
     }
 
-    /** Records that the data now ends at {@code end}; forced to the device if asked. */
     void store(long end, boolean force) {
         mapping.buffer().putLong(0, end);
         if (force) {
@@ -89,17 +77,15 @@ final class EndMarker {
         }
     }
 
-    /** Starts over for another file under the same path (after a rotation). */
+    // After a rotation: another file under the same path.
     void reset(long end, long limit) {
         mapping.buffer().putLong(8, limit).putLong(0, end);
     }
 
-    /** Records, before the file grows, the size it may grow to. */
     void limit(long size) {
         mapping.buffer().putLong(8, size);
     }
 
-    /** Unmaps and closes the marker; deletes it if the file was closed cleanly. */
     void close(boolean clean) throws IOException {
         mapping.release();
         channel.close();

@@ -7,11 +7,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 
-/**
- * Windows read into fresh heap buffers with positional reads: one copy, no mapping. Used on Java
- * 21, where mapping a file with a deterministic unmap needs the (then preview) FFM API. A fresh
- * buffer per window, never reused, so buffers handed out stay valid as long as they are referenced.
- */
+/** Windows read into a fresh heap buffer each (one copy, never reused: valid while referenced). */
 final class HeapWindows implements Windows {
     private static final int PREFERRED = 1 << 20;
 

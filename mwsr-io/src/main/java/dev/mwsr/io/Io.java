@@ -11,12 +11,10 @@ import java.util.Objects;
 final class Io {
     private Io() {}
 
-    /** An unchecked I/O failure whose message names the action and the file. */
     static UncheckedIOException failed(String action, Path path, IOException cause) {
         return new UncheckedIOException("cannot " + action + " " + path + ": " + cause, cause);
     }
 
-    /** Opens {@code path}, turning a failure into {@link #failed}. */
     static FileChannel open(Path path, OpenOption... options) {
         Objects.requireNonNull(path, "path");
         try {
@@ -26,7 +24,6 @@ final class Io {
         }
     }
 
-    /** Forces content and metadata, turning a failure into {@link #failed}. */
     static void force(FileChannel channel, Path path) {
         try {
             channel.force(true);
@@ -35,10 +32,7 @@ final class Io {
         }
     }
 
-    /**
-     * Closes {@code channel}; throws {@code pending} (with a close failure suppressed) if it is
-     * not null, else the close failure naming the file.
-     */
+    // Throws pending (a close failure suppressed) if not null, else the close failure.
     static void close(FileChannel channel, Path path, IOException pending) throws IOException {
         IOException failure = pending;
         try {
@@ -56,7 +50,6 @@ final class Io {
         }
     }
 
-    /** Closes {@code channel}, a failure as {@link #failed}. */
     static void closeUnchecked(FileChannel channel, Path path) {
         try {
             channel.close();
@@ -65,7 +58,6 @@ final class Io {
         }
     }
 
-    /** Closes {@code channel} after {@code failure}, which gets a close failure as suppressed. */
     static void closeQuietly(FileChannel channel, Throwable failure) {
         try {
             channel.close();

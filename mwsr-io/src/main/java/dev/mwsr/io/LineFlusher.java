@@ -3,9 +3,7 @@ package dev.mwsr.io;
 import java.nio.file.Path;
 
 /**
- * {@link FileFlusher#line}: one write per item, like a line-buffered stream, so a reader tailing
- * the file sees each line as soon as it is flushed. An item larger than the buffer takes several
- * writes.
+ * {@link FileFlusher#line}.
  *
  * @param <T> the item type
  */

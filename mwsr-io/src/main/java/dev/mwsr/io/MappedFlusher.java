@@ -7,55 +7,28 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 
-/**
- * {@link FileFlusher#mmap}: items are encoded straight into a shared mapping of the file, one
- * window of {@code bufferSize} bytes (32 MiB by default) at a time.
- *
- * @param <T> the item type
- */
+/** {@link FileFlusher#mmap}. */
 final class MappedFlusher<T> extends AbstractFileFlusher<T> {
     /*
-     * Implementation notes.
+     * end() = windowStart + position. An item that does not fit maps the next window at end(),
+     * max(bufferSize, requested) bytes. Before mapping, every byte past the file size is written
+     * (zeros), so a full disk is an IOException, not a SIGBUS; file systems that store zero blocks
+     * as holes defeat this. A short window is retried in full at the next remap.
      *
-     * `end()` is the file offset of the next byte to write: window start + buffer position. When
-     * an item does not fit in the rest of the window, the next window is mapped starting at
-     * end() (FileChannel.map aligns to pages itself), max(bufferSize, requested) bytes long, and
-     * the old one is released (Mapping explains how deterministically).
+     * Failed batch: end() goes back to the batch's start (dropping the window if that lies before
+     * it); the failed bytes stay in the mapping until overwritten, cut off by close, and excluded
+     * by the marker after a crash. Only channel operations (allocate, map, force, truncate) can be
+     * closed by an interrupt.
      *
-     * No sparse mappings. Storing into a mapped page whose file block cannot be allocated (disk
-     * full, quota) raises SIGBUS, which kills the JVM. So before a window is mapped, every byte
-     * of it beyond the current file size is really written (zeros, positional writes from a
-     * shared read-only zero buffer): the file system allocates the blocks then, and a full disk
-     * is an ordinary IOException from write. When the disk cannot give a whole window, the
-     * window is what it gave, if the item fits in that; a full window is tried again at the
-     * next remap. (File systems that store zero blocks as holes defeat this; do not use mmap
-     * there.) A file truncated by someone else under the mapping makes the JVM turn the SIGBUS
-     * of the next store into an InternalError; that is reported as an I/O error naming the file.
+     * fsync order: the window's dirty range (before release and at batch end), then
+     * FileChannel.force(true) for the size, then the marker. FileChannel.force alone is not
+     * specified to cover stores through a mapping.
      *
-     * Failed batch: end() goes back to where the batch began. If that lies before the current
-     * window (the batch crossed a remap), the window is dropped and the next item maps one at the
-     * batch's start. The failed bytes stay in the mapping until overwritten; close truncates
-     * them off, and after a crash the marker (below) excludes them.
-     *
-     * Close (the marker's meaning is on FileFlusher.mmap): release the window, truncate the file
-     * to end() (no zero tail), force if asked, close, delete the marker; every step runs even if
-     * an earlier one failed, and the marker is kept if the truncate failed.
-     *
-     * fsync: the dirty range of a window is forced before the window is released and at the end
-     * of a batch, then FileChannel.force(true) covers the file size, then the marker is forced.
-     * (FileChannel.force alone is not specified to cover stores through a mapping.)
-     *
-     * Interrupts: only the channel operations (allocating, mapping, force, truncate) can be
-     * closed by an interrupt; the channel is reopened and the batch rewound and written again
-     * (FileEnd.writeExactlyOnce).
-     *
-     * Rotation (Options.reopenOnRotation), checked before every batch: a stat of the path
-     * (Rotation) and an fstat of the channel. Moved: the old file is finished as at close (the
-     * window released, the file truncated to end(), forced if asked) and closed, the path opened
-     * again (created if missing) and writing continues at its end; the marker (named after the
-     * path) now describes the new file. Cut shorter than `allocated` (copytruncate): the window
-     * is dropped unforced (its pages past the new end are gone; a store would be a SIGBUS) and
-     * writing continues at min(end(), new size).
+     * Close and rotation by rename: release, truncate to end(), force if asked, close; each step
+     * runs even if an earlier one failed, and the marker is kept if the truncate failed. The marker
+     * is named after the path, so after a rename it describes the new file. Copytruncate: the
+     * window is dropped unforced (a store past the new end would be a SIGBUS); writing continues at
+     * min(end(), new size).
      */
 
     static final int DEFAULT_WINDOW = 32 * 1024 * 1024;
@@ -66,24 +39,16 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
     private FileChannel channel;
     private final int windowSize;
     private final MappedSink sink = new MappedSink();
-    /**
-     * Null for a file that is not a regular file, and after close (on the Java 21 paths the GC
-     * unmaps the marker once nothing refers to it, even while the closed flusher is referenced).
-     */
+    // Null for a non-regular file, and after close (so on Java 21 the GC can unmap the marker
+    // while the closed flusher is still referenced).
     private EndMarker marker;
 
-    /** The current window, or null before the first item, after a rewind and after close. */
-    private Mapping window;
-    /** File offset of {@code window}'s byte 0. */
+    private Mapping window; // null before the first item, after a rewind and after close
     private long windowStart;
-    /** Buffer index in the current window from which bytes are not yet forced (fsync only). */
-    private int dirtyFrom;
-    /** Bytes of the file that are really allocated (written), the file's size. */
-    private long allocated;
-    /** Where the batch being written began. */
+    private int dirtyFrom; // first unforced index in the window (fsync only)
+    private long allocated; // bytes really written: the file's size
     private long batchStart;
-    /** Null unless rotation is followed. */
-    private final Rotation rotation;
+    private final Rotation rotation; // null unless rotation is followed
 
     MappedFlusher(Path path, Encoder<? super T> encoder, FileFlusher.Options options) {
         super(path, encoder, options);
@@ -150,7 +115,6 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
         return null;
     }
 
-    /** Follows a rename-and-create or a copytruncate since the last batch (see the notes). */
     private void followRotation() {
         try {
             if (rotation.moved()) {
@@ -196,7 +160,6 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
         }
     }
 
-    /** Writing goes on at {@code at} of a file of {@code size} allocated bytes. */
     private void continueAt(long at, long size) throws IOException {
         allocated = size;
         windowStart = at;
@@ -209,7 +172,7 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
         checkTornLine(at);
     }
 
-    /** An InternalError from a store is SIGBUS: the file was cut under the mapping, if it shrank. */
+    // An InternalError from a store is the JVM's SIGBUS: the file was cut under the mapping, if it shrank.
     private RuntimeException truncatedUnderTheMapping(InternalError e) {
         long size;
         try {
@@ -227,7 +190,6 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
         return Io.failed("write", path, cut);
     }
 
-    /** Moves end() back to {@code to}, keeping the window only if it still covers that. */
     private void rewind(long to) {
         if (window != null
                 && to >= windowStart
@@ -242,7 +204,6 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
         dirtyFrom = 0;
     }
 
-    /** File offset of the next byte to write. */
     private long end() {
         return windowStart + sink.buffer.position();
     }
@@ -255,7 +216,6 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
         }
     }
 
-    /** Maps a window of at least {@code bytes} at the current end, allocating it first. */
     private ByteBuffer remap(int bytes) {
         long start = end();
         int size = Math.max(windowSize, bytes);
@@ -282,7 +242,6 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
         return sink.buffer;
     }
 
-    /** Releases the window; end() stays where it was. */
     private void releaseWindow() {
         long at = end();
         Mapping old = window;
@@ -294,7 +253,6 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
         }
     }
 
-    /** Grows the file to {@code size} by writing zeros, so its blocks really exist. */
     private void allocate(long size) throws IOException {
         if (size > allocated && marker != null) {
             marker.limit(size);
@@ -344,7 +302,6 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
         Io.close(channel, path, failure);
     }
 
-    /** Makes room by mapping the next window. */
     private final class MappedSink extends ByteSink {
         MappedSink() {
             super(MappedFlusher.this.path);

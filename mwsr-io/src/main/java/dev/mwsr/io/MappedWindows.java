@@ -11,25 +11,15 @@ import java.nio.channels.FileChannel.MapMode;
 import java.nio.file.Path;
 
 /**
- * One read-only mapping of the whole file in a shared {@code Arena}; windows are ByteBuffer views
- * of slices of it (zero-copy), and {@link #close()} closes the arena, which unmaps the file at once.
- * After that, any access through a buffer handed out throws {@link IllegalStateException}.
+ * One read-only mapping of the whole file in a shared {@code Arena} (Java 22+; linked as
+ * {@link Mapping} explains); windows are read-only views of slices of it, and {@link #close()}
+ * unmaps at once, after which access through a handed-out buffer throws
+ * {@link IllegalStateException}.
  */
 final class MappedWindows implements Windows {
-    /*
-     * Implementation notes.
-     *
-     * The library is compiled with --release 21, where java.lang.foreign (Arena, MemorySegment and
-     * FileChannel.map(..., Arena)) is a preview API that javac refuses without --enable-preview.
-     * From Java 22 it is final. So the five methods needed are looked up at run time through
-     * MethodHandles with erased types, and only on Java 22+ (AVAILABLE); on 21 the reader falls
-     * back to HeapWindows. The handles are static finals, so the JIT inlines them as direct calls.
-     * They run once per window (a window spans up to 1 GiB), never per record: records are
-     * sliced from the window with ByteBuffer.slice, which keeps the arena's liveness check.
-     *
-     * The mapping of the whole file is one MemorySegment, which may exceed 2 GiB; only a window
-     * (a ByteBuffer) is limited to Integer.MAX_VALUE bytes. A file of size 0 is not mapped.
-     */
+    // The method handles run once per window (up to 1 GiB), never per record: records are
+    // ByteBuffer slices, which keep the arena's liveness check. The whole-file segment may exceed
+    // 2 GiB; only a window is limited to Integer.MAX_VALUE. An empty file is not mapped.
 
     private static final int PREFERRED = 1 << 30;
 
@@ -88,7 +78,7 @@ final class MappedWindows implements Windows {
         this.segment = segment;
     }
 
-    /** Maps the file and closes the channel (the mapping does not need it). */
+    // Closes the channel: the mapping does not need it.
     static MappedWindows open(Path path, FileChannel channel, long size) throws IOException {
         try (channel) {
             if (size == 0) {
@@ -112,7 +102,6 @@ final class MappedWindows implements Windows {
     public ByteBuffer window(long offset, int length) throws IOException {
         ByteBuffer b = invoke(() ->
                 (ByteBuffer) AS_BYTE_BUFFER.invokeExact((Object) AS_SLICE.invokeExact(segment, offset, (long) length)));
-        // A read-only mapping gives read-only buffers already; this keeps it so whatever happens.
         return b.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
     }
 
@@ -138,7 +127,6 @@ final class MappedWindows implements Windows {
         R call() throws Throwable;
     }
 
-    /** Runs a method handle call, passing on what it may throw and nothing else. */
     private static <R> R invoke(Call<R> call) throws IOException {
         try {
             return call.call();

@@ -9,29 +9,19 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileChannel.MapMode;
 
-/**
- * One read-write mapping of a file region, released deterministically where the JDK allows it.
- */
+/** One read-write mapping of a file region, released deterministically where the JDK allows it. */
 final class Mapping {
     /*
-     * Implementation notes.
+     * FileChannel.map(mode, pos, size) is unmapped only when the GC finds it unreachable, so many
+     * open/close cycles would pin mappings and their file space. FileChannel.map(..., Arena) lives
+     * exactly as long as the arena. The arena is shared because flushes run on whichever thread
+     * (Buffer flushes inline; a confined arena would throw WrongThreadException), and closing it is
+     * safe against late use: access then throws IllegalStateException, never touches unmapped
+     * memory.
      *
-     * A MappedByteBuffer from FileChannel.map(mode, pos, size) is unmapped only when the garbage
-     * collector finds it unreachable: a thousand open/close cycles would keep up to a thousand
-     * mappings (and the file space they pin) alive until some GC. The deterministic way is
-     * FileChannel.map(mode, pos, size, Arena): the mapping lives exactly as long as the Arena,
-     * and Arena.close() unmaps it at once. A *shared* arena is used because the flusher is called
-     * from whichever thread runs the flush (Buffer flushes inline on writer threads); a confined
-     * arena would throw WrongThreadException. Closing a shared arena is safe against late use:
-     * an access through the buffer after close throws IllegalStateException instead of touching
-     * unmapped memory.
-     *
-     * That API is final in Java 22 (JEP 454) but a preview API in Java 21, and a library built
-     * with --release 21 cannot link preview APIs (the class files would then run only on 21
-     * with --enable-preview). So it is linked here at run time through method handles typed as
-     * Object: on 22+ the mapping is released at release(); where the lookup or a probe call
-     * fails (Java 21), FileChannel.map without an arena is used and the GC unmaps it. The
-     * flusher never touches a released mapping either way.
+     * That API is final in Java 22 (JEP 454) but preview in 21, which a --release 21 build cannot
+     * link. So it is linked at run time through method handles typed as Object (static finals,
+     * inlined by the JIT); where the lookup or a probe fails (Java 21) the GC unmaps instead.
      */
 
     private static final MethodHandle OF_SHARED;
@@ -39,14 +29,10 @@ final class Mapping {
     private static final MethodHandle AS_BYTE_BUFFER;
     private static final MethodHandle CLOSE;
 
-    /**
-     * {@code -Ddev.mwsr.io.java21Paths=true} forces the Java 21 code paths on any JDK (mappings
-     * without an Arena here, copying record reads in {@link MappedWindows}), so that the test
-     * suite can run them on 22+; read once, when this class is initialised.
-     */
+    // -Ddev.mwsr.io.java21Paths=true forces the Java 21 paths here and in MappedWindows, so tests
+    // run them on 22+; read once, at class initialisation.
     static final boolean JAVA21_PATHS = Boolean.getBoolean("dev.mwsr.io.java21Paths");
 
-    /** Whether mappings are released at {@link #release()} (Java 22+), not by the GC. */
     static final boolean DETERMINISTIC;
 
     static {
@@ -95,7 +81,6 @@ final class Mapping {
         this.buffer = buffer;
     }
 
-    /** Maps {@code [position, position + size)} of {@code channel} read-write. */
     static Mapping map(FileChannel channel, long position, int size) throws IOException {
         if (!DETERMINISTIC) {
             return new Mapping(null, channel.map(MapMode.READ_WRITE, position, size));
@@ -113,19 +98,17 @@ final class Mapping {
         }
     }
 
-    /** The mapped bytes, position 0 at the start of the region; big-endian. */
     ByteBuffer buffer() {
         return buffer;
     }
 
-    /** Writes the given range of the mapping to the storage device. */
     void force(int from, int length) {
         if (length > 0 && buffer instanceof MappedByteBuffer mapped) {
             mapped.force(from, length);
         }
     }
 
-    /** Unmaps now (Java 22+) or leaves it to the GC (Java 21); the buffer must not be used after. */
+    // The buffer must not be used after.
     void release() {
         if (arena != null) {
             closeArena(arena, null);
@@ -151,7 +134,6 @@ final class Mapping {
         }
     }
 
-    /** Throws {@code t} as it is when unchecked, else wrapped. */
     private static RuntimeException rethrow(Throwable t) {
         if (t instanceof RuntimeException r) {
             throw r;

@@ -10,27 +10,19 @@ import java.nio.file.Path;
 import java.util.zip.CRC32C;
 
 /**
- * One forward pass over the records of a file: checks each record's framing and checksums and
- * stops at the end, at a torn tail, or at the first corrupt record. Not thread-safe; one per
- * iteration.
+ * One forward pass over a file's records, stopping at the end, a torn tail or the first corrupt
+ * record. Not thread-safe; one per iteration.
  */
 final class RecordCursor {
     /*
-     * Implementation notes.
-     *
-     * The file is read through windows (see Windows). A record is only ever looked at within one
-     * window: when its header, or (if payloads are checked) the whole record, does not fit behind
-     * the current window's end, a new window starting at the record is opened, at least as large
-     * as the record. So records never straddle windows and payloads are plain slices.
-     *
-     * At offset o with r = size - o bytes left:
+     * A record never straddles windows: when its header (or, checking payloads, the whole record)
+     * does not fit, a window at least as large is opened at the record. At offset o, r = size - o:
      *   r == 0                          clean end
      *   r < 12                          torn: the file ends inside the header
      *   length checksum wrong           corrupt (the header is complete, so this is not a tear)
      *   length > r - 16 (unsigned)      torn: the file ends before the record's declared end
      *   payload checksum wrong          corrupt
-     * A complete record whose length exceeds MAX_PAYLOAD cannot be returned as a ByteBuffer and
-     * is reported as such (our writer never writes one).
+     * A complete record longer than MAX_PAYLOAD cannot be a ByteBuffer and is reported so.
      */
 
     private final Path path;
@@ -60,12 +52,7 @@ final class RecordCursor {
         this.checkPayloads = checkPayloads;
     }
 
-    /**
-     * Moves to the next record.
-     *
-     * @return true if there is one ({@link #payload()} returns it), false at a clean end or a torn tail
-     * @throws CorruptRecordException at a corrupt record, and again on every later call
-     */
+    // false at a clean end or torn tail; a CorruptRecordException is thrown again on every later call.
     boolean advance() throws IOException {
         if (failure != null) {
             throw failure;
@@ -138,7 +125,6 @@ final class RecordCursor {
         return false;
     }
 
-    /** Makes the window cover {@code [o, o + need)}; returns o's index in it. */
     private int ensure(long o, int need, long left) throws IOException {
         if (window == null || o < windowStart || o + need > windowStart + window.capacity()) {
             int length = (int) Math.min(left, Math.max(windowSize, need));
@@ -149,13 +135,11 @@ final class RecordCursor {
         return (int) (o - windowStart);
     }
 
-    /** The current record's payload: a read-only big-endian slice of the window. */
     ByteBuffer payload() {
         assert payloadAt >= 0 : "payloads were not read";
         return window.slice(payloadAt, payloadLength);
     }
 
-    /** Start of the first byte not (yet) known to belong to a valid record. */
     long validLength() {
         return offset;
     }
@@ -164,7 +148,6 @@ final class RecordCursor {
         return count;
     }
 
-    /** Whether the pass ended, cleanly or at a torn tail (not by corruption). */
     boolean finished() {
         return done && failure == null;
     }

@@ -15,31 +15,18 @@ import java.util.List;
 import java.util.Objects;
 import java.util.zip.CRC32C;
 
-/**
- * The flusher behind {@link FileFlusher#records(Path, FileFlusher.Options)}: writes each batch of
- * ByteBuffers as TFRecord records. Called by one thread at a time.
- */
+/** {@link FileFlusher#records(Path, FileFlusher.Options)}. */
 final class RecordFileFlusher implements FileFlusher<ByteBuffer>, FileEnd.Attempt<List<? extends ByteBuffer>> {
     /*
-     * Implementation notes.
+     * Records are framed into one reused little-endian direct buffer; the checksums are computed
+     * over that copy through a private duplicate, so the caller's buffer never moves and nothing is
+     * allocated per record. The length's CRC is recomputed only when the length changes. A record
+     * larger than the buffer is not copied: one gathering write sends [pending + header, payload]
+     * and its footer starts the next fill.
      *
-     * Records are framed straight into one reused direct buffer (little-endian): length, masked
-     * CRC of the 8 length bytes, payload (copied with the absolute bulk put, which leaves the
-     * caller's position and limit alone), masked CRC of the copied payload. The checksums are
-     * computed over our own copy through a private duplicate of the buffer, so nothing of the
-     * caller's buffer moves, and no object is allocated per record. The length's checksum is
-     * computed only when the length differs from the previous record's (records of one size are
-     * common), which saves one CRC call per record. The buffer goes to the file
-     * when the next record does not fit and at the end of every batch: one write call per
-     * buffer-full, looped because a write may take less than asked.
-     *
-     * A record larger than the buffer is not copied: its header is framed into the buffer and one
-     * gathering write sends [pending bytes + header, payload]; its footer starts the next fill.
-     *
-     * Failure: `committed` is the file length after the last batch that was written completely; a
-     * failed batch is cut back to it (FileEnd). If that cut fails, `committed` moves past the
-     * records the PartialFlushException counts as whole and `broken` is set: the torn rest is
-     * truncated before the next batch and at close.
+     * `committed` is the file length after the last whole batch; a failed batch is cut back to it.
+     * If the cut fails, `committed` moves past the records the PartialFlushException counts whole
+     * and `broken` makes the next batch and close truncate the torn rest.
      */
 
     static final int DEFAULT_BUFFER = 256 * 1024;
@@ -51,9 +38,7 @@ final class RecordFileFlusher implements FileFlusher<ByteBuffer>, FileEnd.Attemp
     private final ByteBuffer crcView;
     private final ByteBuffer[] gather = new ByteBuffer[2];
     private final CRC32C crc = new CRC32C();
-    /** The last payload length framed, and the masked CRC of its 8 bytes (-1: none yet). */
     private long lastLength = -1;
-
     private int lastLengthCrc;
 
     private long committed;
@@ -92,7 +77,7 @@ final class RecordFileFlusher implements FileFlusher<ByteBuffer>, FileEnd.Attemp
         return attach(path, channel, append, fsync, bufferSize);
     }
 
-    /** Takes over an open channel to the file (tests pass one that fails on demand). */
+    // Tests pass a channel that fails on demand.
     static RecordFileFlusher attach(Path path, FileChannel channel, boolean append, boolean fsync, int bufferSize) {
         try {
             long end = 0;
@@ -182,7 +167,6 @@ final class RecordFileFlusher implements FileFlusher<ByteBuffer>, FileEnd.Attemp
         return partial;
     }
 
-    /** Frames one record into the buffer (or writes it, if large); returns its size in the file. */
     private long frame(ByteBuffer item) throws IOException {
         int len = item.remaining();
         int need = FRAMING + len;
@@ -219,7 +203,6 @@ final class RecordFileFlusher implements FileFlusher<ByteBuffer>, FileEnd.Attemp
         return need;
     }
 
-    /** Writes out the buffer, looping over partial writes. */
     private void drain() throws IOException {
         buffer.flip();
         try {

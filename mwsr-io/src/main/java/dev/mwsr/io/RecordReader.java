@@ -15,9 +15,8 @@ import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
 /**
- * Reads a record file written by {@link FileFlusher#records(Path)} or by any TFRecord writer
- * (uncompressed): each record is a u64 little-endian length, the masked CRC-32C of those 8
- * bytes, the payload, and the masked CRC-32C of the payload.
+ * Reads a record file written by {@link FileFlusher#records(Path)} or any uncompressed TFRecord
+ * writer (framing: see {@link FileFlusher#records(Path, Options)}).
  *
  * <pre>{@code
  * try (RecordReader records = RecordReader.open(path)) {
@@ -28,42 +27,27 @@ import java.util.stream.StreamSupport;
  * }
  * }</pre>
  *
- * <p><b>Zero copy.</b> On Java 22 and later the file is mapped read-only and each record is a
- * read-only slice of the mapping; {@link #close()} unmaps the file at once. Buffers are
- * <em>invalid after close</em>: any access then throws {@link IllegalStateException}, so copy what
- * you keep. On Java 21, whose only deterministic unmapping is the preview FFM API, records are read
- * with positional reads into heap buffers instead (one copy, same API, the buffers stay readable).
- * Either way the whole file is never held in the heap, and files larger than 2 GiB are read in
- * windows; a single record may hold up to 2 GiB - 17 bytes. The reader sees the file as it was at
- * {@code open}; it must not be truncated while open (a mapped read past its new end fails with an
- * {@link InternalError}).
+ * <p><b>Buffers.</b> On Java 22+ each record is a read-only slice of a read-only mapping that
+ * {@link #close()} unmaps at once: buffers are <em>invalid after close</em> (access throws
+ * {@link IllegalStateException}), so copy what you keep. On Java 21 records are copied into heap
+ * buffers by positional reads (they stay readable). The file is read in windows, never whole; a
+ * record holds up to 2 GiB - 17 bytes. The reader sees the file as it was at {@code open}; it must
+ * not be truncated while open (a mapped read past its new end fails with {@link InternalError}).
  *
- * <p><b>Checks.</b> Every record's two checksums are verified as it is reached. A mismatch in
- * any complete record, the last one included, is a {@link CorruptRecordException} naming the
- * byte offset at which that record starts; records before it are returned normally. The file
- * ending inside a record (a writer that died mid-write: inside the 12-byte header, or before the
- * record's declared end) is a <em>torn tail</em>, not an error: iteration stops cleanly before
- * it, and {@link #tornTail()} and {@link #validLength()} report it. Opening the file for append
- * with {@link FileFlusher#records(Path)} cuts such a tail off.
+ * <p><b>Checks.</b> Both checksums of every record are verified as it is reached. A mismatch in a
+ * complete record, the last one included, is a {@link CorruptRecordException} naming the offset
+ * where that record starts; records before it are returned. A file ending inside a record's header
+ * or before its declared end is a <em>torn tail</em>, not an error: iteration stops before it, and
+ * {@link #tornTail()} and {@link #validLength()} report it.
  *
- * <p><b>Threads.</b> Every call to {@link #iterator()} starts an independent pass from the start
- * of the file; each iterator belongs to one thread at a time, but several may run at once in
- * different threads. {@link #count()}, {@link #validLength()} and {@link #tornTail()} are
- * thread-safe. {@link #close()} must not run concurrently with iteration or with access to the
- * returned buffers: the actions of a thread on this reader and its buffers must happen-before the
- * call to {@code close()} (for instance by joining that thread). After close, iterating throws
- * {@link IllegalStateException}.
+ * <p><b>Threads.</b> Each {@link #iterator()} is an independent pass from the start, confined to
+ * one thread at a time; several may run at once. {@link #count()}, {@link #validLength()} and
+ * {@link #tornTail()} are thread-safe. Every use of the reader and its buffers must happen-before
+ * {@link #close()}; after it, iterating throws {@link IllegalStateException}.
  */
 public final class RecordReader implements Iterable<ByteBuffer>, Closeable {
-    /*
-     * Implementation notes.
-     *
-     * The work is done by RecordCursor over Windows (MappedWindows on Java 22+, HeapWindows on 21).
-     * The first pass that reaches the end (an iterator, or the scan behind count()) publishes a
-     * Summary through a volatile field; later calls to count() and friends reuse it. A pass that
-     * meets a corrupt record publishes nothing, so every later pass meets it again.
-     */
-
+    // The first pass to reach the end publishes a Summary (volatile; racing passes publish equal
+    // ones). A pass that meets a corrupt record publishes nothing, so later passes meet it again.
     private record Summary(long count, long validLength, boolean torn) {}
 
     private final Path path;
@@ -81,18 +65,17 @@ public final class RecordReader implements Iterable<ByteBuffer>, Closeable {
     }
 
     /**
-     * Opens a record file for reading. Reads nothing yet: checks happen as records are reached.
+     * Opens a record file; reads nothing until records are reached.
      *
      * @param path the file
      * @return a reader; close it to release the mapping
-     * @throws IOException if the file cannot be opened or mapped (e.g. {@link java.nio.file.NoSuchFileException})
-     * @throws NullPointerException if {@code path} is null
+     * @throws IOException if the file cannot be opened or mapped
      */
     public static RecordReader open(Path path) throws IOException {
         return open(path, true, 0);
     }
 
-    /** For tests: forces heap reads ({@code mapped == false}) or a small window size (0: default). */
+    // Tests force heap reads or a small window (0: default).
     static RecordReader open(Path path, boolean preferMapping, int windowSize) throws IOException {
         Objects.requireNonNull(path, "path");
         if (Files.isDirectory(path)) {
@@ -110,13 +93,7 @@ public final class RecordReader implements Iterable<ByteBuffer>, Closeable {
         return new RecordReader(path, size, windows, windowSize > 0 ? windowSize : windows.preferredWindow());
     }
 
-    /**
-     * Finds where the valid records of a file end, checking only the length checksums (payloads
-     * are skipped unread). Used before appending.
-     *
-     * @return the byte length of the prefix of whole records; the rest is a torn tail
-     * @throws CorruptRecordException if a complete header's checksum is wrong
-     */
+    // Length of the whole-record prefix, checking headers only; CorruptRecordException on a bad one.
     static long validPrefix(Path path) throws IOException {
         try (RecordReader reader = open(path)) {
             RecordCursor cursor = reader.cursor(false);
@@ -127,28 +104,19 @@ public final class RecordReader implements Iterable<ByteBuffer>, Closeable {
         }
     }
 
-    /**
-     * The file.
-     *
-     * @return the path given to {@link #open(Path)}
-     */
+    /** @return the path given to {@link #open(Path)} */
     public Path path() {
         return path;
     }
 
-    /**
-     * The file's length when it was opened: what this reader reads.
-     *
-     * @return the size in bytes
-     */
+    /** @return the file's length at {@code open}, in bytes: what this reader reads */
     public long size() {
         return size;
     }
 
     /**
-     * Starts a pass over the records, from the start of the file. The returned buffers are
-     * read-only, big-endian, positioned at 0 with the payload's length as limit; they share the
-     * mapping (see the class comment: invalid after close).
+     * Starts a pass from the start of the file. Buffers are read-only, big-endian, position 0,
+     * limit the payload's length.
      *
      * @return an iterator whose {@code hasNext}/{@code next} throw {@link UncheckedIOException}
      *     (cause: {@link CorruptRecordException}) at a corrupt record, and
@@ -160,19 +128,16 @@ public final class RecordReader implements Iterable<ByteBuffer>, Closeable {
         return new Records(cursor(true));
     }
 
-    /**
-     * The records as a sequential stream, as {@link #iterator()} gives them.
-     *
-     * @return a stream; closing it does not close the reader
-     */
+    /** @return the records of {@link #iterator()} as a sequential stream; closing it does not close the reader */
     public Stream<ByteBuffer> stream() {
         return StreamSupport.stream(spliterator(), false);
     }
 
     /**
-     * The number of valid records. Runs a verifying pass unless one already reached the end.
+     * Runs a verifying pass unless one already reached the end; so do {@link #validLength()} and
+     * {@link #tornTail()}, with the same exceptions.
      *
-     * @return the count of records before the end or the torn tail
+     * @return the number of records before the end or the torn tail
      * @throws CorruptRecordException if a record is corrupt
      * @throws IOException if reading fails
      * @throws IllegalStateException if closed before any pass reached the end
@@ -182,35 +147,23 @@ public final class RecordReader implements Iterable<ByteBuffer>, Closeable {
     }
 
     /**
-     * The byte length of the valid prefix: the end of the last valid record. Equal to
-     * {@link #size()} unless there is a torn tail. Runs a verifying pass unless one already
-     * reached the end.
-     *
-     * @return the offset at which the valid records end
-     * @throws CorruptRecordException if a record is corrupt
-     * @throws IOException if reading fails
-     * @throws IllegalStateException if closed before any pass reached the end
+     * @return where the last valid record ends; {@link #size()} unless there is a torn tail
+     * @throws IOException as {@link #count()}
      */
     public long validLength() throws IOException {
         return summary().validLength();
     }
 
     /**
-     * Whether the file ends inside a record (a torn tail after {@link #validLength()}). Runs a
-     * verifying pass unless one already reached the end.
-     *
-     * @return true if the file ends inside a record's header or before its declared end
-     * @throws CorruptRecordException if a record is corrupt
-     * @throws IOException if reading fails
-     * @throws IllegalStateException if closed before any pass reached the end
+     * @return whether the file ends inside a record (a torn tail after {@link #validLength()})
+     * @throws IOException as {@link #count()}
      */
     public boolean tornTail() throws IOException {
         return summary().torn();
     }
 
     /**
-     * Releases the mapping (or the file) at once. Idempotent. Buffers returned earlier are
-     * invalid from now on.
+     * Releases the mapping (or the file) at once; idempotent.
      *
      * @throws IOException if releasing fails; the message names the file
      */

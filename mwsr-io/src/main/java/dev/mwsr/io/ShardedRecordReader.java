@@ -13,10 +13,9 @@ import java.util.Objects;
 import java.util.stream.Stream;
 
 /**
- * Reads a shard set written by {@link ShardedRecordWriter} (or any files named
- * {@code name-00000-of-0000N} ... in one directory) as one collection of records: one
- * {@link RecordReader} per shard, with the same checks, zero-copy buffers and rules (buffers are
- * invalid after {@link #close()}).
+ * Reads a shard set written by {@link ShardedRecordWriter} (or any files {@code name-00000-of-0000N}
+ * ... in one directory) as one collection: one {@link RecordReader} per shard, with its checks,
+ * buffers and thread rules.
  *
  * <pre>{@code
  * try (ShardedRecordReader shards = ShardedRecordReader.open(dir, "events")) {
@@ -24,16 +23,11 @@ import java.util.stream.Stream;
  * }
  * }</pre>
  *
- * <p><b>Parallel.</b> {@link #stream()} is a parallel stream that hands each shard to a
- * different worker of the common {@link java.util.concurrent.ForkJoinPool}, so shards are read and
- * verified in parallel; within a shard, records come in file order, and there is no order between
- * shards (use {@code forEachOrdered} for shard order). {@link #iterator()} reads shard after shard
- * on the calling thread. A corrupt record fails the whole stream or iteration with an
- * {@link UncheckedIOException} whose cause is a {@link CorruptRecordException} naming the file and
- * offset; torn tails stop their shard cleanly.
- *
- * <p><b>Threads.</b> As for {@link RecordReader}: passes may run at once, and everything done with
- * the reader and its buffers must happen-before {@link #close()}.
+ * <p>{@link #stream()} is parallel: each shard is read and verified by its own worker of the common
+ * {@link java.util.concurrent.ForkJoinPool}; records keep file order within a shard, none between
+ * shards ({@code forEachOrdered} gives shard order). {@link #iterator()} reads shard after shard on
+ * the calling thread. A corrupt record fails the whole pass with an {@link UncheckedIOException}
+ * caused by a {@link CorruptRecordException} naming file and offset; a torn tail ends its shard.
  */
 public final class ShardedRecordReader implements Iterable<ByteBuffer>, Closeable {
     private final List<RecordReader> shards;
@@ -46,7 +40,7 @@ public final class ShardedRecordReader implements Iterable<ByteBuffer>, Closeabl
      * Opens every shard of the set {@code name} in {@code dir}.
      *
      * @param dir the directory
-     * @param name the shard set's name (the files are {@code name-IIIII-of-NNNNN})
+     * @param name the shard set's name
      * @return the reader
      * @throws java.nio.file.NoSuchFileException if there is no such shard set, or a shard is missing
      * @throws IOException if sets of several shard counts share the name, or a shard cannot be opened
@@ -72,21 +66,12 @@ public final class ShardedRecordReader implements Iterable<ByteBuffer>, Closeabl
         return new ShardedRecordReader(readers);
     }
 
-    /**
-     * One reader per shard, by index: for per-shard counts and torn-tail reports. They are
-     * closed by {@link #close()}.
-     *
-     * @return the readers, unmodifiable
-     */
+    /** @return one reader per shard, by index, unmodifiable; {@link #close()} closes them */
     public List<RecordReader> shards() {
         return shards;
     }
 
-    /**
-     * All records, shard 0 first, on the calling thread.
-     *
-     * @return an iterator, failing as {@link RecordReader#iterator()} does
-     */
+    /** @return all records, shard 0 first, failing as {@link RecordReader#iterator()} does */
     @Override
     public Iterator<ByteBuffer> iterator() {
         return new Iterator<>() {
@@ -114,21 +99,14 @@ public final class ShardedRecordReader implements Iterable<ByteBuffer>, Closeabl
         };
     }
 
-    /**
-     * All records as a parallel stream: each shard is read and verified by its own worker.
-     *
-     * @return a parallel stream of read-only buffers
-     */
+    /** @return all records as a parallel stream of read-only buffers */
     public Stream<ByteBuffer> stream() {
         return shards.parallelStream().flatMap(RecordReader::stream);
     }
 
     /**
-     * The number of valid records in all shards, verified in parallel.
-     *
-     * @return the sum of the shards' {@link RecordReader#count()}
-     * @throws CorruptRecordException if a record is corrupt
-     * @throws IOException if reading fails
+     * @return the sum of the shards' {@link RecordReader#count()}, verified in parallel
+     * @throws IOException as {@link RecordReader#count()}
      */
     public long count() throws IOException {
         try {
@@ -147,7 +125,7 @@ public final class ShardedRecordReader implements Iterable<ByteBuffer>, Closeabl
     }
 
     /**
-     * Closes every shard's reader (unmapping its file), even if one fails. Idempotent.
+     * Closes every shard's reader, even if one fails; idempotent.
      *
      * @throws IOException if releasing a shard failed (others suppressed in it)
      */

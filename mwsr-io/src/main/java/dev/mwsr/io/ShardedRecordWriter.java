@@ -14,10 +14,10 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Writes records from many threads spread over N record files, {@code name-00000-of-0000N} ...
- * {@code name-0000(N-1)-of-0000N} in one directory, each with its own {@link Buffer} and
- * {@linkplain FileFlusher#records(Path) record flusher}, so N files are written in parallel (the
- * multi-threaded writer of Disky/Pisky). Read them back with {@link ShardedRecordReader}.
+ * Writes records from many threads over N record files {@code name-00000-of-0000N} ... in one
+ * directory, each with its own {@link Buffer} and {@linkplain FileFlusher#records(Path) record
+ * flusher}, so the N files are written in parallel. Read them back with
+ * {@link ShardedRecordReader}.
  *
  * <pre>{@code
  * try (ShardedRecordWriter out = ShardedRecordWriter.open(dir, "events", 4)) {
@@ -25,39 +25,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  * }
  * }</pre>
  *
- * <p><b>Threads and order.</b> All methods are thread-safe. Each thread is given a shard on its
- * first write (round-robin over the threads in the order they first write), and all its records
- * go to that shard, in the order written; a {@link #writeV(List)} group is contiguous there.
- * There is no order between threads. Writes flush inline, as {@link Buffer} does: the writer that
- * fills a shard's buffer writes that batch to the file while others keep writing.
+ * <p><b>Threads and order.</b> All methods are thread-safe. A thread is given a shard on its first
+ * write (round-robin in the order threads first write) and all its records go there in the order
+ * written; a {@link #writeV(List)} group is contiguous. There is no order between threads. Writes
+ * flush inline, as in {@link Buffer}: the writer that fills a shard's buffer writes that batch while
+ * others keep writing. Actions of a thread before {@code write(r)} happen-before the bytes of
+ * {@code r} are read; {@link #flush()} returns once everything written before it is in the files.
  *
- * <p><b>Memory model.</b> Actions of a thread before {@code write(r)} happen-before the bytes of
- * {@code r} are read for the file; {@link #flush()} returns after everything written before it
- * (in a happens-before sense) is in the files.
- *
- * <p><b>Payloads are not copied.</b> A record is read (from its position to its limit, which
- * stay unchanged) when its batch is flushed, some time after {@code write} returned, so do not
- * modify a ByteBuffer after writing it: write a copy if you reuse yours.
- *
- * <p><b>Memory.</b> Each shard holds up to {@code capacity} pending references in each of its
- * buffer's two halves and a 256 KiB direct write buffer.
+ * <p><b>Payloads are not copied</b>: a record is read (position to limit, left unchanged) when its
+ * batch is flushed, after {@code write} returned; do not modify it after writing it. Each shard holds
+ * up to {@code capacity} references in each of its buffer's two halves and a 256 KiB direct buffer.
  *
  * <p><b>Failures</b> are the {@link Buffer}'s: a failed write to a shard throws
  * {@link FlushFailedException} (cause: the {@link UncheckedIOException} naming the file) from that
  * call and every later one on that shard; its undelivered records are in the exception.
  */
 public final class ShardedRecordWriter implements Closeable {
-    /*
-     * Implementation notes.
-     *
-     * One Buffer<ByteBuffer> per shard, each flushing into its own RecordFileFlusher; the Buffer
-     * guarantees one flusher call at a time per shard, and shards flush in parallel on the
-     * writing threads. The thread -> shard choice is a ThreadLocal<Integer> filled on first use from
-     * an AtomicInteger counter, so a thread pays for the assignment once and its order is kept; it
-     * holds an index rather than the Buffer, so a pool thread that outlives the writer pins nothing
-     * big. Virtual threads drop their entries when they end.
-     */
-
     /** Pending records per shard unless told otherwise. */
     public static final int DEFAULT_CAPACITY = 1024;
 
@@ -67,7 +50,7 @@ public final class ShardedRecordWriter implements Closeable {
     private final List<FileFlusher<ByteBuffer>> files;
     private final List<Buffer<ByteBuffer>> buffers;
     private final AtomicInteger nextShard = new AtomicInteger();
-    /** The calling thread's shard index; an Integer, so a stale entry pins no buffer. */
+    // An index, not the Buffer: a pool thread outliving the writer pins nothing big.
     private final ThreadLocal<Integer> shardOfThread;
 
     private volatile boolean closed;
@@ -88,26 +71,23 @@ public final class ShardedRecordWriter implements Closeable {
     }
 
     /**
-     * Opens {@code shards} record files in {@code dir} for append, with {@value #DEFAULT_CAPACITY}
-     * records pending per shard; see {@link #open(Path, String, int, int, boolean, boolean)}.
+     * {@link #open(Path, String, int, int, boolean, boolean)} appending, with
+     * {@value #DEFAULT_CAPACITY} records pending per shard and no fsync.
      *
      * @param dir the directory, created if missing
      * @param name the shard set's name, a plain file name
      * @param shards how many files, 1 to 99999
      * @return the writer
-     * @throws IllegalArgumentException for a bad name or count
-     * @throws IllegalStateException if {@code dir} holds a shard set of that name with another count
-     * @throws UncheckedIOException naming the file if a shard cannot be opened
      */
     public static ShardedRecordWriter open(Path dir, String name, int shards) {
         return open(dir, name, shards, DEFAULT_CAPACITY, true, false);
     }
 
     /**
-     * Opens {@code shards} record files {@code name-00000-of-NNNNN} ... in {@code dir}. Each is
-     * opened as {@link FileFlusher#records(Path, FileFlusher.Options)} opens a file (appending cuts a
-     * torn tail off first). Nothing is created if the arguments are bad or a shard set of the same
-     * name with another shard count is in the directory (it would make the reader's set ambiguous).
+     * Opens {@code shards} record files in {@code dir}, each as
+     * {@link FileFlusher#records(Path, FileFlusher.Options)} does. Nothing is created if the
+     * arguments are bad or {@code dir} holds a shard set of that name with another count (the
+     * reader's set would be ambiguous).
      *
      * @param dir the directory, created if missing
      * @param name the shard set's name, a plain file name
@@ -166,8 +146,7 @@ public final class ShardedRecordWriter implements Closeable {
     /**
      * Writes one record to the calling thread's shard.
      *
-     * @param record the payload, from its position to its limit; not modified afterwards
-     * @throws NullPointerException if {@code record} is null
+     * @param record the payload, from its position to its limit
      * @throws IllegalStateException if closed
      * @throws FlushFailedException if writing that shard failed
      */
@@ -177,12 +156,10 @@ public final class ShardedRecordWriter implements Closeable {
     }
 
     /**
-     * Writes records to the calling thread's shard as one contiguous group.
+     * Writes records to the calling thread's shard as one contiguous group, as {@link #write}.
      *
-     * @param records the payloads, none null
+     * @param records the payloads
      * @throws NullPointerException if the list or a record is null; nothing is written
-     * @throws IllegalStateException if closed
-     * @throws FlushFailedException if writing that shard failed
      */
     public void writeV(List<? extends ByteBuffer> records) {
         Objects.requireNonNull(records, "records");
@@ -190,7 +167,7 @@ public final class ShardedRecordWriter implements Closeable {
     }
 
     /**
-     * Writes everything written so far to the files (each shard flushed in turn, on this thread).
+     * Writes everything written so far to the files, each shard in turn on this thread.
      *
      * @throws FlushFailedException if writing a shard failed
      */
@@ -200,11 +177,7 @@ public final class ShardedRecordWriter implements Closeable {
         }
     }
 
-    /**
-     * The shard files, by index.
-     *
-     * @return the paths, unmodifiable
-     */
+    /** @return the shard files by index, unmodifiable */
     public List<Path> paths() {
         return paths;
     }

@@ -32,10 +32,7 @@ final class Shards {
         return String.format("%s-%05d-of-%05d", name, index, count);
     }
 
-    /**
-     * The files of shard sets called {@code name} in {@code dir}, by shard count, each list by
-     * index (a null where a shard is missing). Empty if there are none or dir does not exist.
-     */
+    // By shard count, each list by index (null where missing); empty if none or no dir.
     static Map<Integer, List<Path>> find(Path dir, String name) throws IOException {
         Pattern pattern = Pattern.compile(Pattern.quote(name) + "-(\\d{5})-of-(\\d{5})");
         Map<Integer, List<Path>> sets = new TreeMap<>();
@@ -66,7 +63,6 @@ final class Shards {
         return sets;
     }
 
-    /** The complete shard set {@code name} in {@code dir}, or an exception saying what is wrong. */
     static List<Path> complete(Path dir, String name) throws IOException {
         Map<Integer, List<Path>> sets = find(dir, name);
         if (sets.isEmpty()) {

@@ -25,11 +25,11 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -303,15 +303,19 @@ class MwsrLogRecordProcessorTest {
         gate.awaitEntered();
         emit(l, "second");
         CompletableResultCode secondFlush = p.forceFlush();
-        AtomicReference<List<String>> seenAtCompletion = new AtomicReference<>();
-        secondFlush.whenComplete(() -> seenAtCompletion.set(memory.getFinishedLogRecordItems().stream()
+        // Completed by the callback itself: join() may return before another thread's callbacks ran.
+        CompletableFuture<List<String>> seenAtCompletion = new CompletableFuture<>();
+        secondFlush.whenComplete(() -> seenAtCompletion.complete(memory.getFinishedLogRecordItems().stream()
                 .map(r -> r.getBodyValue().asString())
                 .toList()));
         assertFalse(secondFlush.isDone());
         gate.open();
         assertTrue(firstFlush.join(20, TimeUnit.SECONDS).isSuccess());
         assertTrue(secondFlush.join(20, TimeUnit.SECONDS).isSuccess());
-        assertEquals(List.of("first", "second"), seenAtCompletion.get(), "completed before its record was exported");
+        assertEquals(
+                List.of("first", "second"),
+                seenAtCompletion.get(20, TimeUnit.SECONDS),
+                "completed before its record was exported");
     }
 
     @Test

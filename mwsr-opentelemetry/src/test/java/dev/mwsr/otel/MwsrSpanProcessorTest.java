@@ -29,12 +29,12 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -518,14 +518,18 @@ class MwsrSpanProcessorTest {
         gate.awaitEntered(); // "first" is inside export(), held there
         end(t, "second");
         CompletableResultCode secondFlush = p.forceFlush();
-        AtomicReference<List<String>> seenAtCompletion = new AtomicReference<>();
-        secondFlush.whenComplete(() -> seenAtCompletion.set(
+        // Completed by the callback itself: join() may return before another thread's callbacks ran.
+        CompletableFuture<List<String>> seenAtCompletion = new CompletableFuture<>();
+        secondFlush.whenComplete(() -> seenAtCompletion.complete(
                 memory.getFinishedSpanItems().stream().map(SpanData::getName).toList()));
         assertFalse(secondFlush.isDone(), "completed while its span was still queued");
         gate.open();
         assertTrue(firstFlush.join(20, TimeUnit.SECONDS).isSuccess());
         assertTrue(secondFlush.join(20, TimeUnit.SECONDS).isSuccess());
-        assertEquals(List.of("first", "second"), seenAtCompletion.get(), "completed before its span was exported");
+        assertEquals(
+                List.of("first", "second"),
+                seenAtCompletion.get(20, TimeUnit.SECONDS),
+                "completed before its span was exported");
     }
 
     /** Upstream: forceFlush() after shutdown() never completes. */

@@ -25,7 +25,6 @@ import org.apache.logging.log4j.core.config.plugins.PluginBuilderFactory;
 import org.apache.logging.log4j.core.config.plugins.PluginElement;
 import org.apache.logging.log4j.core.impl.Log4jLogEvent;
 import org.apache.logging.log4j.message.AsynchronouslyFormattable;
-import org.apache.logging.log4j.message.Message;
 
 /**
  * {@code <MwsrAsync>}: a drop-in for Log4j's {@code <Async>}. Logging threads make each event immutable
@@ -55,8 +54,9 @@ import org.apache.logging.log4j.message.Message;
  * does what {@code overflow} says.
  *
  * <p><b>On the logging thread</b> the event is copied into an immutable {@link Log4jLogEvent}
- * (thread name and context data captured, the message's parameters formatted unless the message is
- * {@link AsynchronouslyFormattable}, the location taken only with {@code includeLocation}, which
+ * with {@link Log4jLogEvent#createMemento(LogEvent, boolean)} (thread name and context data captured,
+ * the message's parameters formatted unless the message is {@link AsynchronouslyFormattable}, a
+ * reusable message copied, the location taken only with {@code includeLocation}, which
  * {@link #requiresLocation()} reports to async loggers). No lock and no {@code synchronized} on that
  * path; only the wait for room under {@code BLOCK}, which unmounts a virtual thread. An interrupt
  * during that wait does not cost the event: the thread waits on and returns with its flag set. A
@@ -187,11 +187,9 @@ public final class MwsrAsyncAppender extends AbstractAppender {
     /** On the logging thread: an immutable copy on the queue (see the class comment). */
     @Override
     public void append(LogEvent event) {
+        // Log4j's memento: a reusable message copied, any other formatted now (freezing mutable
+        // parameters) unless @AsynchronouslyFormattable; context data and thread name captured.
         Log4jLogEvent copy = Log4jLogEvent.createMemento(event, includeLocation);
-        Message m = copy.getMessage();
-        if (m != null && !m.getClass().isAnnotationPresent(AsynchronouslyFormattable.class)) {
-            m.getFormattedMessage(); // freezes mutable parameters
-        }
         EventQueue<LogEvent> q = queue;
         if ((q == null || !q.write(copy)) && !ignoreExceptions()) {
             throw new AppenderLoggingException("appender [" + getName() + "] refused an event (stopped, or the queue"

@@ -43,6 +43,9 @@ import java.util.function.ToDoubleFunction;
  * MwsrMetrics.of(appender, MwsrFileAppender::metrics, "app-log", Tags.empty()).bindTo(registry);
  * }</pre>
  *
+ * <p>The appenders of mwsr-logback and mwsr-log4j2 are bound through {@link #of}; neither Logback nor
+ * Log4j is a dependency of this module.
+ *
  * <p><b>References.</b> As Micrometer's own binders do, the meters hold the buffer (or source)
  * weakly: once it is garbage, they read {@code NaN}. Values are the buffer's estimates (exact when
  * it is quiescent); see {@link Metrics}. This class is immutable and thread-safe; one instance may be
@@ -102,7 +105,9 @@ public final class MwsrMetrics implements MeterBinder {
 
     /**
      * Meters for anything that has mwsr {@link Metrics} counted in items, such as the
-     * {@code metrics()} of mwsr-logback's appenders.
+     * {@code metrics()} of mwsr-logback's appenders and of mwsr-log4j2's ({@code <MwsrAsync>},
+     * {@code <MwsrFile>}: {@code MwsrMetrics.of(appender, MwsrAsyncAppender::metrics, "app-async",
+     * Tags.empty())}, the appender taken from the running Log4j configuration by name).
      *
      * @param source what the meters hold (weakly) and read from
      * @param metrics reads a snapshot from the source; called on the registry's polling thread

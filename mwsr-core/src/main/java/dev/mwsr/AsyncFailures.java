@@ -90,10 +90,10 @@ final class AsyncFailures<T> {
     }
 
     /**
-     * One batch through the flusher, with the failure policy: fail fast, retry with backoff, or
-     * retry until the batch has been failing for the limit and then give it up (dead letter or
-     * drop). A {@link PartialFlushException}'s durable prefix is done with: only the rest is
-     * retried, given up on or failed. A {@link VirtualMachineError} fails the buffer at once.
+     * One batch through the flusher, with the failure policy; the catch ladder below is this
+     * engine's whole failure route. A {@link PartialFlushException}'s durable prefix is done with:
+     * only the rest is retried, given up on or failed. A {@link VirtualMachineError} fails the
+     * buffer at once, whatever the policy.
      *
      * @return true once the batch is done with (delivered, durable, or given up on); false if the
      *     buffer failed or was abandoned
@@ -105,27 +105,27 @@ final class AsyncFailures<T> {
             if (!enterCall()) {
                 return false;
             }
-            int left = stats.call(flusher, rest, rest.size());
-            if (left == 0) {
-                leaveCall(null, 0);
-                policy.recovered();
-                return true;
+            Throwable thrown;
+            try {
+                stats.call(flusher, rest, rest.size());
+                thrown = null;
+            } catch (PartialFlushException e) {
+                rest = notDurable(rest);
+                thrown = e;
+            } catch (VirtualMachineError e) {
+                return failFast(rest, e);
+            } catch (Throwable t) {
+                thrown = t;
             }
-            Throwable thrown = stats.failure();
-            if (left < rest.size()) {
-                rest = rest.subList(rest.size() - left, rest.size());
+            if (thrown == null) {
+                return delivered();
             }
-            leaveCall(rest, left);
+            if (!policy.retries()) {
+                return failFast(rest, thrown);
+            }
+            leaveCall(rest, rest.size());
             if (abandoned) {
-                policy.warn(
-                        "AsyncBuffer flusher threw after close(Duration) abandoned its call; its " + rest.size()
-                                + " items were reported in doubt",
-                        thrown);
-                return false;
-            }
-            if (!policy.retries() || FlushStats.fatal(thrown)) {
-                fail(thrown, rest);
-                return false;
+                return abandonedLate(rest, thrown);
             }
             long now = System.nanoTime();
             if (attempt == 1) {
@@ -137,6 +137,37 @@ final class AsyncFailures<T> {
             policy.failed(rest.size(), thrown);
             pause(policy.backoffNanos(attempt));
         }
+    }
+
+    private boolean delivered() {
+        leaveCall(null, 0);
+        policy.recovered();
+        return true;
+    }
+
+    /** The last {@code stats.inFlight()} items of {@code batch}: those a partial failure left undelivered. */
+    private List<T> notDurable(List<T> batch) {
+        int left = (int) stats.inFlight();
+        return left < batch.size() ? batch.subList(batch.size() - left, batch.size()) : batch;
+    }
+
+    /** The call failed and will not be retried: the buffer fails with {@code rest} undelivered. */
+    private boolean failFast(List<T> rest, Throwable thrown) {
+        leaveCall(rest, rest.size());
+        if (abandoned) {
+            return abandonedLate(rest, thrown);
+        }
+        fail(thrown, rest);
+        return false;
+    }
+
+    /** The call close(Duration) abandoned threw at last: its items were reported in doubt already. */
+    private boolean abandonedLate(List<T> rest, Throwable thrown) {
+        policy.warn(
+                "AsyncBuffer flusher threw after close(Duration) abandoned its call; its " + rest.size()
+                        + " items were reported in doubt",
+                thrown);
+        return false;
     }
 
     /**

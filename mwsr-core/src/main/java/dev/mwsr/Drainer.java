@@ -310,7 +310,7 @@ final class Drainer<T> implements Runnable {
                 lag.delivered(System.nanoTime());
             }
         } catch (Throwable t) {
-            // Not the flusher's (stats.call catches those) but ours or a logger's, e.g. a stack
+            // Not the flusher's (AsyncFailures.call catches those) but ours or a logger's, e.g. a stack
             // overflow while logging: fail with the batch kept, never drop it with the view.
             ok = false;
             if (!calls.abandoned() && progress.failureCause() == null) {

@@ -19,22 +19,20 @@ final class FlushStats {
 
     /**
      * Calls {@code flusher} with {@code batch} of {@code size} units (items, or bytes), counting
-     * them in flight; every flusher call of every buffer goes through here.
+     * them in flight, with its {@link FlushEvent}; every flusher call of every buffer goes through
+     * here, and the caller's catch ladder decides what a throw means.
      *
      * <p>A brought-in interrupt flag is cleared around the call (see the package documentation);
      * a flag the flusher itself leaves set stays set.
      *
      * <p>After a normal return the units count as written. A {@link PartialFlushException} counts
-     * its {@code durable()} first units as written (at most {@code size}); the rest, and the whole
-     * batch after any other throw, stay in flight until the caller parks them, retries them, or
-     * gives them up ({@link #holding(long)}). Everything, the JFR event included, is inside the
-     * {@code try}: whatever goes wrong here is a failed call, never a batch that vanishes.
-     *
-     * @return the units not delivered: 0 if it returned normally (or a partial failure said the
-     *     whole batch was durable); otherwise {@link #failure()} holds what it threw, and the
-     *     undelivered units are the last ones of the batch
+     * its {@code durable()} first units as written; if that is the whole batch the call returns
+     * normally (a delivery, counted as a failure too), else it is rethrown. After any throw the
+     * undelivered units, the last ones of the batch, stay in flight ({@link #inFlight()}) until
+     * the caller parks, retries or gives them up; {@link #failure()} holds what was thrown. The
+     * JFR event is inside the {@code try}: whatever goes wrong here is a failed call.
      */
-    <B> int call(Consumer<? super B> flusher, B batch, int size) {
+    <B> void call(Consumer<? super B> flusher, B batch, int size) {
         boolean interrupted = Thread.interrupted();
         FlushEvent event = null;
         inFlight = size;
@@ -51,7 +49,6 @@ final class FlushStats {
             written += size;
             batches++;
             inFlight = 0;
-            return 0;
         } catch (Throwable t) {
             failures++;
             failure = t;
@@ -61,7 +58,9 @@ final class FlushStats {
             int durable = t instanceof PartialFlushException p ? Math.min(p.durable(), size) : 0;
             written += durable;
             inFlight = size - durable;
-            return size - durable;
+            if (durable < size) {
+                throw t;
+            }
         } finally {
             try {
                 if (event != null) {
@@ -77,11 +76,6 @@ final class FlushStats {
                 }
             }
         }
-    }
-
-    /** Whether a failure must fail the buffer at once, whatever the policy: the JVM itself is in trouble. */
-    static boolean fatal(Throwable t) {
-        return t instanceof VirtualMachineError;
     }
 
     Throwable failure() {

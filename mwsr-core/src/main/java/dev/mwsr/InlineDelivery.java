@@ -113,37 +113,51 @@ final class InlineDelivery<H, B> {
     }
 
     /**
-     * One flusher call; on failure fails the buffer first (the park allocates: if it throws,
-     * writers are refused all the same), then parks what is not durable. A
-     * {@link VirtualMachineError} is rethrown as itself to the caller that ran the flush, after
-     * parking, so the items stay reachable through every later call's exception: wrapped in an
-     * {@code IllegalStateException} it could be swallowed by a {@code catch (RuntimeException)}.
+     * One flusher call, with this engine's whole failure route in its catch ladder: any throw
+     * fails the buffer and parks what is not durable. A {@link VirtualMachineError} is rethrown as
+     * itself to the caller that ran the flush, after parking, so the items stay reachable through
+     * every later call's exception: wrapped in an {@code IllegalStateException} it could be
+     * swallowed by a {@code catch (RuntimeException)}.
      */
     private boolean call(H half, int size, long since) {
         if (abandon.started()) {
             return false; // close(Duration) abandoned: no call starts; the batch is reported in doubt
         }
-        lag.calling(since);
-        int left;
+        B batch = halves.open(half, size);
         try {
-            left = stats.call(flusher, halves.open(half, size), size);
-            if (left == 0) {
-                lag.delivered(System.nanoTime());
-            }
+            timedCall(batch, size, since);
+            return true;
+        } catch (PartialFlushException e) {
+            return failed(half, size); // its durable prefix counts as written; the rest is parked
+        } catch (VirtualMachineError e) {
+            failed(half, size);
+            throw e;
+        } catch (Throwable t) {
+            return failed(half, size);
+        }
+    }
+
+    private void timedCall(B batch, int size, long since) {
+        lag.calling(since);
+        try {
+            stats.call(flusher, batch, size);
+            lag.delivered(System.nanoTime());
         } finally {
             lag.done();
         }
-        if (left == 0) {
-            return true;
-        }
+    }
+
+    /**
+     * Fails the buffer first (the park allocates: if it throws, writers are refused all the
+     * same), then parks the units still in flight, the last ones of {@code half}'s {@code size}.
+     */
+    private boolean failed(H half, int size) {
         state.markFailed();
+        int left = (int) stats.inFlight();
         try {
             park(half, size - left, left);
         } finally {
             stats.holding(0);
-        }
-        if (FlushStats.fatal(stats.failure())) {
-            throw (VirtualMachineError) stats.failure();
         }
         return false;
     }

@@ -18,29 +18,19 @@ final class FlushStats {
     private Throwable failure;
 
     /**
-     * Calls {@code flusher} with {@code batch} of {@code size} units (items, or bytes), counting
-     * them in flight, with its {@link FlushEvent}; every flusher call of every buffer goes through
-     * here, and the caller's catch ladder decides what a throw means.
-     *
-     * <p>A brought-in interrupt flag is cleared around the call (see the package documentation);
-     * a flag the flusher itself leaves set stays set.
-     *
-     * <p>After a normal return the units count as written. A {@link PartialFlushException} counts
-     * its {@code durable()} first units as written; if that is the whole batch the call returns
-     * normally (a delivery, counted as a failure too), else it is rethrown. After any throw the
-     * undelivered units, the last ones of the batch, stay in flight ({@link #inFlight()}) until
-     * the caller parks, retries or gives them up; {@link #failure()} holds what was thrown. The
-     * JFR event is inside the {@code try}: whatever goes wrong here is a failed call.
+     * Every flusher call of every buffer; the caller's catch ladder decides what a throw means. A
+     * brought-in interrupt flag is cleared around the call; one the flusher leaves set stays set.
+     * A {@link PartialFlushException} whose durable prefix is the whole batch returns normally
+     * (counted as a failure too). After a throw the undelivered tail stays {@link #inFlight()}
+     * until the caller parks, retries or gives it up. The JFR event is inside the {@code try}.
      */
     <B> void call(Consumer<? super B> flusher, B batch, int size) {
         boolean interrupted = Thread.interrupted();
         FlushEvent event = null;
         inFlight = size;
         try {
-            // The first JFR event of a JVM costs hundreds of milliseconds (event registration), which
-            // would be paid inside the first flush, with writers waiting. With no Flight Recorder
-            // initialized no recording can want the event, so skip it; a recording started later
-            // (jcmd JFR.start, -XX:StartFlightRecording) initializes it and events follow.
+            // The first JFR event of a JVM costs hundreds of ms (registration), paid inside a flush.
+            // Uninitialized, no recording can want it; a recording started later initializes it.
             if (FlightRecorder.isInitialized()) {
                 event = new FlushEvent();
                 event.begin();
@@ -94,7 +84,6 @@ final class FlushStats {
         return failures;
     }
 
-    /** Units cut for the flusher and not yet written or parked: the batch in flight. */
     long inFlight() {
         return inFlight;
     }

@@ -39,7 +39,6 @@ final class Group {
         return (List<T>) Collections.unmodifiableList(Arrays.asList(items).subList(0, size));
     }
 
-    /** Appends this element's items to {@code out}. */
     static void addTo(Object element, List<Object> out) {
         if (element instanceof Group g) {
             out.addAll(Arrays.asList(g.items).subList(0, g.size));

@@ -14,7 +14,6 @@ import org.jctools.queues.varhandle.MpmcVarHandleArrayQueue;
  * it cleared and no longer read by anyone (the queue's offer/poll are release/acquire).
  */
 final class GroupPool {
-    /** The longest pooled group; longer ones are allocated per call. */
     static final int LARGEST = 64;
 
     private static final int CLASSES = Integer.numberOfTrailingZeros(LARGEST); // lengths 2, 4, ..., 64
@@ -35,7 +34,6 @@ final class GroupPool {
         }
     }
 
-    /** A group with room for {@code n >= 2} items and size 0: recycled if one is free. */
     Group take(int n) {
         if (n > LARGEST) {
             return new Group(n);
@@ -45,7 +43,7 @@ final class GroupPool {
         return g != null ? g : new Group(2 << k);
     }
 
-    /** Clears {@code g} and keeps it for a later {@link #take}. The caller must not use it again. */
+    /** The caller must not use {@code g} again. */
     void give(Group g) {
         Arrays.fill(g.items, 0, g.size, null);
         g.size = 0;

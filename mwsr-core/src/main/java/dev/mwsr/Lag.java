@@ -28,13 +28,7 @@ final class Lag {
     /** The last delivered batch's delay, from its oldest item first seen to the flusher's return. */
     private volatile long lastDelay;
 
-    /**
-     * A batch was cut: notes (producerIndex, now) and dates the batch's oldest element.
-     *
-     * @param first the consumer index of the batch's first element
-     * @param producerIndex the producer index read after the cut (greater than {@code first})
-     * @param now the clock, read once for this batch
-     */
+    /** Drainer, at a cut: {@code first} the batch's first consumer index, {@code producerIndex} read after it. */
     void cut(long first, long producerIndex, long now) {
         if (size == 0 || index[(next + MARKS - 1) % MARKS] != producerIndex) {
             index[next] = producerIndex;
@@ -53,11 +47,7 @@ final class Lag {
         callSince = since;
     }
 
-    /**
-     * A {@link Buffer} or {@link ByteBatchBuffer} calls the flusher with a batch whose units were
-     * all written at or after {@code since} (the cut before the batch's own cut): the figure is
-     * then an upper bound, not a lower one (see {@link Metrics}).
-     */
+    /** Inline buffers: all units were written at or after {@code since}, so an upper bound. */
     void calling(long since) {
         callSince = since;
     }
@@ -70,7 +60,6 @@ final class Lag {
         }
     }
 
-    /** The drainer is done with the batch, delivered or not. */
     void done() {
         callSince = NONE;
     }

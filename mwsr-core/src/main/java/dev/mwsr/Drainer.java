@@ -66,7 +66,6 @@ final class Drainer<T> implements Runnable {
     private boolean orphaned;
 
     private final BatchCut<T> cut;
-    /** Set once, before the thread starts. */
     private Thread thread;
 
     private final Sleeper sleeper;
@@ -221,7 +220,6 @@ final class Drainer<T> implements Runnable {
         return sleeper.wakeUps();
     }
 
-    /** Asks for delivery of every element below {@code target}, then wakes the drainer. */
     void request(long target) {
         long r;
         do {
@@ -256,11 +254,7 @@ final class Drainer<T> implements Runnable {
         }
     }
 
-    /**
-     * Cuts one batch from the head of the queue and delivers it.
-     *
-     * @return items delivered; 0 if nothing could be cut; -1 if the buffer failed or was abandoned
-     */
+    /** Returns items delivered; 0 if nothing could be cut; -1 if failed or abandoned. */
     private int deliverBatch() {
         long cutIndex;
         long countAfter = -1;

@@ -111,7 +111,6 @@ final class InlineEngine<H, B> {
         this.current = first;
     }
 
-    /** Writes {@code n <= capacity} units. */
     void put(Object src, int off, int n) {
         int s;
         boolean done = false;

@@ -75,7 +75,6 @@ final class Room {
     private final MessagePassingQueue<Object> queue;
     private final QueueProgressIndicators indices;
     private final int capacity;
-    /** The overflow policy: never refuse, wait, or drop the oldest; otherwise drop the incoming. */
     private final boolean grow;
 
     private final boolean block;
@@ -86,7 +85,6 @@ final class Room {
     /** The drainer's wake-up; also names the drainer thread, which must never wait for room. */
     private final Sleeper sleeper;
 
-    /** writeV holders: taken by writers, given back by whoever polled them. */
     final GroupPool groups;
 
     /** Held by whoever polls the queue: the drainer, or a DROP_OLDEST writer making room. */
@@ -134,23 +132,14 @@ final class Room {
     }
 
     /**
-     * Takes {@code n} places, applying the overflow policy if they are not free.
-     *
-     * @return the count of places taken after this reservation (the caller must then
-     *     {@link #offer}), or {@link #DROPPED} if the policy dropped the items, or {@link #REFUSED}
-     *     if the buffer is closed or failed
-     * @throws CancellationException if interrupted while waiting (BLOCK); nothing was reserved
+     * Returns the count after this reservation (the caller must then {@link #offer}), or
+     * {@link #DROPPED}, or {@link #REFUSED}. Interrupted while waiting: nothing reserved.
      */
     long reserve(int n) {
         return admit(n, -1);
     }
 
-    /**
-     * As {@link #reserve}, but whatever the overflow policy, a writer that does not fit waits at
-     * most {@code nanos} for room (0: not at all) and then gets {@link #FULL}; nothing is dropped.
-     *
-     * @throws CancellationException if interrupted while waiting; nothing was reserved
-     */
+    /** Whatever the overflow policy: waits at most {@code nanos}, then {@link #FULL}; never drops. */
     long reserveWithin(int n, long nanos) {
         return admit(n, Math.max(0, nanos));
     }
@@ -190,7 +179,7 @@ final class Room {
         }
     }
 
-    /** Adds a reserved element; never fails, because the reservation guaranteed a slot. */
+    /** Never fails: the reservation guaranteed a slot. */
     void offer(Object element) {
         boolean added = queue.offer(element);
         assert added : "a reserved place had no slot";
@@ -282,7 +271,6 @@ final class Room {
         return queue.poll();
     }
 
-    /** Frees {@code k} places after their elements were polled; returns the count after. */
     long take(int k) {
         return ((long) WORD.getAndAdd(this, (long) -k) - k) & COUNT;
     }

@@ -60,12 +60,10 @@ final class Sleeper {
         SLEEPING.setVolatile(this, 1);
     }
 
-    /** Drainer, after {@link #announce} and a re-check that found no work. */
     void park(long nanos) {
         LockSupport.parkNanos(this, nanos);
     }
 
-    /** Drainer, after the park (or instead of it): writers stop unparking. */
     void awake() {
         sleeping = 0;
     }

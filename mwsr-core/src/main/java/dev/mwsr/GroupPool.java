@@ -4,14 +4,11 @@ import java.util.Arrays;
 import org.jctools.queues.varhandle.MpmcVarHandleArrayQueue;
 
 /**
- * Recycled {@link Group}s, so that {@code writeV} allocates nothing in steady state. Groups come in
- * power-of-two lengths from 2 to {@link #LARGEST}; each length has a bounded lock-free queue
- * (writers take, the consumer gives back). A miss, a full queue or a group larger than
- * {@link #LARGEST} falls back to the garbage collector: the pool is an optimisation, never a
- * requirement, so a group that is not given back is merely collected.
- *
- * <p>Happens-before: the consumer clears a group and then offers it; a writer that polls it sees
- * it cleared and no longer read by anyone (the queue's offer/poll are release/acquire).
+ * Recycled {@link Group}s, so {@code writeV} allocates nothing in steady state: a bounded lock-free
+ * queue per power-of-two length up to {@link #LARGEST}. A miss, a full queue or a longer group
+ * falls back to the garbage collector; a group not given back is merely collected. The consumer
+ * clears a group before it offers it; the queue's offer/poll (release/acquire) let the polling
+ * writer see it cleared and no longer read.
  */
 final class GroupPool {
     static final int LARGEST = 64;

@@ -13,7 +13,7 @@ import java.util.List;
 interface Halves<H, B> {
     void store(H half, int at, Object src, int off, int n);
 
-    /** The units of {@code src} were accepted (a byte source's position advances). */
+    /** A byte source's position advances. */
     void accepted(Object src, int n);
 
     B open(H half, int size);

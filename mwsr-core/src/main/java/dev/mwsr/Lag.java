@@ -1,18 +1,12 @@
 package dev.mwsr;
 
 /**
- * The lag figure ({@link Metrics#lagNanos()}), kept without a clock read per write: by an
- * {@link AsyncBuffer}'s drainer, as below, or by the flushing thread of a {@link Buffer} or
- * {@link ByteBatchBuffer}, which dates each batch by the cut before its own ({@link #calling}).
- * At each cut the drainer reads the clock once and notes it with the queue's producer index P:
- * every element below P was claimed by then. The oldest element of a batch (consumer index c) was
- * therefore queued no later than the earliest noted time whose P exceeds c, and the batch's wait
- * counts from there: a lower bound, short by at most one drainer pass. A few marks are kept, so a
- * backlog several batches deep is still dated; past that the oldest mark kept dates it (still a
- * lower bound).
- *
- * <p>Single writer (the drainer thread, or the thread holding the flush lock) for the marks and
- * figures; the two published figures are volatile for {@code metrics()} readers on any thread.
+ * The lag figure ({@link Metrics#lagNanos()}). At each cut the drainer reads the clock once and
+ * notes it with the producer index P: every element below P was claimed by then, so a batch's
+ * oldest element (consumer index c) was queued no later than the earliest noted time whose P
+ * exceeds c. A few marks date a backlog several batches deep; past that the oldest mark does
+ * (still a lower bound). Single writer (the drainer, or the flush-lock holder); the two published
+ * figures are volatile for {@code metrics()}.
  */
 final class Lag {
     private static final int MARKS = 16;

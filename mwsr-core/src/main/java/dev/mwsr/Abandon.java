@@ -7,31 +7,16 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * What an inline buffer's {@code close(Duration)} abandons: the batch the flushing thread holds
- * (from its cut until it is delivered or parked), an oversized write waiting behind it, and the
- * published report.
- *
- * <p>Abandoning takes three steps. {@link #start()}: every wait for the flush lock
- * ({@link Waits#lockFlush}) stops, so the threads waiting for the flush in progress while holding
- * the write lock let go of it. The closing thread then takes the write lock, collects what the
- * writers' half holds, and {@link #publish}es it with copies of the held batch and of the
- * oversized write ({@link #holdNext}); only then does it set FAILED. {@link #exception()} waits
- * for that publication.
+ * (from its cut until delivered or parked), an oversized write waiting behind it, and the
+ * published report. The steps are in {@link InlineEngine}'s notes.
  */
 final class Abandon {
     private final ReentrantLock heldLock = new ReentrantLock();
-    /**
-     * Guarded by heldLock: the batch cut for the flusher and not yet delivered or parked: a
-     * {@code List} of items, or a {@code ByteBuffer} whose first {@link #heldSize} bytes it is.
-     */
+    /** Guarded by heldLock: a {@code List}, or a {@code ByteBuffer} of {@link #heldSize} bytes. */
     private Object held;
 
     private int heldSize;
-    /**
-     * Set under the write lock (holdNext), read and cleared under heldLock: an oversized write
-     * accepted under the same flush-lock hold as the cut before it, and not yet handed to the
-     * flusher; if close(Duration) abandons meanwhile, it is undelivered (accepted before anything
-     * in the writers' half).
-     */
+    /** The oversized write not yet handed over: set under the write lock, read and cleared under heldLock. */
     private Object next;
 
     private int nextSize;
@@ -41,10 +26,7 @@ final class Abandon {
     private volatile List<Object> undelivered = List.of();
     private volatile List<Object> inDoubt = List.of();
 
-    /**
-     * The flushing thread now owns the first {@code size} units of {@code batch} (a {@code List}, or
-     * a {@code ByteBuffer} read with absolute reads only); called at the cut, under the flush lock.
-     */
+    /** At the cut, under the flush lock; a {@code ByteBuffer} is read with absolute reads only. */
     void hold(Object batch, int size) {
         heldLock.lock();
         try {
@@ -61,22 +43,15 @@ final class Abandon {
     }
 
     /**
-     * An oversized write was accepted: it goes to the flusher after the held batch. Called under
-     * the buffer's write lock, which the closing thread holds while it reads {@code next}, so this
-     * write needs no heldLock (the write lock's release publishes it); {@link #takeNext}, which runs
-     * without the write lock, does.
+     * Under the write lock, which the closing thread holds while it reads {@code next}: no heldLock
+     * needed here (the write lock's release publishes it); {@link #takeNext}, without it, needs it.
      */
     void holdNext(Object group, int size) {
         next = group;
         nextSize = size;
     }
 
-    /**
-     * The flushing thread hands the oversized write to the flusher: it becomes the held batch.
-     *
-     * @return false if close(Duration) has abandoned: the write stays where the closing thread
-     *     reports it undelivered, and must not be called or parked
-     */
+    /** The oversized write becomes the held batch; false if abandoned (reported, neither called nor parked). */
     boolean takeNext() {
         heldLock.lock();
         try {
@@ -92,7 +67,6 @@ final class Abandon {
         }
     }
 
-    /** Items (or bytes) the flushing thread holds now. */
     int heldSize() {
         heldLock.lock();
         try {
@@ -119,11 +93,8 @@ final class Abandon {
     }
 
     /**
-     * Publishes the report: undelivered, the oversized write accepted and not handed
-     * over (if any) and then {@code lost} (what the writers' half held); in doubt, copies of the
-     * batch the flushing thread holds (it cannot clear it meanwhile).
-     *
-     * @return the units of that oversized write; 0 if none
+     * Undelivered: the oversized write (if any), then {@code lost}; in doubt: copies of the held
+     * batch. Returns the oversized write's units.
      */
     int publish(Throwable why, List<Object> lost) {
         heldLock.lock();

@@ -24,19 +24,16 @@ import java.util.function.Consumer;
  *
  * <p><b>The flusher</b> may {@code write} to its own buffer if that does not have to wait.
  *
- * <p><b>Failures.</b> By default the buffer fails fast: once the flusher throws, the drainer
- * stops and {@link FlushFailedException#undelivered()} holds the failed batch followed by every
- * item accepted and not delivered. {@link Builder#retryFailedBatches(Duration)} retries instead,
- * and {@link Builder#retryFailedBatches(Duration, Duration, Consumer)} retries one batch for a
- * bounded time and then gives it up. Every flusher call that threw is counted in
+ * <p><b>Failures.</b> Fail-fast by default; {@link Builder#retryFailedBatches(Duration)} retries
+ * instead, {@link Builder#retryFailedBatches(Duration, Duration, Consumer)} retries one batch for
+ * a bounded time and then gives it up. Every flusher call that threw counts in
  * {@link Metrics#failures()}.
  *
  * <p><b>Close it</b> (try-with-resources, or on shutdown). As a safety net only, the drainer does
- * not keep its buffer reachable: once
- * an unclosed {@code AsyncBuffer} has been garbage collected, its drainer notices within about a
- * second of idling, delivers everything accepted and ends (a failure then reaches no caller and
- * is logged as a warning). When that happens depends on the collector, and items still pending
- * when the JVM exits are lost.
+ * not keep its buffer reachable: once an unclosed {@code AsyncBuffer} has been garbage collected,
+ * its drainer notices within about a second of idling, delivers everything accepted and ends (a
+ * failure then reaches no caller and is logged as a warning). When depends on the collector;
+ * items still pending when the JVM exits are lost.
  *
  * <p><b>Metrics.</b> Each flusher call also emits a {@code dev.mwsr.Flush} JDK Flight Recorder
  * event (batch size, duration, failed), disabled unless a recording enables it.
@@ -44,13 +41,6 @@ import java.util.function.Consumer;
  * @param <T> the item type
  */
 public final class AsyncBuffer<T> implements BatchBuffer<T> {
-    /*
-     * The engine: Room (queue, admission, overflow), Drainer (the loop, flush requests, MANUAL),
-     * Sleeper (the wake-up handshake), BatchCut (cutting a batch), AsyncFailures (the flusher
-     * call, the failure ladder and close(Duration) abandoning), Progress (what waiters wait for).
-     * This class is the writers' side and the calls that wait for the drainer.
-     */
-
     /** When the drainer delivers. */
     public enum Mode {
         /** Deliver as soon as items are there; batches form while the flusher is busy. */
@@ -95,7 +85,6 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
     private final Mode mode;
     private final Room room;
     private final Drainer<T> drainer;
-    /** The drainer's wake-up handshake, which every write touches. */
     private final Sleeper sleeper;
 
     /**
@@ -117,7 +106,6 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
         this.mode = b.mode;
         this.sleeper = new Sleeper(config.wakeAt());
         this.room = new Room(config, sleeper);
-        // The drainer holds this buffer only weakly (Drainer.owner): it must not keep it reachable.
         this.drainer = new Drainer<>(config, room, sleeper, this);
         Thread t = b.threadFactory.newThread(drainer);
         if (t == null) {
@@ -330,17 +318,15 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
         return "AsyncBuffer[capacity=" + capacity + ", mode=" + mode + ", " + metrics() + "]";
     }
 
-    /** The drainer; tests use it for its thread and wake-up count. */
+    /** Tests. */
     Drainer<T> drainer() {
         return drainer;
     }
 
-    /** The queue; tests use it to queue an item without the writer's wake-up. */
+    /** Tests. */
     Room room() {
         return room;
     }
-
-    // ---------------------------------------------------------------------------------------
 
     private boolean enqueueWithin(Object item, long nanos) {
         long after = room.reserveWithin(1, nanos);
@@ -355,7 +341,6 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
         return true;
     }
 
-    /** Copies the group into a pooled {@link Group} (checking for nulls) and queues it. */
     private void writeGroup(Object[] array, List<?> list, int n) {
         if (n < 2) {
             Object only = n == 0 ? null : Objects.requireNonNull(array != null ? array[0] : list.get(0), NULL_IN_GROUP);
@@ -385,11 +370,10 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
 
     /** @return true if queued; false if the overflow policy dropped it (and counted it) */
     private boolean enqueue(Object element, int places) {
-        // Between reserve and offer nothing of ours can throw; a VirtualMachineError there (a stack
-        // overflow entering offer, an OOM while GROW's queue allocates a chunk) would leave a place
-        // counted that never arrives, and close() would wait for it forever. Not repaired: JCTools'
-        // offer may already have claimed its slot, so un-counting could not make the queue whole.
-        // Known limit (README): after a VirtualMachineError on a writer thread the buffer may not close.
+        // Between reserve and offer nothing of ours can throw; a VirtualMachineError there (stack
+        // overflow entering offer, OOM in GROW's chunk) leaves a place counted that never arrives,
+        // and close() waits forever. Not repaired: JCTools' offer may have claimed its slot already,
+        // so un-counting could not make the queue whole (a known limit, in the README).
         long after = room.reserve(places);
         if (after < 0) {
             if (after == Room.REFUSED) {
@@ -407,7 +391,6 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
         drainer.nudge();
     }
 
-    /** The exception for a write refused by a closed or failed buffer. */
     private RuntimeException refused() {
         if ((room.word() & Room.FAILED) != 0) {
             return failure();
@@ -415,7 +398,7 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
         return new IllegalStateException("buffer is closed: write before close(), or use a new buffer");
     }
 
-    /** The failure, once the drainer (or close(Duration)) has published it complete. */
+    /** Waits until the failure is published complete. */
     private FlushFailedException failure() {
         Progress progress = drainer.progress;
         progress.await(() -> progress.failureCause() != null);
@@ -438,8 +421,6 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
                     "the flusher must not call " + what + " on its own buffer: it would wait for itself");
         }
     }
-
-    // ---------------------------------------------------------------------------------------
 
     /**
      * Options for an {@link AsyncBuffer}. Not thread-safe; {@link #build()} may be called more than
@@ -563,11 +544,9 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
          * {@code maxBackoff}. Each failure is counted in {@link Metrics#failures()}; the first of a
          * run of failures is logged with its stack trace, then a count at most once a second
          * ({@link System.Logger} {@code dev.mwsr.AsyncBuffer}). A {@link PartialFlushException}'s
-         * durable items are not retried; a {@link VirtualMachineError} is never retried (the
-         * buffer fails at once). Writers meanwhile fill the queue and then wait, drop or grow as the
-         * overflow policy says; {@code flush()} and {@code close()} wait for the retries to succeed
-         * ({@link AsyncBuffer#close(Duration)} bounds that wait). Replaces an earlier failure policy
-         * choice.
+         * durable items are not retried. Writers meanwhile fill the queue and then wait, drop or
+         * grow as the overflow policy says; {@code flush()} and {@code close()} wait for the
+         * retries ({@link AsyncBuffer#close(Duration)} bounds that). Replaces an earlier choice.
          *
          * @param maxBackoff the longest pause between attempts, positive
          * @return this builder
@@ -587,10 +566,8 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
          * {@code deadLetter} receives a copy of the batch's items (those not reported durable by a
          * {@link PartialFlushException}), on the drainer thread; or, when {@code deadLetter} is
          * null, they are dropped, counted in {@link Metrics#dropped()} and logged as a warning
-         * (never silently; at most one line per second, with the count). If the handler throws,
-         * the buffer fails at once (fail-fast), with the batch among
-         * {@link FlushFailedException#undelivered()}. A {@link VirtualMachineError} from the
-         * flusher is never retried: the buffer fails at once.
+         * (at most one line per second, with the count). If the handler throws, the buffer fails at
+         * once, with the batch among {@link FlushFailedException#undelivered()}.
          *
          * @param maxBackoff the longest pause between attempts, positive
          * @param giveUpAfter how long one batch may keep failing before it is given up, positive
@@ -613,7 +590,7 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
             return d;
         }
 
-        /** Tests: where WARN and retry messages go. */
+        /** Tests. */
         Builder<T> logger(System.Logger logger) {
             this.logger = Objects.requireNonNull(logger, "logger");
             return this;
@@ -632,7 +609,6 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
             return new AsyncBuffer<>(this);
         }
 
-        /** Checks the options together. */
         private AsyncConfig<T> config() {
             if (capacity < 1 || capacity > 1 << 30) {
                 throw new IllegalArgumentException("capacity must be between 1 and 2^30, was " + capacity);

@@ -8,23 +8,18 @@ import java.util.function.Consumer;
 /**
  * The user-facing half of an {@link AsyncBuffer}'s drainer: the batch it holds, every flusher and
  * dead-letter call on it under the {@link FailurePolicy}, fail-fast, and {@code close(Duration)}
- * abandoning. The {@link Drainer} cuts a batch (under {@link Room#consumerLock}, calling
- * {@link #holdLocked}), hands it to {@link #call}, then {@link #release}s it.
+ * abandoning.
  */
 final class AsyncFailures<T> {
     /*
-     * Failure. The drainer sets FAILED (refusing writers), collects the failed batch and then
-     * polls until count == 0, and only then publishes the cause and the undelivered list; threads
-     * that saw FAILED wait for that publication, so every FlushFailedException is complete. The
-     * retrying policy instead keeps the batch in the reused view and calls again after a pause
-     * (parkNanos, doubling from 1 ms to the cap); writers meanwhile see a full queue as usual.
+     * Failure: FAILED refuses writers; the drainer collects the failed batch, polls until
+     * count == 0, and only then publishes; threads that saw FAILED wait for that publication, so
+     * every FlushFailedException is complete. Retrying keeps the batch in the reused view.
      *
-     * close(Duration). After the timeout the closing thread takes consumerLock (so no cut is half
-     * done) and sets `abandoned`; the drainer checks it under the same lock before every flusher
-     * or dead-letter call (enterCall), so after that no call starts. The batch the drainer holds
-     * is reported in doubt if a call on it is running (inCall), else undelivered, followed by
-     * everything still queued; then the failure (a TimeoutException) is published like a
-     * fail-fast failure. The drainer is unparked, never interrupted: an interrupt would close the
+     * close(Duration): the closing thread sets `abandoned` under consumerLock (so no cut is half
+     * done); the drainer checks it under the same lock before every user call (enterCall), so no
+     * call starts after. The held batch is in doubt if a call on it runs (inCall), else
+     * undelivered. The drainer is unparked, never interrupted: an interrupt would close the
      * user's interruptible channel in the middle of a write.
      */
 
@@ -35,23 +30,14 @@ final class AsyncFailures<T> {
     private final Progress progress;
 
     private volatile boolean abandoned;
-    /**
-     * Guarded by room.consumerLock (so close(Duration) abandoning sees a consistent pair): the
-     * batch the drainer holds, from its cut until it is done with it (delivered, given up on or
-     * failed), and whether a user call (flusher or dead-letter handler) on it is running.
-     */
+    /** Guarded by room.consumerLock, so close(Duration) sees a consistent pair with {@code inCall}. */
     private List<T> held;
 
     private boolean inCall;
-    /** Items of batches given up on: handed to the dead-letter handler, or dropped. */
     private volatile long deadLettered;
 
     private volatile long droppedFailed;
-    /**
-     * Items reported in doubt by close(Duration) whose call has not yet returned: a late normal
-     * return counts them as written instead (a PartialFlushException its durable prefix), so they
-     * are never pending and written at once.
-     */
+    /** In doubt, call not returned yet: a late return counts them as written, never both pending and written. */
     private volatile long inDoubtLeft;
 
     AsyncFailures(
@@ -67,18 +53,15 @@ final class AsyncFailures<T> {
         this.progress = progress;
     }
 
-    /** The drainer cut {@code batch}; the caller holds consumerLock. */
     void holdLocked(List<T> batch) {
         assert room.consumerLock.isHeldByCurrentThread() : "cut without consumerLock";
         held = batch;
     }
 
-    /** What the drainer holds now (drainer thread). */
     List<T> held() {
         return held;
     }
 
-    /** The drainer is done with the batch it held (delivered, given up on, or failed). */
     void release() {
         room.consumerLock.lock();
         try {
@@ -90,10 +73,10 @@ final class AsyncFailures<T> {
     }
 
     /**
-     * One batch through the flusher, with the failure policy: fail fast, retry with backoff, or
-     * retry until the batch has been failing for the limit and then give it up (dead letter or
-     * drop). A {@link PartialFlushException}'s durable prefix is done with: only the rest is
-     * retried, given up on or failed. A {@link VirtualMachineError} fails the buffer at once.
+     * One batch through the flusher, with the failure policy; the catch ladder below is this
+     * engine's whole failure route. A {@link PartialFlushException}'s durable prefix is done with:
+     * only the rest is retried, given up on or failed. A {@link VirtualMachineError} fails the
+     * buffer at once, whatever the policy.
      *
      * @return true once the batch is done with (delivered, durable, or given up on); false if the
      *     buffer failed or was abandoned
@@ -105,27 +88,27 @@ final class AsyncFailures<T> {
             if (!enterCall()) {
                 return false;
             }
-            int left = stats.call(flusher, rest, rest.size());
-            if (left == 0) {
-                leaveCall(null, 0);
-                policy.recovered();
-                return true;
+            Throwable thrown;
+            try {
+                stats.call(flusher, rest, rest.size());
+                thrown = null;
+            } catch (PartialFlushException e) {
+                rest = notDurable(rest);
+                thrown = e;
+            } catch (VirtualMachineError e) {
+                return failFast(rest, e);
+            } catch (Throwable t) {
+                thrown = t;
             }
-            Throwable thrown = stats.failure();
-            if (left < rest.size()) {
-                rest = rest.subList(rest.size() - left, rest.size());
+            if (thrown == null) {
+                return delivered();
             }
-            leaveCall(rest, left);
+            if (!policy.retries()) {
+                return failFast(rest, thrown);
+            }
+            leaveCall(rest, rest.size());
             if (abandoned) {
-                policy.warn(
-                        "AsyncBuffer flusher threw after close(Duration) abandoned its call; its " + rest.size()
-                                + " items were reported in doubt",
-                        thrown);
-                return false;
-            }
-            if (!policy.retries() || FlushStats.fatal(thrown)) {
-                fail(thrown, rest);
-                return false;
+                return abandonedLate(rest, thrown);
             }
             long now = System.nanoTime();
             if (attempt == 1) {
@@ -139,11 +122,37 @@ final class AsyncFailures<T> {
         }
     }
 
-    /**
-     * The bounded policy's end for one batch: a copy to the dead-letter handler, or a counted and
-     * logged drop; then the drainer goes on. A handler that throws fails the buffer with the batch
-     * among the undelivered items.
-     */
+    private boolean delivered() {
+        leaveCall(null, 0);
+        policy.recovered();
+        return true;
+    }
+
+    /** The tail a partial failure left undelivered. */
+    private List<T> notDurable(List<T> batch) {
+        int left = (int) stats.inFlight();
+        return left < batch.size() ? batch.subList(batch.size() - left, batch.size()) : batch;
+    }
+
+    private boolean failFast(List<T> rest, Throwable thrown) {
+        leaveCall(rest, rest.size());
+        if (abandoned) {
+            return abandonedLate(rest, thrown);
+        }
+        fail(thrown, rest);
+        return false;
+    }
+
+    /** The call close(Duration) abandoned threw at last: its items were reported in doubt already. */
+    private boolean abandonedLate(List<T> rest, Throwable thrown) {
+        policy.warn(
+                "AsyncBuffer flusher threw after close(Duration) abandoned its call; its " + rest.size()
+                        + " items were reported in doubt",
+                thrown);
+        return false;
+    }
+
+    /** A handler that throws fails the buffer with the batch undelivered. */
     private boolean giveUp(List<T> rest, Throwable thrown, long failingNanos) {
         Consumer<? super List<T>> deadLetter = policy.deadLetter();
         int n = rest.size();
@@ -177,7 +186,6 @@ final class AsyncFailures<T> {
         return true;
     }
 
-    /** Before a user call: false if close(Duration) abandoned the buffer (then no call is made). */
     private boolean enterCall() {
         room.consumerLock.lock();
         try {
@@ -191,7 +199,6 @@ final class AsyncFailures<T> {
         }
     }
 
-    /** After a user call: {@code rest} ({@code left} items; null if none) is what the drainer still holds. */
     private void leaveCall(List<T> rest, int left) {
         room.consumerLock.lock();
         try {
@@ -213,11 +220,6 @@ final class AsyncFailures<T> {
         }
     }
 
-    /**
-     * Fail fast: refuse writers, then collect the failed batch and everything accepted after it,
-     * waiting for reserved places whose writers are still offering. Only then is the failure
-     * published, so every exception built from it is complete.
-     */
     void fail(Throwable cause, List<T> batch) {
         room.refuse(Room.FAILED);
         room.consumerLock.lock();
@@ -234,10 +236,7 @@ final class AsyncFailures<T> {
         }
     }
 
-    /**
-     * Polls every accepted element into {@code out}, waiting for reserved places whose writers
-     * are still offering. Caller holds consumerLock and has set a flag that refuses writers.
-     */
+    /** Caller holds consumerLock and has set a flag that refuses writers. */
     private void drainQueueInto(List<Object> out) {
         for (; ; ) {
             Object e = room.poll();
@@ -253,14 +252,8 @@ final class AsyncFailures<T> {
     }
 
     /**
-     * close(Duration) abandons: no flusher call is made any more, the one in progress (if any) is
-     * left alone (never interrupted) and its items reported in doubt; the held batch not in a call
-     * and everything queued are reported undelivered, and the buffer fails with {@code cause}.
-     * Called by the closing thread; CLOSED is set, so no writer gets in any more. Then unparks the
-     * {@code drainer} thread (ending a retry pause or an idle park), never interrupts it.
-     *
-     * @return the items abandoned (undelivered plus in doubt); 0 if there was nothing left (the
-     *     drainer is ending by itself); -1 if the buffer had failed already
+     * The closing thread (CLOSED set). Returns the items abandoned; 0 if nothing was left (the
+     * drainer is ending by itself); -1 if the buffer had failed already.
      */
     long abandon(Throwable cause, Thread drainer) {
         List<Object> lost = new ArrayList<>();

@@ -30,12 +30,7 @@ final class BatchCut<T> {
         this.view = new BatchView<>(maxBatch);
     }
 
-    /**
-     * Polls the next batch; the caller holds consumerLock and, for a non-empty batch, takes its
-     * places from the room.
-     *
-     * @return the batch (its size is the places it took), or null if the queue's head is empty
-     */
+    /** Caller holds consumerLock and takes the batch's places; null if the head is empty. */
     List<T> cutLocked() {
         assert room.consumerLock.isHeldByCurrentThread() : "cut without consumerLock";
         assert size == 0 && big == null : "a batch is still held";
@@ -72,10 +67,6 @@ final class BatchCut<T> {
         return view.open(n);
     }
 
-    /**
-     * The drainer is done with the batch: clears the view, or gives the oversized group back
-     * unless {@code abandoned}.
-     */
     void release(boolean abandoned) {
         if (big == null) {
             view.clear(size);

@@ -25,7 +25,6 @@ final class BatchView<T> extends AbstractList<T> implements RandomAccess {
         this.items = group;
     }
 
-    /** Opens the window over the first {@code size} slots for a flusher call. */
     BatchView<T> open(int size) {
         this.size = size;
         return this;

@@ -24,13 +24,9 @@ import java.util.function.Consumer;
  * in the half being filled and no other thread holds that half for a cut at that moment (a writer
  * that found both halves full, or a {@code flush()}/{@code close()} on another thread, holds it
  * while it waits for this very flusher call). Otherwise it throws {@link IllegalStateException}
- * and writes nothing, rather than wait for itself. So a flusher cannot count on writing to its
- * own buffer.
+ * and writes nothing. So a flusher cannot count on writing to its own buffer.
  *
- * <p><b>Failures.</b> Fail-fast only: the call that ran the failing flush throws
- * {@link FlushFailedException} (or the {@link VirtualMachineError} itself), and so does every
- * later call; {@link FlushFailedException#undelivered()} holds the failed batch (less the
- * {@code durable()} prefix of a {@link PartialFlushException}) and every item still pending.
+ * <p><b>Failures.</b> Fail-fast only.
  *
  * <p><b>Metrics</b> count items; {@link Metrics#dropped()} is always 0: a {@code Buffer} never
  * drops. {@link Metrics#lagNanos()} is dated by the cuts (an upper bound; see {@link Metrics}).
@@ -155,7 +151,6 @@ public final class Buffer<T> implements BatchBuffer<T> {
         return capacity;
     }
 
-    /** The payload: object slots. */
     private static final class Slots<T> implements Halves<BatchView<T>, List<T>> {
         @Override
         public void store(BatchView<T> half, int at, Object src, int off, int n) {

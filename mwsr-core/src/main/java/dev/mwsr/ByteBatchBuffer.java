@@ -27,10 +27,9 @@ import java.util.function.Consumer;
  * }
  * }</pre>
  *
- * <p><b>Threads.</b> As {@link Buffer}: the flusher is called by a writer whose claim overflowed,
- * or by a caller of {@link #flush()} or {@link #close()}, with at most {@link #capacity()} bytes,
- * except for a single write larger than that, which arrives as one call holding exactly its
- * bytes, after everything accepted before it. A writer waits only when both regions are full.
+ * <p><b>Threads.</b> As {@link Buffer}'s, with regions for halves and bytes for items; a write
+ * larger than {@link #capacity()} arrives as one call of exactly its bytes, after everything
+ * accepted before it.
  *
  * <p><b>Order and atomicity.</b> Each write call is atomic: its bytes arrive contiguous, in one
  * flusher call, with no other writer's bytes inside them; {@link #writeV} makes a group of
@@ -68,14 +67,10 @@ import java.util.function.Consumer;
  */
 public final class ByteBatchBuffer implements BatchBuffer<byte[]>, WritableByteChannel {
     /*
-     * The algorithm is InlineEngine's (read its notes), with bytes for
-     * slots. A half is a ByteHalf; writers copy with absolute bulk puts (ByteSources.copy), which
-     * change no field of the region, so any number copy into it at once. A source ByteBuffer's
-     * position moves once its bytes are accepted (accepted()). A write of more than `capacity`
-     * bytes is wrapped as a ByteHalf over a view of the caller's bytes (a heap copy for a group,
-     * which must be contiguous) and delivered alone. A failed buffer parks heap copies read from
-     * the region, not from the view the flusher may have consumed; each exception gets its own
-     * read-only views of them.
+     * InlineEngine's algorithm with bytes for slots; a half is a ByteHalf. A source ByteBuffer's
+     * position moves once its bytes are accepted. An oversized write is a ByteHalf over a view of
+     * the caller's bytes (a heap copy for a group, which must be contiguous). A failed buffer parks
+     * heap copies of the region; each exception gets its own read-only views of them.
      */
 
     private final int capacity;
@@ -276,7 +271,6 @@ public final class ByteBatchBuffer implements BatchBuffer<byte[]>, WritableByteC
         return capacity;
     }
 
-    /** The payload: byte regions. */
     private static final class Regions implements Halves<ByteHalf, ByteBuffer> {
         @Override
         public void store(ByteHalf half, int at, Object src, int off, int n) {
@@ -321,7 +315,7 @@ public final class ByteBatchBuffer implements BatchBuffer<byte[]>, WritableByteC
         }
     }
 
-    /** The {@link OutputStream} face; see {@link #asOutputStream()}. Stateless, so as thread-safe as the buffer. */
+    /** Stateless, so as thread-safe as the buffer. */
     private final class Stream extends OutputStream {
         @Override
         public void write(int b) {

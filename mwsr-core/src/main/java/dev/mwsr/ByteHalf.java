@@ -3,13 +3,10 @@ package dev.mwsr;
 import java.nio.ByteBuffer;
 
 /**
- * One half of a {@link ByteBatchBuffer}: the fixed region writers copy into, and the read-only
- * view the flusher gets. One view per half, made once, not one per batch.
- *
- * <p>Writers copy into {@link #region} only with absolute bulk puts, which read the buffer's
- * fields but never change them (its position stays 0 and its limit its capacity), so writers
- * holding disjoint ranges may copy at the same time. The view's position and limit belong to the
- * thread that holds the buffer's flushLock.
+ * One half of a {@link ByteBatchBuffer}: the region writers copy into and the flusher's read-only
+ * view of it (made once per half). Writers use only absolute bulk puts, which never change the
+ * region's fields, so writers holding disjoint ranges copy at the same time. The view's position
+ * and limit belong to the flushLock holder.
  */
 final class ByteHalf {
     final ByteBuffer region;

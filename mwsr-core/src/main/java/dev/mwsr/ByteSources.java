@@ -33,7 +33,6 @@ final class ByteSources {
         }
     }
 
-    /** Marks {@code n} accepted bytes of a buffer source as read, as a channel write does. */
     static void consumed(Object src, int n) {
         if (src instanceof ByteBuffer buffer) {
             buffer.position(buffer.position() + n);
@@ -61,18 +60,14 @@ final class ByteSources {
         return all.asReadOnlyBuffer();
     }
 
-    /** A heap copy of {@code n} bytes of {@code src} from {@code from}, position 0, limit n. */
     static ByteBuffer copyOf(ByteBuffer src, int from, int n) {
         return ByteBuffer.allocate(n).put(0, src, from, n);
     }
 
     /**
-     * The total remaining bytes of a group; null checks first, so a bad group writes nothing.
-     *
-     * <p>Unlike {@code Buffer.writeV(List)}, the group is not copied before its bytes are claimed:
+     * Null checks first, so a bad group writes nothing. Not copied before the claim: a
      * {@code ByteBuffer} cannot be subclassed outside the JDK, so its reads cannot throw or change
-     * under the calling thread; only another thread changing the array or a buffer's position during
-     * the call (a data race the javadoc forbids) could make the later copy differ from these counts.
+     * under this thread; only a data race the javadoc forbids could change these counts.
      */
     static int remaining(ByteBuffer[] group) {
         Objects.requireNonNull(group, "srcs");

@@ -13,33 +13,27 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class Drainer<T> implements Runnable {
     /*
-     * Implementation notes (the queue and admission are Room's).
+     * Implementation notes.
      *
-     * Wake-up: Sleeper (an idle drainer announces, re-checks for work, and parks; a writer past
-     * `wakeAt` unparks it only if it announced).
+     * flush(): a write that returned has claimed its queue index, so flush() reads the producer
+     * index P and waits until `delivered` >= P (the consumer index at the end of the last cut
+     * whose flusher call returned). JCTools' drain/relaxedPoll may stop at a slot claimed but not
+     * yet filled; peek/poll spin there while the consumer index is below the producer index, so a
+     * cut towards P never stops short, and indices are published only after the flusher returns
+     * (the happens-before edge flush() needs). flush() raises `requested` to P and wakes the
+     * drainer, which serves requests first in every mode (cutting LOOP's rest short).
      *
-     * flush(). A write that returned has claimed its queue index, so flush() reads the producer
-     * index P and waits until `delivered` >= P, where `delivered` is the consumer index at the end
-     * of the last cut whose flusher call returned. JCTools' drain/relaxedPoll may stop at a slot a
-     * producer claimed but has not filled yet; peek/poll instead spin there while the consumer
-     * index is below the producer index, so a cut towards P never stops short, and indices are
-     * only published after the flusher's return (the happens-before edge flush() needs). flush()
-     * raises `requested` to P and wakes the drainer, which serves requests before anything else in
-     * every mode (cutting LOOP's rest short). MANUAL delivers only for requests, close, and while
-     * BLOCK writers wait (or they would wait forever): a waiter increments spaceWaiters and
-     * re-reads the count, then wakes the drainer before each wait; the drainer publishes
-     * `sleeping`, then reads the count and spaceWaiters (Dekker again, for both conditions).
-     * A request for "what is queued now" would not do: items reserved but not yet offered when
-     * the waiter asks are outside its target, and may be all that fills the queue.
+     * MANUAL delivers only for requests, close, and while BLOCK writers wait (else they would
+     * wait forever): a waiter increments spaceWaiters, re-reads the count, then wakes the drainer
+     * before each wait; the drainer publishes `sleeping`, then reads the count and spaceWaiters
+     * (Dekker, for both conditions). A request for "what is queued now" would not do: items
+     * reserved but not yet offered are outside its target and may be all that fills the queue.
      *
-     * Batches: BatchCut. LOOP rests `interval` after every flusher return (measured from it, so
-     * never early) and makes no call for an empty period.
+     * LOOP rests `interval` after every flusher return (never early), no call for an empty period.
      *
-     * Failure and close(Duration): AsyncFailures, which holds the batch while the flusher runs.
-     *
-     * Spins. The only busy waits are for a writer between its reservation and its offer (a few
-     * instructions, no blocking call between them): the drainer cutting while count > 0 and the
-     * queue is empty, and a DROP_OLDEST writer in the same situation. They Thread.yield().
+     * The only busy waits are for a writer between its reservation and its offer (a few
+     * instructions, no blocking call): the drainer cutting while count > 0 and the queue is
+     * empty, and a DROP_OLDEST writer likewise. They Thread.yield().
      */
 
     private static final VarHandle REQUESTED;
@@ -59,7 +53,6 @@ final class Drainer<T> implements Runnable {
     }
 
     private final Room room;
-    /** When to deliver: LOOP (rests between cuts), MANUAL (on request), else TRIGGER (at once). */
     private final boolean loop;
 
     private final boolean manual;
@@ -73,24 +66,18 @@ final class Drainer<T> implements Runnable {
     private boolean orphaned;
 
     private final BatchCut<T> cut;
-    /** Set once, before the thread starts. */
     private Thread thread;
 
-    /** The wake-up handshake, shared with the writers (AsyncBuffer) and Room. */
     private final Sleeper sleeper;
     /** Queue index up to which flush() callers (or a MANUAL writer under BLOCK) asked for delivery. */
     private volatile long requested;
 
-    /** What flush(), close() and failure observers wait for. */
     final Progress progress = new Progress();
 
-    /** Metrics and the flusher call itself; used by the drainer thread only. */
     private final FlushStats stats = new FlushStats();
 
-    /** The batch held, the flusher calls on it under the failure policy, close(Duration) abandoning. */
     private final AsyncFailures<T> calls;
 
-    /** The lag figure: one clock read per batch (Lag). */
     private final Lag lag = new Lag();
 
     Drainer(AsyncConfig<T> config, Room room, Sleeper sleeper, Object owner) {
@@ -116,9 +103,6 @@ final class Drainer<T> implements Runnable {
     Thread thread() {
         return thread;
     }
-
-    // ---------------------------------------------------------------------------------------
-    // The loop.
 
     @Override
     public void run() {
@@ -226,7 +210,7 @@ final class Drainer<T> implements Runnable {
         }
     }
 
-    /** Called by flush() and MANUAL's waiting writers: unparks only a sleeping drainer. */
+    /** Unparks only a sleeping drainer. */
     void wake() {
         sleeper.wake();
     }
@@ -236,7 +220,6 @@ final class Drainer<T> implements Runnable {
         return sleeper.wakeUps();
     }
 
-    /** Asks for delivery of every element below {@code target}, then wakes the drainer. */
     void request(long target) {
         long r;
         do {
@@ -244,9 +227,6 @@ final class Drainer<T> implements Runnable {
         } while (r < target && !REQUESTED.compareAndSet(this, r, target));
         wake();
     }
-
-    // ---------------------------------------------------------------------------------------
-    // Delivering.
 
     private boolean deliverUpTo(long target) {
         while (progress.delivered() < target) {
@@ -274,11 +254,7 @@ final class Drainer<T> implements Runnable {
         }
     }
 
-    /**
-     * Cuts one batch from the head of the queue and delivers it.
-     *
-     * @return items delivered; 0 if nothing could be cut; -1 if the buffer failed or was abandoned
-     */
+    /** Returns items delivered; 0 if nothing could be cut; -1 if failed or abandoned. */
     private int deliverBatch() {
         long cutIndex;
         long countAfter = -1;
@@ -310,7 +286,7 @@ final class Drainer<T> implements Runnable {
                 lag.delivered(System.nanoTime());
             }
         } catch (Throwable t) {
-            // Not the flusher's (stats.call catches those) but ours or a logger's, e.g. a stack
+            // Not the flusher's (AsyncFailures.call catches those) but ours or a logger's, e.g. a stack
             // overflow while logging: fail with the batch kept, never drop it with the view.
             ok = false;
             if (!calls.abandoned() && progress.failureCause() == null) {
@@ -328,9 +304,6 @@ final class Drainer<T> implements Runnable {
         return taken;
     }
 
-    // ---------------------------------------------------------------------------------------
-
-    /** close(Duration) abandons: see {@link AsyncFailures#abandon}. */
     long abandon(Throwable cause) {
         return calls.abandon(cause, thread);
     }
@@ -366,7 +339,6 @@ final class Drainer<T> implements Runnable {
                 + calls.inDoubtLeft();
     }
 
-    /** Metrics: the lag figure now (see {@link Metrics#lagNanos()}). */
     long lagNanos() {
         return lag.lagNanos(System.nanoTime());
     }

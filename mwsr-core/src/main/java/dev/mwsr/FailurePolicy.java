@@ -24,7 +24,7 @@ final class FailurePolicy<T> {
     private final long maxBackoffNanos;
     /** Negative: retry forever. Otherwise how long one batch may keep failing. */
     private final long giveUpAfterNanos;
-    /** Receives a batch given up on; null: drop it. */
+
     private final Consumer<? super List<T>> deadLetter;
 
     private final System.Logger logger;
@@ -50,17 +50,14 @@ final class FailurePolicy<T> {
         this.logger = config.logger();
     }
 
-    /** Whether a failed batch is retried at all (false: fail fast). */
     boolean retries() {
         return maxBackoffNanos >= 0;
     }
 
-    /** Whether a batch failing since {@code firstFailureNanos} is given up on now. */
     boolean givesUp(long firstFailureNanos, long nowNanos) {
         return giveUpAfterNanos >= 0 && nowNanos - firstFailureNanos >= giveUpAfterNanos;
     }
 
-    /** The dead-letter handler, or null when a batch given up on is dropped. */
     Consumer<? super List<T>> deadLetter() {
         return deadLetter;
     }

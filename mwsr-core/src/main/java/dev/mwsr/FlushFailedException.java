@@ -15,17 +15,13 @@ import java.util.List;
  * be generic, so the caller casts); for a {@link ByteBatchBuffer} the elements are read-only
  * {@link java.nio.ByteBuffer} chunks whose concatenation is exactly the undelivered bytes.
  *
- * <p>A {@code write}/{@code writeV} that itself ran the failing flush had already accepted its own
- * items, so they are among {@link #undelivered()}; a call that finds the buffer already failed
- * accepts nothing. When the flusher threw a {@link PartialFlushException}, its durable prefix is
- * delivered and not listed.
+ * <p>A {@link PartialFlushException}'s durable prefix is delivered and not listed.
  *
  * <p>When {@code close(Duration)} abandoned a flusher call that did not return in time (the cause
  * is then a {@link java.util.concurrent.TimeoutException}), the items of that call are listed
  * apart in {@link #inDoubt()}: the call may still complete, so they may or may not reach the sink.
  * {@link #undelivered()} then holds only items never handed to the flusher (or whose call had
- * already thrown). Each accepted item is in exactly one of: delivered, {@code undelivered()},
- * {@code inDoubt()}.
+ * already thrown).
  */
 public final class FlushFailedException extends IllegalStateException {
     @Serial

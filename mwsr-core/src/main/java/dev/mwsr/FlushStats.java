@@ -18,31 +18,19 @@ final class FlushStats {
     private Throwable failure;
 
     /**
-     * Calls {@code flusher} with {@code batch} of {@code size} units (items, or bytes), counting
-     * them in flight; every flusher call of every buffer goes through here.
-     *
-     * <p>A brought-in interrupt flag is cleared around the call (see the package documentation);
-     * a flag the flusher itself leaves set stays set.
-     *
-     * <p>After a normal return the units count as written. A {@link PartialFlushException} counts
-     * its {@code durable()} first units as written (at most {@code size}); the rest, and the whole
-     * batch after any other throw, stay in flight until the caller parks them, retries them, or
-     * gives them up ({@link #holding(long)}). Everything, the JFR event included, is inside the
-     * {@code try}: whatever goes wrong here is a failed call, never a batch that vanishes.
-     *
-     * @return the units not delivered: 0 if it returned normally (or a partial failure said the
-     *     whole batch was durable); otherwise {@link #failure()} holds what it threw, and the
-     *     undelivered units are the last ones of the batch
+     * Every flusher call of every buffer; the caller's catch ladder decides what a throw means. A
+     * brought-in interrupt flag is cleared around the call; one the flusher leaves set stays set.
+     * A {@link PartialFlushException} whose durable prefix is the whole batch returns normally
+     * (counted as a failure too). After a throw the undelivered tail stays {@link #inFlight()}
+     * until the caller parks, retries or gives it up. The JFR event is inside the {@code try}.
      */
-    <B> int call(Consumer<? super B> flusher, B batch, int size) {
+    <B> void call(Consumer<? super B> flusher, B batch, int size) {
         boolean interrupted = Thread.interrupted();
         FlushEvent event = null;
         inFlight = size;
         try {
-            // The first JFR event of a JVM costs hundreds of milliseconds (event registration), which
-            // would be paid inside the first flush, with writers waiting. With no Flight Recorder
-            // initialized no recording can want the event, so skip it; a recording started later
-            // (jcmd JFR.start, -XX:StartFlightRecording) initializes it and events follow.
+            // The first JFR event of a JVM costs hundreds of ms (registration), paid inside a flush.
+            // Uninitialized, no recording can want it; a recording started later initializes it.
             if (FlightRecorder.isInitialized()) {
                 event = new FlushEvent();
                 event.begin();
@@ -51,7 +39,6 @@ final class FlushStats {
             written += size;
             batches++;
             inFlight = 0;
-            return 0;
         } catch (Throwable t) {
             failures++;
             failure = t;
@@ -61,7 +48,9 @@ final class FlushStats {
             int durable = t instanceof PartialFlushException p ? Math.min(p.durable(), size) : 0;
             written += durable;
             inFlight = size - durable;
-            return size - durable;
+            if (durable < size) {
+                throw t;
+            }
         } finally {
             try {
                 if (event != null) {
@@ -77,11 +66,6 @@ final class FlushStats {
                 }
             }
         }
-    }
-
-    /** Whether a failure must fail the buffer at once, whatever the policy: the JVM itself is in trouble. */
-    static boolean fatal(Throwable t) {
-        return t instanceof VirtualMachineError;
     }
 
     Throwable failure() {
@@ -100,7 +84,6 @@ final class FlushStats {
         return failures;
     }
 
-    /** Units cut for the flusher and not yet written or parked: the batch in flight. */
     long inFlight() {
         return inFlight;
     }

@@ -5,15 +5,10 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * The queue element of an {@link AsyncBuffer#writeV} group of two or more items: one element, so
- * the group stays contiguous however producers interleave, and it takes {@link #size()} places of
- * capacity. Holds a private copy of the caller's items in {@code items[0, size)}; the array may be
- * longer, because groups are recycled through a {@link GroupPool}. Package-private, so a user's
- * item can never be mistaken for a group.
- *
- * <p>Owned by one thread at a time: the writer fills it and publishes it with the queue's offer;
- * the consumer reads it after its poll and hands it back to the pool, whose queue publishes it to
- * the next writer.
+ * The queue element of a {@code writeV} group of two or more items: a copy in
+ * {@code items[0, size)} (the array may be longer: groups are recycled through a
+ * {@link GroupPool}). Package-private, so a user's item can never be mistaken for a group. Owned
+ * by one thread at a time; the queue's offer/poll and the pool's queue publish each hand-over.
  */
 final class Group {
     final Object[] items;
@@ -39,7 +34,6 @@ final class Group {
         return (List<T>) Collections.unmodifiableList(Arrays.asList(items).subList(0, size));
     }
 
-    /** Appends this element's items to {@code out}. */
     static void addTo(Object element, List<Object> out) {
         if (element instanceof Group g) {
             out.addAll(Arrays.asList(g.items).subList(0, g.size));

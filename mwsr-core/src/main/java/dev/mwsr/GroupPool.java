@@ -4,17 +4,13 @@ import java.util.Arrays;
 import org.jctools.queues.varhandle.MpmcVarHandleArrayQueue;
 
 /**
- * Recycled {@link Group}s, so that {@code writeV} allocates nothing in steady state. Groups come in
- * power-of-two lengths from 2 to {@link #LARGEST}; each length has a bounded lock-free queue
- * (writers take, the consumer gives back). A miss, a full queue or a group larger than
- * {@link #LARGEST} falls back to the garbage collector: the pool is an optimisation, never a
- * requirement, so a group that is not given back is merely collected.
- *
- * <p>Happens-before: the consumer clears a group and then offers it; a writer that polls it sees
- * it cleared and no longer read by anyone (the queue's offer/poll are release/acquire).
+ * Recycled {@link Group}s, so {@code writeV} allocates nothing in steady state: a bounded lock-free
+ * queue per power-of-two length up to {@link #LARGEST}. A miss, a full queue or a longer group
+ * falls back to the garbage collector; a group not given back is merely collected. The consumer
+ * clears a group before it offers it; the queue's offer/poll (release/acquire) let the polling
+ * writer see it cleared and no longer read.
  */
 final class GroupPool {
-    /** The longest pooled group; longer ones are allocated per call. */
     static final int LARGEST = 64;
 
     private static final int CLASSES = Integer.numberOfTrailingZeros(LARGEST); // lengths 2, 4, ..., 64
@@ -35,7 +31,6 @@ final class GroupPool {
         }
     }
 
-    /** A group with room for {@code n >= 2} items and size 0: recycled if one is free. */
     Group take(int n) {
         if (n > LARGEST) {
             return new Group(n);
@@ -45,7 +40,7 @@ final class GroupPool {
         return g != null ? g : new Group(2 << k);
     }
 
-    /** Clears {@code g} and keeps it for a later {@link #take}. The caller must not use it again. */
+    /** The caller must not use {@code g} again. */
     void give(Group g) {
         Arrays.fill(g.items, 0, g.size, null);
         g.size = 0;

@@ -11,13 +11,11 @@ import java.util.List;
  * @param <B> the batch the flusher receives
  */
 interface Halves<H, B> {
-    /** Stores {@code n} units of {@code src} (from {@code off}) into {@code half} at {@code at}. */
     void store(H half, int at, Object src, int off, int n);
 
-    /** The units of {@code src} were accepted (a byte source's position advances). */
+    /** A byte source's position advances. */
     void accepted(Object src, int n);
 
-    /** The flusher's view of the first {@code size} units of {@code half}. */
     B open(H half, int size);
 
     /** The first {@code size} units of {@code half} as {@link Abandon#hold(Object, int)} keeps them. */

@@ -19,7 +19,7 @@ import java.util.function.Consumer;
 final class InlineDelivery<H, B> {
     /** Held for every cut and every flusher call, so calls are one at a time and in cut order. */
     final ReentrantLock lock = new ReentrantLock();
-    /** close(Duration): the batch in the flusher, and abandoning it. */
+
     final Abandon abandon = new Abandon();
 
     private final Halves<H, B> halves;
@@ -33,13 +33,12 @@ final class InlineDelivery<H, B> {
     private volatile long undeliveredCount;
     private final FlushStats stats = new FlushStats();
 
-    /** The lag figure (see {@link #lagNanos()}); its marks are the clock at each cut. */
     private final Lag lag = new Lag();
-    /** The clock at the last cut, or at construction: the writers' half holds only units since. */
+    /** The writers' half holds only units written since. */
     private long lastCut = System.nanoTime();
-    /** The cut batch not yet delivered waits since at most this: the cut before its own. */
+    /** The cut batch waits since at most this: the cut before its own. */
     private long cutSince;
-    /** The accepted oversized write waits since its acceptance. */
+
     private long aloneSince;
 
     InlineDelivery(Halves<H, B> halves, InlineState state, Consumer<? super B> flusher, H spare) {
@@ -49,10 +48,7 @@ final class InlineDelivery<H, B> {
         this.spare = spare;
     }
 
-    /**
-     * The cut: the flushing thread now holds the first {@code size} units of {@code full}; hands
-     * out the spare half for the writers. Caller holds the write lock and {@link #lock}.
-     */
+    /** Returns the spare for the writers. Caller holds the write lock and {@link #lock}. */
     H swap(H full, int size) {
         assert lock.isHeldByCurrentThread() && spare != null : "cut without flushLock or spare";
         abandon.hold(halves.held(full, size), size);
@@ -64,12 +60,7 @@ final class InlineDelivery<H, B> {
         return next;
     }
 
-    /**
-     * Calls the flusher on the first {@code size} units of {@code cut}, or parks them if the
-     * buffer failed already; then {@code cut} is the spare again. Caller holds {@link #lock}.
-     *
-     * @return false if the buffer is failed after this call
-     */
+    /** Calls or parks; then {@code cut} is the spare again. False if the buffer is failed after. */
     boolean deliver(H cut, int size) {
         assert lock.isHeldByCurrentThread() : "deliver outside flushLock";
         try {
@@ -80,26 +71,17 @@ final class InlineDelivery<H, B> {
         }
     }
 
-    /**
-     * An oversized write was accepted (under the write lock and {@link #lock}); until
-     * {@link #deliverAlone} takes it, close(Duration) abandoning reports it undelivered.
-     */
     void acceptAlone(H group, int size) {
         abandon.holdNext(halves.held(group, size), size);
         aloneSince = System.nanoTime();
     }
 
-    /**
-     * Delivers the accepted oversized write as one call, or parks it if the buffer failed, or
-     * leaves it to close(Duration)'s report if that abandoned the cut before it while in the
-     * flusher (then no call and no park). Caller holds lock.
-     */
+    /** Calls, parks, or leaves it to close(Duration)'s report if that abandoned meanwhile. */
     boolean deliverAlone(H group, int size) {
         assert lock.isHeldByCurrentThread() : "deliver outside flushLock";
         return abandon.takeNext() && parkOrCall(group, size, aloneSince);
     }
 
-    /** Parks the held batch if the buffer failed already, else calls the flusher; then lets it go. */
     private boolean parkOrCall(H half, int size, long since) {
         try {
             if (state.failed()) {
@@ -113,48 +95,62 @@ final class InlineDelivery<H, B> {
     }
 
     /**
-     * One flusher call; on failure fails the buffer first (the park allocates: if it throws,
-     * writers are refused all the same), then parks what is not durable. A
-     * {@link VirtualMachineError} is rethrown as itself to the caller that ran the flush, after
-     * parking, so the items stay reachable through every later call's exception: wrapped in an
-     * {@code IllegalStateException} it could be swallowed by a {@code catch (RuntimeException)}.
+     * One flusher call, with this engine's whole failure route in its catch ladder: any throw
+     * fails the buffer and parks what is not durable. A {@link VirtualMachineError} is rethrown as
+     * itself to the caller that ran the flush, after parking, so the items stay reachable through
+     * every later call's exception: wrapped in an {@code IllegalStateException} it could be
+     * swallowed by a {@code catch (RuntimeException)}.
      */
     private boolean call(H half, int size, long since) {
         if (abandon.started()) {
             return false; // close(Duration) abandoned: no call starts; the batch is reported in doubt
         }
-        lag.calling(since);
-        int left;
+        B batch = halves.open(half, size);
         try {
-            left = stats.call(flusher, halves.open(half, size), size);
-            if (left == 0) {
-                lag.delivered(System.nanoTime());
-            }
+            timedCall(batch, size, since);
+            return true;
+        } catch (PartialFlushException e) {
+            return failed(half, size); // its durable prefix counts as written; the rest is parked
+        } catch (VirtualMachineError e) {
+            failed(half, size);
+            throw e;
+        } catch (Throwable t) {
+            return failed(half, size);
+        }
+    }
+
+    private void timedCall(B batch, int size, long since) {
+        lag.calling(since);
+        try {
+            stats.call(flusher, batch, size);
+            lag.delivered(System.nanoTime());
         } finally {
             lag.done();
         }
-        if (left == 0) {
-            return true;
-        }
+    }
+
+    /**
+     * Fails the buffer first (the park allocates: if it throws, writers are refused all the
+     * same), then parks the units still in flight, the last ones of {@code half}'s {@code size}.
+     */
+    private boolean failed(H half, int size) {
         state.markFailed();
+        int left = (int) stats.inFlight();
         try {
             park(half, size - left, left);
         } finally {
             stats.holding(0);
         }
-        if (FlushStats.fatal(stats.failure())) {
-            throw (VirtualMachineError) stats.failure();
-        }
         return false;
     }
 
-    /** Keeps {@code n} accepted units of {@code half} from {@code from}. Caller holds lock. */
+    /** Caller holds lock. */
     void park(H half, int from, int n) {
         halves.park(undelivered, half, from, n);
         undeliveredCount += n;
     }
 
-    /** The exception of a failed buffer; the caller parked what was left in its half. Caller holds lock. */
+    /** Caller holds lock and parked what was left in its half. */
     FlushFailedException failureException() {
         return new FlushFailedException(
                 "the flusher threw, so the buffer failed and refuses further writes;" + " undelivered() holds the "
@@ -163,14 +159,7 @@ final class InlineDelivery<H, B> {
                 halves.reported(undelivered));
     }
 
-    /**
-     * close(Duration) abandons: publishes as undelivered an oversized write accepted and not yet
-     * handed over, then the first {@code filled} units of {@code current}, and the batch the
-     * flushing thread holds as in doubt (see the engine's notes). Caller holds the write lock, and
-     * {@link Abandon#start()} came first (so the oversized write stays where it is).
-     *
-     * @return the units abandoned, undelivered and in doubt together
-     */
+    /** Caller holds the write lock, after {@link Abandon#start()}; returns the units abandoned. */
     long abandon(Duration timeout, H current, int filled) {
         List<Object> lost = new ArrayList<>();
         if (filled > 0) {
@@ -189,17 +178,11 @@ final class InlineDelivery<H, B> {
         return stats;
     }
 
-    /**
-     * An upper bound, in nanoseconds, of how long the oldest unit of the batch in the flusher has
-     * waited so far (the time since the cut before its cut: it holds only units written after
-     * that), or, with no call running, the same bound for the last delivered batch at its
-     * flusher's return; 0 before the first delivery. Units in the writers' half are not dated.
-     */
+    /** Units in the writers' half are not dated. */
     long lagNanos() {
         return lag.lagNanos(System.nanoTime());
     }
 
-    /** Units in the flusher now plus units parked; an estimate unless quiescent. */
     long pending() {
         return stats.inFlight() + undeliveredCount;
     }

@@ -21,69 +21,52 @@ final class InlineEngine<H, B> {
     /*
      * Implementation notes.
      *
-     * Two halves, each of `capacity` units (items or bytes): `current` is written by writers,
-     * `spare` is either idle or, while a flush is running, the half being flushed (then null).
+     * Two halves of `capacity` units (items or bytes): writers fill `current`; `spare` is idle, or
+     * null while its half is in the flusher.
      *
-     * Writers (fast path, tryClaim), holding the StampedLock read lock: read `state`, claim n
-     * units with one getAndAdd on `position`, and if the claim [start, start+n) fits below
-     * `capacity` store the units into `current` with plain stores (bytes: absolute bulk puts, which
-     * change no field of the region). Many writers hold the read lock at once, so the copies run
-     * in parallel. The read lock is what makes the plain stores safe: whoever cuts a batch takes
-     * the write lock, which waits until every claimed range has been filled, and the unlockRead ->
+     * Fast path (put), under the StampedLock read lock: read `state`, claim n units with one
+     * getAndAdd on `position`, and if [start, start+n) fits, store with plain stores (bytes:
+     * absolute bulk puts). Writers copy in parallel. The read lock makes plain stores safe: a cut
+     * takes the write lock, which waits until every claimed range is filled, and the unlockRead ->
      * writeLock edge publishes the stores to the flushing thread. No per-slot flag, no spin.
      *
-     * A claim that does not fit stores nothing. `position` keeps growing past `capacity`, so the
-     * number of valid units is then the start of the *first* failed claim. Exactly one claim per
-     * half has start <= capacity < start+n, and that writer records its start in `limit` (opaque)
-     * before it releases the read lock; a write-lock holder therefore sees `limit` whenever
-     * position > capacity (filled()).
+     * A claim that does not fit stores nothing and `position` runs past `capacity`, so the valid
+     * units are the start of the first failed claim. Exactly one claim per half has
+     * start <= capacity < start+n; it records its start in `limit` (opaque) before unlockRead, so
+     * a write-lock holder sees `limit` whenever position > capacity (filled()).
      *
-     * Writers (slow path), holding no lock: take the write lock. If the units now fit behind the
-     * valid ones (another writer swapped meanwhile), store them and repair `position`. If not,
-     * take `flushLock` as well (waiting here is the "both halves full" case: the previous batch is
-     * still in the flusher), swap `current` and `spare`, store the writer's own units at the start
-     * of the new half (so any write of up to `capacity` units makes progress), release the write
-     * lock, and run the flusher on the old half while holding only `flushLock`. Writers meanwhile
-     * keep writing into the new half. A write larger than `capacity` cuts what is there the same
-     * way and then, under the same flushLock hold, hands its own units to the flusher as one call.
+     * Slow path (putSlow), under the write lock: store behind the valid units if they fit now (a
+     * swap came meanwhile), else take flushLock too (the "both halves full" wait), swap, store at
+     * the start of the new half (any write of up to `capacity` units progresses), release the
+     * write lock and flush the old half holding only flushLock. A write larger than `capacity`
+     * (putAlone) cuts the same way, then goes to the flusher alone under the same flushLock hold.
      *
-     * Lock order is always write lock -> flushLock; the flushing thread holds flushLock alone and
-     * never needs the write lock, so the swapper waiting for it cannot deadlock. Because every cut
-     * happens under flushLock and every flusher call runs under the same hold, flusher calls are
-     * one at a time and in cut order; flush() acquiring flushLock after a flush released it gives
-     * the happens-before from the flusher's return.
+     * Lock order is write lock -> flushLock; the flushing thread never needs the write lock, so
+     * no deadlock. Every cut and every flusher call happen under flushLock, so calls are one at a
+     * time and in cut order; acquiring flushLock after a flush released it gives the
+     * happens-before from the flusher's return.
      *
-     * `state` bits (CLOSED, FAILED) are only ever set, atomically. close() sets CLOSED *before* it
-     * takes the write lock, so a writer that read OPEN under the read lock is waited for and
-     * delivered, while a writer still waiting for room (for the read lock, the write lock or
-     * flushLock) reads the state again once it gets in and is refused. FAILED is set under
-     * flushLock by the thread whose flusher call threw, *before* it parks the batch (the park
-     * allocates; if it throws, writers are refused all the same). On failure, `undelivered`
-     * (guarded by flushLock) collects the undelivered part of the failed batch, every later cut,
-     * and the remains of `current` (failureException() parks them under both locks before any
-     * exception is built), so each FlushFailedException is complete. Halves.park reads
-     * from the half, never from the view the flusher had (a flusher may consume a ByteBuffer).
+     * `state` bits (CLOSED, FAILED) are only set. close() sets CLOSED before it takes the write
+     * lock: a writer that read OPEN under the read lock is waited for and delivered; one still
+     * waiting for a lock reads the state again once in and is refused. FAILED is set under
+     * flushLock before the failed batch is parked (the park allocates; if it throws, writers are
+     * refused all the same). `undelivered` collects the failed batch's rest, every later cut and
+     * the remains of `current` (parked by failureException() under both locks before the
+     * exception is built), so each FlushFailedException is complete. Halves.park reads the half,
+     * never the flusher's view (a flusher may consume a ByteBuffer).
      *
-     * flush() and close() take the write lock and then flushLock, as a swapping writer does, so
-     * they wait for the batch in the flusher and cut what is there; close() sets CLOSED before it
-     * takes the write lock (see `state` above).
+     * close(Duration): every wait for flushLock polls Abandon.started every 20 ms, so once the
+     * closing thread abandons, threads waiting for the stuck flush while holding the write lock let
+     * go of it. The closing thread then takes the write lock and reports `current` undelivered and
+     * the batch in the flusher (Abandon.hold, under Abandon's own lock, so it is copied before the
+     * flushing thread clears it) in doubt, publishes, then sets FAILED; failureException() of an
+     * abandoned buffer takes no lock but waits for that publication. An oversized write accepted
+     * behind the cut (Abandon.holdNext) is reported undelivered, ahead of `current`; its writer's
+     * Abandon.takeNext then sees `started` and neither calls nor parks it.
      *
-     * close(Duration) (class Abandon). Every wait for flushLock polls Abandon.started every 20 ms,
-     * so once the closing thread abandons the flush, the threads that wait for the stuck flush while holding
-     * the write lock let go of it (writers are refused, flush()/close() throw). The closing thread
-     * then takes the write lock and collects `current` (undelivered) and the batch the flushing
-     * thread holds (Abandon.hold from the cut until delivered or parked, under its own small lock,
-     * so it is copied before the flusher's thread clears it): in doubt. It publishes both, then
-     * sets FAILED; failureException() of an abandoned buffer needs no lock but waits for that
-     * publication. An oversized write accepted behind the cut (Abandon.holdNext, under both locks)
-     * is collected too, undelivered and ahead of `current`: when its writer's turn comes,
-     * Abandon.takeNext sees `started` and the write is neither called nor parked (else it would be
-     * in neither list).
-     *
-     * Counters (FlushStats) change only under flushLock and are volatile for metrics(). Writers
-     * touch no counter: enqueued is derived (written + pending), not counted. The lag figure costs
-     * one clock read per cut and one per flusher return (InlineDelivery): a cut batch holds only units
-     * written after the cut before its own, so that cut dates it, as an upper bound.
+     * Writers touch no counter: enqueued is derived (written + pending). The lag figure costs one
+     * clock read per cut and one per flusher return: a cut batch holds only units written after
+     * the cut before its own, which dates it as an upper bound.
      */
 
     private static final int OPEN = InlineState.OPEN;
@@ -106,16 +89,12 @@ final class InlineEngine<H, B> {
     private final int capacity;
     private final Halves<H, B> halves;
     private final StampedLock lock = new StampedLock();
-    /** The flush side: flushLock, the spare half, the flusher calls, what is parked. */
     private final InlineDelivery<H, B> delivery;
-    /** delivery.lock: taken after the write lock, never before. */
     private final ReentrantLock flushLock;
-    /** delivery.abandon: close(Duration) abandoning a stuck flusher call. */
     private final Abandon abandon;
-    /** OPEN, or CLOSED and/or FAILED. */
     private final InlineState state = new InlineState();
 
-    /** The half writers fill; replaced under the write lock, read under the read lock. */
+    /** Replaced under the write lock, read under the read lock. */
     private H current;
 
     /** Next free unit of {@code current}; may run past capacity (see notes). */
@@ -132,13 +111,6 @@ final class InlineEngine<H, B> {
         this.current = first;
     }
 
-    // ---------------------------------------------------------------------------------------
-    // Writing.
-
-    /**
-     * Writes {@code n} units of at most {@code capacity} (larger ones go to {@link #putAlone}):
-     * the fast path, else the slow path.
-     */
     void put(Object src, int off, int n) {
         int s;
         boolean done = false;
@@ -166,11 +138,6 @@ final class InlineEngine<H, B> {
         }
     }
 
-    /**
-     * The slow path of a write whose claim failed: under the write lock, store behind the valid
-     * units if there is room now, else cut the current half, store at the start of the new one,
-     * and flush the cut half on this thread.
-     */
     private void putSlow(Object src, int off, int n) {
         Waits.checkNotInsideFlusher(flushLock, "write");
         H cut = null;
@@ -205,10 +172,7 @@ final class InlineEngine<H, B> {
         deliverAndUnlock(cut, cutSize);
     }
 
-    /**
-     * A write larger than a half, already wrapped as {@code group} of {@code n} units: cut what is
-     * there, then hand the group to the flusher alone, under the same flushLock hold.
-     */
+    /** A write larger than a half, wrapped as {@code group} of {@code n} units. */
     void putAlone(H group, Object src, int n, String what) {
         Waits.checkNotInsideFlusher(flushLock, what);
         H cut = null;
@@ -246,7 +210,6 @@ final class InlineEngine<H, B> {
         }
     }
 
-    /** Whether neither closed nor failed; a volatile read. */
     boolean accepting() {
         return state.get() == OPEN;
     }
@@ -255,32 +218,20 @@ final class InlineEngine<H, B> {
         return state.failed();
     }
 
-    /**
-     * Takes what {@code current} holds without a cut (the caller parks or reports it): returns its
-     * valid units and empties it. Caller holds the write lock.
-     */
+    /** Empties {@code current} without a cut, returning its valid units. Caller holds the write lock. */
     private int takeCurrent() {
         int filled = filled();
         position = 0;
         return filled;
     }
 
-    // ---------------------------------------------------------------------------------------
-    // Cutting and delivering.
-
-    /**
-     * Valid units of {@code current}: exact under the write lock (no claim is in progress), a racy
-     * estimate otherwise (metrics only).
-     */
+    /** Exact under the write lock; a racy estimate otherwise (metrics only). */
     private int filled() {
         long p = position;
         return p <= capacity ? (int) p : (int) LIMIT.getOpaque(this);
     }
 
-    /**
-     * Swaps the halves. Caller holds the write lock and flushLock; the returned half is owned by
-     * the caller until {@link InlineDelivery#deliver} gives it back as the spare.
-     */
+    /** Caller holds the write lock and flushLock; owns the returned half until it is delivered. */
     private H cutLocked(int size) {
         H full = current;
         current = delivery.swap(full, size);
@@ -288,10 +239,7 @@ final class InlineEngine<H, B> {
         return full;
     }
 
-    /**
-     * Delivers a cut half (if any) and releases flushLock; throws the failure if this delivery
-     * failed. Caller holds flushLock and not the write lock.
-     */
+    /** Caller holds flushLock, not the write lock. */
     private void deliverAndUnlock(H cut, int size) {
         boolean ok = true;
         try {
@@ -306,9 +254,6 @@ final class InlineEngine<H, B> {
         }
     }
 
-    // ---------------------------------------------------------------------------------------
-    // States and their exceptions.
-
     private RuntimeException stateException(int s) {
         if ((s & FAILED) != 0) {
             return failureException();
@@ -317,11 +262,8 @@ final class InlineEngine<H, B> {
     }
 
     /**
-     * Waits for the flush in progress (the "both halves full" wait), then reads the state again:
-     * close() or a failure may have come while this writer waited, and then it must not get in.
-     * Caller holds the write lock, which the caller's finally releases if this throws.
-     *
-     * @return the state; flushLock is held if and only if it is OPEN
+     * The "both halves full" wait, then the state again: close() or a failure may have come
+     * meanwhile. Caller holds the write lock. Returns the state; flushLock is held iff OPEN.
      */
     private int lockFlushThenRecheck() {
         if (!Waits.lockFlush(flushLock, abandon, true)) {
@@ -334,10 +276,6 @@ final class InlineEngine<H, B> {
         return s;
     }
 
-    // ---------------------------------------------------------------------------------------
-    // Cutting on demand: flush, close, close(Duration); metrics.
-
-    /** flush(): cuts what is there and delivers it, after the batch in the flusher (see notes). */
     void flush() {
         Waits.checkNotInsideFlusher(flushLock, "flush");
         H cut = null;
@@ -370,10 +308,8 @@ final class InlineEngine<H, B> {
         }
     }
 
-    /** close(): refuses later writes, then delivers everything accepted (see notes). */
     void close() {
         Waits.checkNotInsideFlusher(flushLock, "close");
-        // Refuse first, then wait: writers still waiting for room see CLOSED when they get in.
         state.markClosed();
         boolean locked = false;
         long stamp = lock.writeLock();
@@ -390,7 +326,6 @@ final class InlineEngine<H, B> {
         deliverRest(stamp);
     }
 
-    /** close(Duration): as close(), abandoning a flush in progress at the deadline (see notes). */
     long close(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
         Waits.checkNotInsideFlusher(flushLock, "close");
@@ -419,10 +354,7 @@ final class InlineEngine<H, B> {
         }
     }
 
-    /**
-     * Cuts and delivers what {@code current} holds, then throws if the buffer is failed. Caller
-     * holds the write lock (with {@code stamp}; released here) and flushLock (released here).
-     */
+    /** Caller holds the write lock ({@code stamp}) and flushLock; releases both. */
     private void deliverRest(long stamp) {
         H cut = null;
         int cutSize;
@@ -440,7 +372,6 @@ final class InlineEngine<H, B> {
         }
     }
 
-    /** A snapshot of the counters, in units: estimates while writers run, exact when quiescent. */
     Metrics metrics() {
         FlushStats stats = delivery.stats();
         long done = stats.written();
@@ -448,10 +379,7 @@ final class InlineEngine<H, B> {
         return new Metrics(done + pending, done, 0L, pending, stats.batches(), stats.failures(), delivery.lagNanos());
     }
 
-    /**
-     * Builds the exception for a failed buffer, after parking what is left in {@code current},
-     * so that the exception lists every unit accepted and not delivered. Caller holds no lock.
-     */
+    /** Parks what {@code current} holds first, so the exception is complete. Caller holds no lock. */
     private FlushFailedException failureException() {
         if (!abandon.started()) {
             long stamp = lock.writeLock();

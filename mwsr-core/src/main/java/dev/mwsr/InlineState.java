@@ -5,8 +5,7 @@ import java.lang.invoke.VarHandle;
 
 /**
  * The state of an inline-flushing buffer: OPEN, or CLOSED and/or FAILED. The bits are only ever
- * set, atomically; every read is a volatile read. Shared by {@link InlineEngine} (writers, close)
- * and {@link InlineDelivery} (a failed flusher call sets FAILED).
+ * set, atomically; every read is a volatile read.
  */
 final class InlineState {
     static final int OPEN = 0;

@@ -1,18 +1,12 @@
 package dev.mwsr;
 
 /**
- * The lag figure ({@link Metrics#lagNanos()}), kept without a clock read per write: by an
- * {@link AsyncBuffer}'s drainer, as below, or by the flushing thread of a {@link Buffer} or
- * {@link ByteBatchBuffer}, which dates each batch by the cut before its own ({@link #calling}).
- * At each cut the drainer reads the clock once and notes it with the queue's producer index P:
- * every element below P was claimed by then. The oldest element of a batch (consumer index c) was
- * therefore queued no later than the earliest noted time whose P exceeds c, and the batch's wait
- * counts from there: a lower bound, short by at most one drainer pass. A few marks are kept, so a
- * backlog several batches deep is still dated; past that the oldest mark kept dates it (still a
- * lower bound).
- *
- * <p>Single writer (the drainer thread, or the thread holding the flush lock) for the marks and
- * figures; the two published figures are volatile for {@code metrics()} readers on any thread.
+ * The lag figure ({@link Metrics#lagNanos()}). At each cut the drainer reads the clock once and
+ * notes it with the producer index P: every element below P was claimed by then, so a batch's
+ * oldest element (consumer index c) was queued no later than the earliest noted time whose P
+ * exceeds c. A few marks date a backlog several batches deep; past that the oldest mark does
+ * (still a lower bound). Single writer (the drainer, or the flush-lock holder); the two published
+ * figures are volatile for {@code metrics()}.
  */
 final class Lag {
     private static final int MARKS = 16;
@@ -28,13 +22,7 @@ final class Lag {
     /** The last delivered batch's delay, from its oldest item first seen to the flusher's return. */
     private volatile long lastDelay;
 
-    /**
-     * A batch was cut: notes (producerIndex, now) and dates the batch's oldest element.
-     *
-     * @param first the consumer index of the batch's first element
-     * @param producerIndex the producer index read after the cut (greater than {@code first})
-     * @param now the clock, read once for this batch
-     */
+    /** Drainer, at a cut: {@code first} the batch's first consumer index, {@code producerIndex} read after it. */
     void cut(long first, long producerIndex, long now) {
         if (size == 0 || index[(next + MARKS - 1) % MARKS] != producerIndex) {
             index[next] = producerIndex;
@@ -53,11 +41,7 @@ final class Lag {
         callSince = since;
     }
 
-    /**
-     * A {@link Buffer} or {@link ByteBatchBuffer} calls the flusher with a batch whose units were
-     * all written at or after {@code since} (the cut before the batch's own cut): the figure is
-     * then an upper bound, not a lower one (see {@link Metrics}).
-     */
+    /** Inline buffers: all units were written at or after {@code since}, so an upper bound. */
     void calling(long since) {
         callSince = since;
     }
@@ -70,7 +54,6 @@ final class Lag {
         }
     }
 
-    /** The drainer is done with the batch, delivered or not. */
     void done() {
         callSince = NONE;
     }

@@ -62,7 +62,7 @@ final class Progress {
         }
     }
 
-    /** Waits, ignoring interrupts (the flag stays set), until {@code done} or the drainer ended. */
+    /** Ignores interrupts (the flag stays set). */
     void await(BooleanSupplier done) {
         lock.lock();
         try {

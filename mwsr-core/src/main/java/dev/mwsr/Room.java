@@ -18,45 +18,35 @@ import org.jctools.queues.varhandle.MpscVarHandleArrayQueue;
  */
 final class Room {
     /*
-     * `word` packs the flags and the count of places taken: items reserved by writers (possibly
-     * not yet offered) plus items in the queue. Reserving is a CAS on `word` that fails once a flag
-     * is set, so after refuse() returns no writer can be accepted any more, and
-     * every writer accepted before is counted: the consumer waits for the count to reach zero to
-     * know it has seen every accepted item (the race of write against close()): "accepted but
-     * stranded" cannot happen, and a refused writer throws before it touches the queue.
+     * `word` packs the flags and the count of places taken: reserved by writers (maybe not yet
+     * offered) plus queued. Reserving is a CAS on `word` that fails once a flag is set, so after
+     * refuse() returns no writer is accepted, and every writer accepted before is counted: the
+     * consumer waits for the count to reach zero to know it has seen every accepted item. No
+     * "accepted but stranded"; a refused writer throws before it touches the queue.
      *
-     * The count only goes down after the consumer has polled the elements (take()), so a writer
-     * whose reservation succeeded always finds a free slot: elements <= count <= capacity, and the
-     * bounded queue has at least `capacity` slots. A group larger than the capacity is admitted only
-     * at count == 0, so it is alone and takes one slot.
+     * The count goes down only after the consumer polled (take()), so a successful reservation
+     * always finds a slot: elements <= count <= capacity <= slots. A group larger than the
+     * capacity is admitted only at count == 0, alone, in one slot.
      *
-     * Queue. Writers never touch the drainer's state, only a JCTools MPSC queue (this class), in
-     * its VarHandle flavour (jctools-core-jdk11: no sun.misc.Unsafe). The bounded policies use
-     * MpscVarHandleArrayQueue: a preallocated ring, so write() allocates nothing, and its producers
-     * claim a slot with one CAS. GROW uses MpscUnboundedVarHandleArrayQueue, linked chunks (JCTools
-     * has no VarHandle flavour of the getAndAdd queue with pooled chunks). We do not use
-     * MpscBlockingConsumerArrayQueue: its parking serves exactly one wake-up rule (non-empty), and
-     * ours depends on the mode, on flush requests and on close; and capacity here is counted in
-     * items, not elements, because a writeV group is one element (class Group) taking n places.
+     * Queue: JCTools' VarHandle MPSC queues (no sun.misc.Unsafe). Bounded policies use
+     * MpscVarHandleArrayQueue (preallocated ring: write() allocates nothing; one CAS per offer);
+     * GROW uses MpscUnboundedVarHandleArrayQueue (linked chunks). Not MpscBlockingConsumerArrayQueue:
+     * its parking serves one wake-up rule (non-empty), ours depends on mode, flush requests and
+     * close; and capacity counts items, not elements (a writeV group is one element, n places).
      *
-     * Groups. A writeV of two or more items is one queue element (Group), holding a copy of the
-     * items, so it cannot be split or interleaved. Groups of up to 64 items are recycled through
-     * GroupPool (bounded MPMC queues per power-of-two length): the writer takes one, fills it and
-     * offers it; whoever polls it (the drainer after copying it into the batch, or after the
-     * flusher call for a group larger than maxBatch; a DROP_OLDEST writer dropping it) clears it
-     * and gives it back. The queues' release/acquire order each hand-over, so writeV allocates
-     * nothing in steady state; a pool miss just allocates.
+     * Groups (writeV of two or more items) are one element, so never split or interleaved. Up to
+     * 64 items they are recycled through GroupPool: whoever polls one (the drainer after copying
+     * it, or after the flusher call for a group larger than maxBatch; a DROP_OLDEST writer) clears
+     * and returns it. The pool queues' release/acquire order each hand-over.
      *
-     * Overflow. BLOCK waits on a Condition (ReentrantLock, so virtual threads unmount; no spin).
-     * The drainer, after take() lowered the count, reads spaceWaiters and signals as many waiters
-     * as there is room; a waiter increments spaceWaiters before re-reading the count, so one of
-     * the two sees the other (both are volatile accesses in the synchronization order). A waiter
-     * that wakes and still does not fit implies count > 0, so a later take() signals again.
-     * DROP_NEWEST and WARN drop the incoming group. DROP_OLDEST cannot poll as a producer of an
-     * MPSC queue, so the consumer role is a lock (consumerLock): the drainer holds it while it
-     * cuts a batch (not while the flusher runs), and a DROP_OLDEST writer that does not fit takes
-     * it and polls whole elements from the head until it fits, counting them as dropped. Only one
-     * thread ever polls at a time, and the lock hands over the consumer index with happens-before.
+     * BLOCK waits on a Condition (virtual threads unmount; no spin). After take() the drainer
+     * reads spaceWaiters and signals as many waiters as there is room; a waiter increments
+     * spaceWaiters before re-reading the count, so one of the two sees the other (both volatile,
+     * in the synchronization order). A woken waiter that still does not fit implies count > 0, so
+     * a later take() signals again. DROP_OLDEST cannot poll as an MPSC producer, so the consumer
+     * role is a lock (consumerLock), held by the drainer while it cuts (not while the flusher
+     * runs) and by a DROP_OLDEST writer dropping whole elements from the head until it fits. One
+     * poller at a time; the lock hands over the consumer index with happens-before.
      */
 
     static final long CLOSED = 1L << 62;
@@ -85,7 +75,6 @@ final class Room {
     private final MessagePassingQueue<Object> queue;
     private final QueueProgressIndicators indices;
     private final int capacity;
-    /** The overflow policy: never refuse, wait, or drop the oldest; otherwise drop the incoming. */
     private final boolean grow;
 
     private final boolean block;
@@ -96,7 +85,6 @@ final class Room {
     /** The drainer's wake-up; also names the drainer thread, which must never wait for room. */
     private final Sleeper sleeper;
 
-    /** writeV holders: taken by writers, given back by whoever polled them. */
     final GroupPool groups;
 
     /** Held by whoever polls the queue: the drainer, or a DROP_OLDEST writer making room. */
@@ -143,27 +131,15 @@ final class Room {
         }
     }
 
-    // ---------------------------------------------------------------------------------------
-    // Writer side.
-
     /**
-     * Takes {@code n} places, applying the overflow policy if they are not free.
-     *
-     * @return the count of places taken after this reservation (the caller must then
-     *     {@link #offer}), or {@link #DROPPED} if the policy dropped the items, or {@link #REFUSED}
-     *     if the buffer is closed or failed
-     * @throws CancellationException if interrupted while waiting (BLOCK); nothing was reserved
+     * Returns the count after this reservation (the caller must then {@link #offer}), or
+     * {@link #DROPPED}, or {@link #REFUSED}. Interrupted while waiting: nothing reserved.
      */
     long reserve(int n) {
         return admit(n, -1);
     }
 
-    /**
-     * As {@link #reserve}, but whatever the overflow policy, a writer that does not fit waits at
-     * most {@code nanos} for room (0: not at all) and then gets {@link #FULL}; nothing is dropped.
-     *
-     * @throws CancellationException if interrupted while waiting; nothing was reserved
-     */
+    /** Whatever the overflow policy: waits at most {@code nanos}, then {@link #FULL}; never drops. */
     long reserveWithin(int n, long nanos) {
         return admit(n, Math.max(0, nanos));
     }
@@ -203,7 +179,7 @@ final class Room {
         }
     }
 
-    /** Adds a reserved element; never fails, because the reservation guaranteed a slot. */
+    /** Never fails: the reservation guaranteed a slot. */
     void offer(Object element) {
         boolean added = queue.offer(element);
         assert added : "a reserved place had no slot";
@@ -253,9 +229,8 @@ final class Room {
     }
 
     /**
-     * DROP_OLDEST: become the consumer for a moment and discard whole elements from the head until
-     * {@code n} places fit. If the queue is empty while places are still taken, the missing items
-     * are reserved by writers that have not offered yet: yield and let the caller retry.
+     * DROP_OLDEST. An empty queue with places taken means writers reserved and have not offered
+     * yet: yield and let the caller retry.
      */
     private void dropOldest(int n) {
         boolean stalled = false;
@@ -286,9 +261,6 @@ final class Room {
         }
     }
 
-    // ---------------------------------------------------------------------------------------
-    // Consumer side (caller holds consumerLock for every method that polls).
-
     Object peek() {
         assert consumerLock.isHeldByCurrentThread() : "consumer without consumerLock";
         return queue.peek();
@@ -299,7 +271,6 @@ final class Room {
         return queue.poll();
     }
 
-    /** Frees {@code k} places after their elements were polled; returns the count after. */
     long take(int k) {
         return ((long) WORD.getAndAdd(this, (long) -k) - k) & COUNT;
     }
@@ -336,10 +307,6 @@ final class Room {
         }
     }
 
-    // ---------------------------------------------------------------------------------------
-    // Estimates and indices.
-
-    /** The flags and count (volatile read). */
     long word() {
         return word;
     }

@@ -15,8 +15,8 @@ final class Sleeper {
      * in LOOP with earlyFlush; never otherwise) reads `sleeping` after its CAS and, only if it is
      * 1, CASes it to 0 and unparks. No lost wake-up: the writer's CAS on the count precedes its
      * read of `sleeping`, the drainer's write of `sleeping` precedes its read of the count, so at
-     * least one of them sees the other. (The argument rests on Room's own `word`, not on JCTools'
-     * internal orderings.) The park is bounded anyway (Drainer.IDLE_PARK_NANOS).
+     * least one of them sees the other (Room's `word`, not JCTools' internal orderings). The park is
+     * bounded anyway (Drainer.IDLE_PARK_NANOS).
      */
 
     private static final VarHandle SLEEPING;
@@ -51,7 +51,6 @@ final class Sleeper {
         this.drainer = t;
     }
 
-    /** The drainer thread; null before it is set. */
     Thread drainer() {
         return drainer;
     }
@@ -61,12 +60,10 @@ final class Sleeper {
         SLEEPING.setVolatile(this, 1);
     }
 
-    /** Drainer, after {@link #announce} and a re-check that found no work. */
     void park(long nanos) {
         LockSupport.parkNanos(this, nanos);
     }
 
-    /** Drainer, after the park (or instead of it): writers stop unparking. */
     void awake() {
         sleeping = 0;
     }

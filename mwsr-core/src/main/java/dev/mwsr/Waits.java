@@ -33,7 +33,6 @@ final class Waits {
         }
     }
 
-    /** The write lock, to cut. */
     static long writeLock(StampedLock lock) {
         long stamp = lock.tryWriteLock();
         if (stamp != 0L) {
@@ -47,12 +46,8 @@ final class Waits {
     }
 
     /**
-     * Takes {@code flushLock}, waiting for the flush in progress; stops waiting once
-     * close(Duration) has {@linkplain Abandon#started() abandoned} it.
-     *
-     * @param interruptible whether an interrupt ends the wait (a writer waiting for room) or is
-     *     kept for later (flush, close)
-     * @return true if the lock is held; false if abandoned (the lock is not held)
+     * Stops waiting once close(Duration) abandoned; false then (not held). {@code interruptible}:
+     * an interrupt ends the wait (a writer waiting for room), else it is kept (flush, close).
      */
     static boolean lockFlush(ReentrantLock flushLock, Abandon abandon, boolean interruptible) {
         if (flushLock.tryLock()) {
@@ -107,7 +102,6 @@ final class Waits {
         return c;
     }
 
-    /** A timed lock attempt. */
     private interface Attempt<R> {
         R tryFor(long nanos) throws InterruptedException;
     }

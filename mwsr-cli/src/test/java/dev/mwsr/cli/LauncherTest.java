@@ -50,8 +50,13 @@ class LauncherTest {
                 classesDir(),
                 locationOf(dev.mwsr.io.FileFlusher.class),
                 locationOf(dev.mwsr.AsyncBuffer.class),
-                locationOf(Class.forName("org.jctools.queues.MpscArrayQueue")),
-                locationOf(Class.forName("org.jctools.queues.varhandle.MpscVarHandleArrayQueue")));
+                locationOf(jar("org.jctools.queues.MessagePassingQueue")),
+                locationOf(jar("org.jctools.queues.varhandle.MpscVarHandleArrayQueue")));
+    }
+
+    /** Finds a class without initializing it (an Unsafe JCTools queue would warn on JDK 24+). */
+    private static Class<?> jar(String name) throws ClassNotFoundException {
+        return Class.forName(name, false, LauncherTest.class.getClassLoader());
     }
 
     @Test

@@ -255,6 +255,12 @@ public final class MwsrAsyncAppender extends AbstractAppender {
         return includeLocation;
     }
 
+    /** True once the drainer thread has ended (after stop), or if the appender never started. */
+    boolean drainerEnded() {
+        EventQueue<LogEvent> q = queue;
+        return q == null || q.drainerEnded();
+    }
+
     /**
      * The counters since start: enqueued (events accepted), written (events every target took or
      * that were handed on after being given up), dropped (overflow, refusals, and events given up at a

@@ -123,8 +123,12 @@ final class TargetRetry implements EventQueue.Losses {
                 "appender [{}]: errorRef [{}] failed too", appender, errorAppender.getAppenderName(), cause);
     }
 
-    /** Reports events of the batch in progress not tried because the stop's bound ran out. */
+    /**
+     * Counts as lost, and reports, the events of the batch in progress not tried because the stop's
+     * bound ran out (the batch's call then returns normally: without this they would count as written).
+     */
     void abandon(int events) {
+        lost = lost + events; // the drainer is the only writer
         EventQueue.STATUS.warn(
                 "appender [{}]: {} events of the batch in progress were not delivered: shutdownTimeout ran out",
                 appender,

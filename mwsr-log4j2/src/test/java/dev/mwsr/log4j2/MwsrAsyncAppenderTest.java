@@ -124,9 +124,19 @@ class MwsrAsyncAppenderTest {
             assertTrue(took < TimeUnit.SECONDS.toNanos(2), "stop() returned before the target was released");
             assertTrue(logs.hasStatus("WARN", "shutdownTimeout (300 ms) ran out"), logs.statuses()::toString);
             assertTrue(m.pending() > 0, m::toString);
+            // Once the held call has returned, the events it did not deliver count as dropped, not
+            // written; those never handed to it stay pending (reported by the stop).
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!async.drainerEnded() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertTrue(async.drainerEnded(), "the held call never returned");
+            Metrics after = async.metrics();
             List<String> got = sink.messages();
             assertTrue(got.size() < 50, "the rest was not delivered after the bound: " + got.size());
             assertEquals(got.size(), got.stream().distinct().count(), "nothing twice");
+            assertEquals(got.size(), after.written(), after::toString);
+            assertEquals(50, after.written() + after.dropped() + after.pending(), after::toString);
         }
     }
 

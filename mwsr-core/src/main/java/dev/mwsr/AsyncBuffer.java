@@ -12,7 +12,8 @@ import java.util.function.ToLongFunction;
 /**
  * A bounded multi-writer, single-reader buffer flushed by one background thread: writers put items
  * on a lock-free queue and return; a drainer thread (virtual by default) cuts batches of up to
- * {@code maxBatch} items and hands them to the flusher. Writers never do I/O and never wait for
+ * {@code maxBatch} items (and {@link Builder#maxBatchBytes} bytes, if set) and hands them to the
+ * flusher. Writers never do I/O and never wait for
  * it, unless the overflow policy is {@link OverflowPolicy#BLOCK} and the queue is full. The
  * contract is {@link BatchBuffer}'s and the {@linkplain dev.mwsr package documentation}'s; this
  * page adds what is AsyncBuffer's own. The flusher is called only by the drainer thread, which the

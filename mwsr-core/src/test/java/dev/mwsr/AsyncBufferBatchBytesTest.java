@@ -448,28 +448,22 @@ class AsyncBufferBatchBytesTest {
     }
 
     @Test
-    void write_allocatesNothingInSteadyState_withMaxBatchBytes() throws Exception {
-        Object threads = Class.forName("java.lang.management.ManagementFactory")
-                .getMethod("getThreadMXBean")
-                .invoke(null);
-        java.lang.reflect.Method allocatedBytes =
-                Class.forName("com.sun.management.ThreadMXBean").getMethod("getThreadAllocatedBytes", long.class);
+    void write_allocatesNothingInSteadyState_withMaxBatchBytes() {
         String[] items = new String[1000];
         for (int i = 0; i < items.length; i++) {
             items[i] = "item " + i;
         }
-        long id = Thread.currentThread().threadId();
         try (AsyncBuffer<String> buffer = AsyncBuffer.<String>builder(batch -> {})
                 .capacity(1024)
                 .maxBatchBytes(100, LENGTH)
                 .build()) {
             long allocated = 0;
             for (int round = 0; round < 400; round++) {
-                long before = (long) allocatedBytes.invoke(threads, id);
+                long before = ThreadAllocation.bytes();
                 for (String item : items) {
                     buffer.write(item);
                 }
-                long after = (long) allocatedBytes.invoke(threads, id);
+                long after = ThreadAllocation.bytes();
                 if (round >= 200) {
                     allocated += after - before;
                 }

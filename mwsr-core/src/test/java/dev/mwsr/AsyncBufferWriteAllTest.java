@@ -281,22 +281,16 @@ class AsyncBufferWriteAllTest {
     }
 
     @Test
-    void writeAll_allocatesNothingInSteadyState() throws Exception {
-        Object threads = Class.forName("java.lang.management.ManagementFactory")
-                .getMethod("getThreadMXBean")
-                .invoke(null);
-        java.lang.reflect.Method allocatedBytes =
-                Class.forName("com.sun.management.ThreadMXBean").getMethod("getThreadAllocatedBytes", long.class);
+    void writeAll_allocatesNothingInSteadyState() {
         Integer[] items = range(0, 1000);
-        long id = Thread.currentThread().threadId();
         try (AsyncBuffer<Integer> buffer = new AsyncBuffer<>(1024, batch -> {})) {
             long allocated = 0;
             for (int round = 0; round < 400; round++) {
-                long before = (long) allocatedBytes.invoke(threads, id);
+                long before = ThreadAllocation.bytes();
                 for (int i = 0; i < 1000; i += 50) {
                     buffer.writeAll(items, i, i + 50);
                 }
-                long after = (long) allocatedBytes.invoke(threads, id);
+                long after = ThreadAllocation.bytes();
                 if (round >= 200) {
                     allocated += after - before;
                 }

@@ -417,15 +417,14 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
     }
 
     private boolean enqueueWithin(Object item, long nanos) {
-        long after = room.reserveWithin(1, nanos);
-        if (after < 0) {
-            if (after == Room.REFUSED) {
+        long end = room.reserveWithin(1, nanos);
+        if (end < 0) {
+            if (end == Room.REFUSED) {
                 throw refused();
             }
             return false;
         }
-        room.offer(item);
-        sleeper.wrote(after);
+        sleeper.wrote(room.offer(item, end));
         return true;
     }
 
@@ -468,18 +467,18 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
     /** @return true if queued; false if the overflow policy dropped it (and counted it) */
     private boolean enqueue(Object element, int places) {
         // Between reserve and offer nothing of ours can throw; a VirtualMachineError there (stack
-        // overflow entering offer, OOM in GROW's chunk) leaves a place counted that never arrives,
-        // and close() waits forever. Not repaired: JCTools' offer may have claimed its slot already,
-        // so un-counting could not make the queue whole (a known limit, in the README).
-        long after = room.reserve(places);
-        if (after < 0) {
-            if (after == Room.REFUSED) {
+        // overflow entering offer, OOM in GROW's chunk) leaves a place counted that never arrives
+        // (the ring's head stops at its slot), and close() waits forever. Not repaired: the place
+        // may already be someone's slot position, so un-counting could not make the queue whole (a
+        // known limit, in the README).
+        long end = room.reserve(places);
+        if (end < 0) {
+            if (end == Room.REFUSED) {
                 throw refused();
             }
             return false;
         }
-        room.offer(element);
-        sleeper.wrote(after);
+        sleeper.wrote(room.offer(element, end));
         return true;
     }
 

@@ -17,10 +17,10 @@ final class Drainer<T> implements Runnable {
      *
      * flush(): a write that returned has claimed its queue index, so flush() reads the producer
      * index P and waits until `delivered` >= P (the consumer index at the end of the last cut
-     * whose flusher call returned). JCTools' drain/relaxedPoll may stop at a slot claimed but not
-     * yet filled; peek/poll spin there while the consumer index is below the producer index, so a
-     * cut towards P never stops short, and indices are published only after the flusher returns
-     * (the happens-before edge flush() needs). flush() raises `requested` to P and wakes the
+     * whose flusher call returned). Indices count places (Room). A cut stops at a slot reserved
+     * but not yet filled (a writer between its CAS and its store); deliverUpTo yields and cuts
+     * again until it reaches P, and indices are published only after the flusher returns (the
+     * happens-before edge flush() needs). flush() raises `requested` to P and wakes the
      * drainer, which serves requests first in every mode (cutting LOOP's rest short).
      *
      * MANUAL delivers only for requests, close, and while BLOCK writers wait (else they would

@@ -6,9 +6,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jctools.queues.MessagePassingQueue;
-import org.jctools.queues.QueueProgressIndicators;
 import org.jctools.queues.varhandle.MpscUnboundedVarHandleArrayQueue;
-import org.jctools.queues.varhandle.MpscVarHandleArrayQueue;
 
 /**
  * The queue of an {@link AsyncBuffer} and its admission control: how many places are taken, the
@@ -18,21 +16,29 @@ import org.jctools.queues.varhandle.MpscVarHandleArrayQueue;
  */
 final class Room {
     /*
-     * `word` packs the flags and the count of places taken: reserved by writers (maybe not yet
-     * offered) plus queued. Reserving is a CAS on `word` that fails once a flag is set, so after
-     * refuse() returns no writer is accepted, and every writer accepted before is counted: the
-     * consumer waits for the count to reach zero to know it has seen every accepted item. No
-     * "accepted but stranded"; a refused writer throws before it touches the queue.
+     * `word` packs the flags and the position P: places ever reserved by writers. The consumer
+     * publishes `consumed`, places ever taken (take()); the count of places taken, reserved (maybe
+     * not yet stored) plus queued, is P - consumed. Reserving is one CAS on `word` that fails once
+     * a flag is set, so after refuse() returns no writer is accepted, and every writer accepted
+     * before is counted: the consumer waits for the count to reach zero to know it has seen every
+     * accepted item. No "accepted but stranded"; a refused writer throws before it touches the queue.
      *
-     * The count goes down only after the consumer polled (take()), so a successful reservation
-     * always finds a slot: elements <= count <= capacity <= slots. A group larger than the
-     * capacity is admitted only at count == 0, alone, in one slot.
+     * One atomic read-modify-write per write (bounded policies): the CAS that admits a writer also
+     * gives it its place in the ring, the slot of position P (a group of n places takes the slot of
+     * its first place; the other n - 1 slots are skipped). A writer reads `consumed` after `word`
+     * and admits only if P + n - consumed <= capacity (or the ring is empty): since P was still
+     * current at its CAS and consumed never exceeds P, the count it computed is at least the real
+     * one, so whatever held its slot before (position P - slots or lower, below consumed) has been
+     * polled, the slot nulled before take() published `consumed`. A group larger than the capacity
+     * is admitted only at count == 0, alone. The consumer reads its head slot (acquire); null there
+     * with places reserved means a writer between its CAS and its store (a few instructions): the
+     * cut stops and the drainer yields, as it did at JCTools' claimed-but-unfilled slots. The
+     * consumer publishes `consumed` once per cut, not per element. Modelled, with a planted bug,
+     * by jcstress RingModel.
      *
-     * Queue: JCTools' VarHandle MPSC queues (no sun.misc.Unsafe). Bounded policies use
-     * MpscVarHandleArrayQueue (preallocated ring: write() allocates nothing; one CAS per offer);
-     * GROW uses MpscUnboundedVarHandleArrayQueue (linked chunks). Not MpscBlockingConsumerArrayQueue:
-     * its parking serves one wake-up rule (non-empty), ours depends on mode, flush requests and
-     * close; and capacity counts items, not elements (a writeV group is one element, n places).
+     * GROW keeps JCTools' MpscUnboundedVarHandleArrayQueue (linked chunks) after the same CAS: a
+     * second RMW, but GROW never waits. Positions are in places for both: flush() targets P, a cut
+     * ends at the consumer's head (places polled).
      *
      * Groups (writeV of two or more items) are one element, so never split or interleaved. Up to
      * 64 items they are recycled through GroupPool: whoever polls one (the drainer after copying
@@ -43,15 +49,17 @@ final class Room {
      * reads spaceWaiters and signals as many waiters as there is room; a waiter increments
      * spaceWaiters before re-reading the count, so one of the two sees the other (both volatile,
      * in the synchronization order). A woken waiter that still does not fit implies count > 0, so
-     * a later take() signals again. DROP_OLDEST cannot poll as an MPSC producer, so the consumer
+     * a later take() signals again. DROP_OLDEST cannot poll as a producer, so the consumer
      * role is a lock (consumerLock), held by the drainer while it cuts (not while the flusher
      * runs) and by a DROP_OLDEST writer dropping whole elements from the head until it fits. One
-     * poller at a time; the lock hands over the consumer index with happens-before.
+     * poller at a time; the lock hands over the head with happens-before.
      */
 
     static final long CLOSED = 1L << 62;
     static final long FAILED = 1L << 61;
     static final long COUNT = FAILED - 1;
+    /** The position bits of {@code word}. */
+    private static final long POSITION = COUNT;
     /** {@link #reserve} results. */
     static final long DROPPED = -1L;
 
@@ -61,6 +69,7 @@ final class Room {
 
     private static final VarHandle WORD;
     private static final VarHandle DROPPED_INCOMING;
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Object[].class);
 
     static {
         try {
@@ -72,8 +81,13 @@ final class Room {
         }
     }
 
-    private final MessagePassingQueue<Object> queue;
-    private final QueueProgressIndicators indices;
+    /** Bounded policies: the ring, a power of two of at least the capacity; null for GROW. */
+    private final Object[] ring;
+
+    private final int mask;
+    /** GROW: the unbounded queue; null otherwise. */
+    private final MessagePassingQueue<Object> grown;
+
     private final int capacity;
     private final boolean grow;
 
@@ -96,6 +110,11 @@ final class Room {
     private volatile int spaceWaiters;
 
     private volatile long word;
+    /** Places ever taken; written by the consumer only (under consumerLock). */
+    private volatile long consumed;
+    /** Places ever polled; consumer only (under consumerLock). */
+    private long head;
+
     private volatile long droppedIncoming;
     /** Changed only under consumerLock. */
     private volatile long droppedQueued;
@@ -110,13 +129,14 @@ final class Room {
         this.manual = config.manual();
         this.sleeper = sleeper;
         if (grow) {
-            var q = new MpscUnboundedVarHandleArrayQueue<Object>(Math.max(2, Math.min(capacity, 4096)));
-            this.queue = q;
-            this.indices = q;
+            this.grown = new MpscUnboundedVarHandleArrayQueue<>(Math.max(2, Math.min(capacity, 4096)));
+            this.ring = null;
+            this.mask = 0;
         } else {
-            var q = new MpscVarHandleArrayQueue<Object>(Math.max(2, capacity));
-            this.queue = q;
-            this.indices = q;
+            int slots = Integer.highestOneBit(Math.max(2, capacity) - 1) << 1;
+            this.grown = null;
+            this.ring = new Object[slots];
+            this.mask = slots - 1;
         }
     }
 
@@ -132,8 +152,8 @@ final class Room {
     }
 
     /**
-     * Returns the count after this reservation (the caller must then {@link #offer}), or
-     * {@link #DROPPED}, or {@link #REFUSED}. Interrupted while waiting: nothing reserved.
+     * Returns the position after this reservation, at least 1 (the caller must then {@link #offer}
+     * with it), or {@link #DROPPED}, or {@link #REFUSED}. Interrupted while waiting: nothing reserved.
      */
     long reserve(int n) {
         return admit(n, -1);
@@ -152,10 +172,10 @@ final class Room {
             if ((w & (CLOSED | FAILED)) != 0) {
                 return REFUSED;
             }
-            long count = w & COUNT;
-            if (grow || fits(count, n)) {
+            long p = w & POSITION;
+            if (grow || fits(p - consumed, n)) { // consumed read after word: see the notes
                 if (WORD.compareAndSet(this, w, w + n)) {
-                    return count + n;
+                    return p + n;
                 }
                 continue;
             }
@@ -179,10 +199,19 @@ final class Room {
         }
     }
 
-    /** Never fails: the reservation guaranteed a slot. */
-    void offer(Object element) {
-        boolean added = queue.offer(element);
-        assert added : "a reserved place had no slot";
+    /**
+     * Stores the element reserved with {@code end} ({@link #reserve}'s result) and returns the
+     * count after it (for {@link Sleeper#wrote}). Never fails: the reservation guaranteed a slot.
+     */
+    long offer(Object element, long end) {
+        if (ring != null) {
+            int slot = (int) ((end - Group.placesOf(element)) & mask);
+            assert ring[slot] == null : "a reserved place had no slot";
+            SLOT.setRelease(ring, slot, element);
+        } else {
+            grown.offer(element);
+        }
+        return end - consumed;
     }
 
     private boolean fits(long count, int n) {
@@ -198,7 +227,7 @@ final class Room {
                 try {
                     for (long left = nanos; ; ) {
                         long w = word;
-                        if ((w & (CLOSED | FAILED)) != 0 || fits(w & COUNT, n)) {
+                        if ((w & (CLOSED | FAILED)) != 0 || fits(countOf(w), n)) {
                             return;
                         }
                         if (left <= 0) {
@@ -238,10 +267,10 @@ final class Room {
         try {
             for (; ; ) {
                 long w = word;
-                if ((w & (CLOSED | FAILED)) != 0 || fits(w & COUNT, n)) {
+                if ((w & (CLOSED | FAILED)) != 0 || fits(countOf(w), n)) {
                     return;
                 }
-                Object e = queue.poll();
+                Object e = poll();
                 if (e == null) {
                     stalled = true;
                     return;
@@ -261,18 +290,42 @@ final class Room {
         }
     }
 
+    /** The head element, or null if none is stored there yet. */
     Object peek() {
         assert consumerLock.isHeldByCurrentThread() : "consumer without consumerLock";
-        return queue.peek();
+        return ring != null ? SLOT.getAcquire(ring, (int) (head & mask)) : grown.peek();
     }
 
+    /** Removes the head element; its places stay counted until {@link #take}. */
     Object poll() {
         assert consumerLock.isHeldByCurrentThread() : "consumer without consumerLock";
-        return queue.poll();
+        Object e;
+        if (ring != null) {
+            int slot = (int) (head & mask);
+            e = SLOT.getAcquire(ring, slot);
+            if (e != null) {
+                ring[slot] = null; // before take() publishes consumed: a writer may then reuse it
+            }
+        } else {
+            e = grown.poll();
+        }
+        if (e != null) {
+            head += Group.placesOf(e);
+        }
+        return e;
     }
 
+    /** Consumer: {@code k} polled places are free again; returns the count after. */
     long take(int k) {
-        return ((long) WORD.getAndAdd(this, (long) -k) - k) & COUNT;
+        assert consumerLock.isHeldByCurrentThread() : "consumer without consumerLock";
+        long c = consumed + k;
+        consumed = c;
+        return (word & POSITION) - c;
+    }
+
+    /** Places taken for the flags-and-position word {@code w} (read before consumed). */
+    private long countOf(long w) {
+        return Math.max(0, (w & POSITION) - consumed);
     }
 
     /** Whether BLOCK writers wait for room (a MANUAL drainer then delivers what is queued). */
@@ -307,18 +360,20 @@ final class Room {
         }
     }
 
+    /** The flags and the count of places taken ({@link #COUNT} bits). */
     long word() {
-        return word;
+        long w = word;
+        return (w & (CLOSED | FAILED)) | countOf(w);
     }
 
-    /** Elements ever offered or being offered: a flush() target. */
+    /** Places ever reserved (stored or being stored): a flush() target. */
     long producerIndex() {
-        return indices.currentProducerIndex();
+        return word & POSITION;
     }
 
-    /** Elements ever polled. */
+    /** Places ever polled; consumer only (under consumerLock). */
     long consumerIndex() {
-        return indices.currentConsumerIndex();
+        return head;
     }
 
     long droppedIncoming() {

@@ -956,8 +956,9 @@ class AsyncBufferTest {
             awaitBlocked(buffer.drainer().thread());
             // An item queued without the writer's wake-up, as an unpark lost in the JDK would leave it.
             Room room = buffer.room();
-            assertTrue(room.reserve(1) > 0);
-            room.offer(1);
+            long end = room.reserve(1);
+            assertTrue(end > 0);
+            room.offer(1, end);
             awaitTrue(() -> rec.itemCount() == 1, "the parked drainer finds the item by itself");
         }
     }

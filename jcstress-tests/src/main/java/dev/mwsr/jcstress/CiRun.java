@@ -37,7 +37,9 @@ import org.openjdk.jcstress.infra.grading.TestGrading;
 public final class CiRun {
     private static final String PLANTED = PlantedBugs.class.getName();
     /** Planted bugs caught only a few times per CI run (about 1 in 20,000 samples): a miss is a warning. */
-    private static final Set<String> RARE = Set.of(PlantedBugs.ExactlyOnce_UnlockedCopy.class.getCanonicalName());
+    private static final Set<String> RARE = Set.of(
+            PlantedBugs.ExactlyOnce_UnlockedCopy.class.getCanonicalName(),
+            RingModel.Planted_PublishBeforeClear.class.getCanonicalName());
 
     /** Fewer samples than this in a test is worth a warning: its result says little. */
     private static final long LOW_SAMPLES = 10_000;
@@ -99,7 +101,9 @@ public final class CiRun {
             boolean planted = test.startsWith(PLANTED + ".")
                     || test.startsWith(PLANTED + "$")
                     || test.startsWith(AdmissionModel.class.getName() + ".Planted_")
-                    || test.startsWith(AdmissionModel.class.getName() + "$Planted_");
+                    || test.startsWith(AdmissionModel.class.getName() + "$Planted_")
+                    || test.startsWith(RingModel.class.getName() + ".Planted_")
+                    || test.startsWith(RingModel.class.getName() + "$Planted_");
             if (runs.isEmpty()) {
                 problems.add("NOT RUN    " + test + " (more actors than CPUs? see the scheduling classes above)");
                 continue;

@@ -277,10 +277,11 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
                 throw refused();
             }
             if (after >= 0) {
-                for (int i = offset + start, end = i + k; i < end; i++) {
-                    room.offer(queued[i]);
+                long count = 0;
+                for (int j = 0; j < k; j++) { // place after - k + j holds item start + j
+                    count = room.offer(queued[offset + start + j], after - k + j + 1);
                 }
-                sleeper.wrote(after);
+                sleeper.wrote(count);
                 accepted += k;
             }
             start += k;

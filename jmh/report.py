@@ -418,7 +418,7 @@ def summed(entry, name):
     return sum(x for fork in entry["secondaryMetrics"][name]["rawData"] for x in fork)
 
 
-# Issue 24's targets: (label, mwsr side, peer side, figure, "≥" or "≤", bound, lost-counter or None).
+# The speed targets: (label, mwsr side, peer side, figure, "≥" or "≤", bound, lost-counter or None).
 # A side is (class, method, {params}); the figure is "score" (mean per fork) or "p99.9".
 FB, LB = "FileBench", "LogbackBench"
 

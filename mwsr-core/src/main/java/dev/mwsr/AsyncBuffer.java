@@ -22,7 +22,9 @@ import java.util.function.Consumer;
  * {@code writeV} group of n items takes n places. What happens to a writer that does not fit is the
  * {@link OverflowPolicy}; drops are counted in {@link Metrics#dropped()}.
  *
- * <p><b>The flusher</b> may {@code write} to its own buffer if that does not have to wait.
+ * <p><b>The flusher</b> may {@code write} to its own buffer if that does not have to wait. A
+ * {@link PreparingFlusher} (such as mwsr-io's text file flushers) has its {@code prepare} run on
+ * each writing thread and receives the prepared forms; see there for when.
  *
  * <p><b>Failures.</b> Fail-fast by default; {@link Builder#retryFailedBatches(Duration)} retries
  * instead, {@link Builder#retryFailedBatches(Duration, Duration, Consumer)} retries one batch for
@@ -86,6 +88,8 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
     private final Room room;
     private final Drainer<T> drainer;
     private final Sleeper sleeper;
+    /** The flusher, when writers prepare items for it; null when they queue the items themselves. */
+    private final PreparingFlusher<? super T, ?> preparer;
 
     /**
      * Creates a buffer with the builder's defaults: {@link Mode#TRIGGER},
@@ -101,7 +105,8 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
     }
 
     private AsyncBuffer(Builder<T> b) {
-        AsyncConfig<T> config = b.config();
+        this.preparer = b.preparer();
+        AsyncConfig<T> config = b.config(preparer);
         this.capacity = config.capacity();
         this.mode = b.mode;
         this.sleeper = new Sleeper(config.wakeAt());
@@ -130,7 +135,7 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
     @Override
     public void write(T item) {
         Objects.requireNonNull(item, "item");
-        enqueue(item, 1);
+        enqueue(prepare(item), 1);
     }
 
     /**
@@ -153,7 +158,7 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
     public boolean offer(T item, Duration timeout) {
         Objects.requireNonNull(item, "item");
         long nanos = Math.max(0, Objects.requireNonNull(timeout, "timeout").toNanos());
-        return enqueueWithin(item, nanos);
+        return enqueueWithin(prepare(item), nanos);
     }
 
     /**
@@ -167,7 +172,7 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
      */
     public boolean tryWrite(T item) {
         Objects.requireNonNull(item, "item");
-        return enqueueWithin(item, 0);
+        return enqueueWithin(prepare(item), 0);
     }
 
     /**
@@ -345,7 +350,7 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
         if (n < 2) {
             Object only = n == 0 ? null : Objects.requireNonNull(array != null ? array[0] : list.get(0), NULL_IN_GROUP);
             if (only != null) {
-                enqueue(only, 1);
+                enqueue(prepare(only), 1);
             } else if ((room.word() & (Room.CLOSED | Room.FAILED)) != 0) {
                 throw refused();
             }
@@ -356,7 +361,7 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
         boolean queued = false;
         try {
             for (int i = 0; i < n; i++) {
-                copy[i] = Objects.requireNonNull(array != null ? array[i] : list.get(i), NULL_IN_GROUP);
+                copy[i] = prepare(Objects.requireNonNull(array != null ? array[i] : list.get(i), NULL_IN_GROUP));
             }
             g.size = n;
             queued = enqueue(g, n);
@@ -366,6 +371,15 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
                 room.groups.give(g); // null item, refused, dropped or interrupted: never queued
             }
         }
+    }
+
+    /** What is queued for {@code item}: its prepared form for a {@link PreparingFlusher}, else itself. */
+    @SuppressWarnings("unchecked") // items come from T-typed writes (a group's as Object[])
+    private Object prepare(Object item) {
+        if (preparer == null) {
+            return item;
+        }
+        return Objects.requireNonNull(preparer.prepare((T) item), "PreparingFlusher.prepare returned null");
     }
 
     /** @return true if queued; false if the overflow policy dropped it (and counted it) */
@@ -590,6 +604,12 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
             return d;
         }
 
+        /** The engine's flusher when writers prepare: it passes the queued prepared forms on. */
+        @SuppressWarnings("unchecked") // the engine's List<T> then holds the forms prepare returned
+        private static <T, P> Consumer<List<T>> preparedBatches(PreparingFlusher<?, P> preparer) {
+            return batch -> preparer.acceptPrepared((List<? extends P>) (List<?>) batch);
+        }
+
         /** Tests. */
         Builder<T> logger(System.Logger logger) {
             this.logger = Objects.requireNonNull(logger, "logger");
@@ -609,7 +629,20 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
             return new AsyncBuffer<>(this);
         }
 
-        private AsyncConfig<T> config() {
+        /**
+         * The flusher if writers should prepare items for it: a {@link PreparingFlusher}, unless a
+         * dead-letter handler must receive the items themselves.
+         */
+        @SuppressWarnings("unchecked") // a Consumer<? super List<T>> that accepts List<? extends X> has T <: X
+        private PreparingFlusher<? super T, ?> preparer() {
+            Object f = flusher;
+            if (f instanceof PreparingFlusher<?, ?> p && deadLetter == null) {
+                return (PreparingFlusher<? super T, ?>) p;
+            }
+            return null;
+        }
+
+        private AsyncConfig<T> config(PreparingFlusher<? super T, ?> preparer) {
             if (capacity < 1 || capacity > 1 << 30) {
                 throw new IllegalArgumentException("capacity must be between 1 and 2^30, was " + capacity);
             }
@@ -624,7 +657,7 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
                 throw new IllegalArgumentException("interval and earlyFlush apply to LOOP mode only, mode is " + mode);
             }
             return new AsyncConfig<>(
-                    flusher,
+                    preparer == null ? flusher : preparedBatches(preparer),
                     capacity,
                     maxBatch > 0 ? maxBatch : capacity,
                     mode == Mode.LOOP,

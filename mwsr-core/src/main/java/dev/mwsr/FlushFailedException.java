@@ -12,7 +12,9 @@ import java.util.List;
  * of the batch whose flusher call threw followed by every item that was accepted but not yet
  * delivered when the buffer failed. The list is complete when the exception is thrown: a failed
  * buffer accepts no further items. Its element type is the buffer's {@code T} (exceptions cannot
- * be generic, so the caller casts); for a {@link ByteBatchBuffer} the elements are read-only
+ * be generic, so the caller casts): for an {@link AsyncBuffer} whose flusher is a
+ * {@link PreparingFlusher} that writers prepared items for, their prepared forms; for a
+ * {@link ByteBatchBuffer} the elements are read-only
  * {@link java.nio.ByteBuffer} chunks whose concatenation is exactly the undelivered bytes.
  *
  * <p>A {@link PartialFlushException}'s durable prefix is delivered and not listed.

@@ -25,7 +25,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The fault promises that {@link Buffer} and {@link AsyncBuffer} share (issue 11): an interrupt
+ * The fault promises that {@link Buffer} and {@link AsyncBuffer} share: an interrupt
  * never costs data, a {@code VirtualMachineError} is never retried and stays itself, a list that
  * breaks under {@code writeV} writes nothing of its group, and a flusher may say part of a failed
  * batch is durable.

@@ -203,16 +203,7 @@ class FileFlusherPreparedTest {
             p.acceptPrepared(List.of(p.prepare("before")));
             e = assertThrows(PartialFlushException.class, () -> p.acceptPrepared(failing));
         }
-        assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
-        String text = Files.readString(file);
-        assertTrue(text.contains("foreign\n"), "the other writer's bytes are kept");
-        List<String> ours =
-                new ArrayList<>(List.of(text.replace("foreign\n", "").split("\n")));
-        assertEquals("before", ours.remove(0));
-        assertEquals(batch.subList(0, e.durable()), ours.subList(0, e.durable()), "the durable items are in the file");
-        if (kind == Kind.LINE) {
-            assertEquals(8, e.durable(), "line writes every item before the next one is taken");
-        }
+        FileFlusherFaultsTest.assertForeignKept_andDurablePrefixInFile(file, e, batch, kind);
     }
 
     @ParameterizedTest

@@ -7,11 +7,13 @@ import java.util.RandomAccess;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.ToLongFunction;
 
 /**
  * A bounded multi-writer, single-reader buffer flushed by one background thread: writers put items
  * on a lock-free queue and return; a drainer thread (virtual by default) cuts batches of up to
- * {@code maxBatch} items and hands them to the flusher. Writers never do I/O and never wait for
+ * {@code maxBatch} items (and {@link Builder#maxBatchBytes} bytes, if set) and hands them to the
+ * flusher. Writers never do I/O and never wait for
  * it, unless the overflow policy is {@link OverflowPolicy#BLOCK} and the queue is full. The
  * contract is {@link BatchBuffer}'s and the {@linkplain dev.mwsr package documentation}'s; this
  * page adds what is AsyncBuffer's own. The flusher is called only by the drainer thread, which the
@@ -90,6 +92,8 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
     private final Sleeper sleeper;
     /** The flusher, when writers prepare items for it; null when they queue the items themselves. */
     private final PreparingFlusher<? super T, ?> preparer;
+    /** Whether a maxBatchBytes sizer measures the items (a failure may then be the sizer's). */
+    private final boolean sized;
 
     /**
      * Creates a buffer with the builder's defaults: {@link Mode#TRIGGER},
@@ -108,6 +112,7 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
         this.preparer = b.preparer();
         AsyncConfig<T> config = b.config(preparer);
         this.capacity = config.capacity();
+        this.sized = config.sizer() != null;
         this.mode = b.mode;
         this.sleeper = new Sleeper(config.wakeAt());
         this.room = new Room(config, sleeper);
@@ -203,6 +208,84 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
             Object[] copy = items.toArray();
             writeGroup(copy, null, copy.length);
         }
+    }
+
+    /**
+     * Writes {@code items[from, to)} as independent items, in order, with one admission (one
+     * reservation of their places) per {@link #capacity()} items: for callers that already hold a
+     * batch. Unlike {@code writeV} they are not a group: other writers' items may come between
+     * them, and they may be split across flusher calls ({@code maxBatch}, {@code maxBatchBytes}).
+     * The array is read, never kept; it must not change during the call.
+     *
+     * <p><b>Admission.</b> A range of at most {@code capacity()} items is admitted all or nothing.
+     * A longer one is admitted in consecutive chunks of {@code capacity()} items (the last one
+     * shorter), each as if it were the whole call: under {@code BLOCK} each waits for room; a
+     * chunk that does not fit is dropped whole by {@code DROP_NEWEST} and {@code WARN}, while
+     * {@code DROP_OLDEST} drops the oldest queued items until it fits, which may be this call's
+     * own earlier chunks if the drainer has not taken them yet; {@code GROW} takes everything.
+     * Drops are counted in {@link Metrics#dropped()}. If a later chunk throws (the buffer was
+     * closed or failed meanwhile, or the writer was interrupted while waiting), the chunks before
+     * it stay accepted and are delivered as usual; a caller that needs all-or-nothing passes at
+     * most {@code capacity()} items per call.
+     *
+     * <p>With a {@link PreparingFlusher}, {@code prepare} runs on the calling thread for every item
+     * of the range, in order, before any is admitted; if it throws, nothing is written. That
+     * allocates one array of prepared forms per call; otherwise a call allocates nothing.
+     *
+     * @param items the array holding the items
+     * @param from the first index written, inclusive
+     * @param to the last index written, exclusive
+     * @return how many items were accepted: {@code to - from}, less those of any chunk an
+     *     overflow policy dropped
+     * @throws IndexOutOfBoundsException if the range is not within the array; nothing is written
+     * @throws NullPointerException if {@code items} or an item in the range is null; nothing is
+     *     written
+     * @throws IllegalStateException if the buffer is closed (also for an empty range), or if called
+     *     from inside the flusher when it would have to wait
+     * @throws FlushFailedException if the buffer failed
+     * @throws java.util.concurrent.CancellationException if interrupted while waiting for room;
+     *     nothing of the waiting chunk is written
+     */
+    public int writeAll(T[] items, int from, int to) {
+        Objects.requireNonNull(items, "items");
+        Objects.checkFromToIndex(from, to, items.length);
+        for (int i = from; i < to; i++) {
+            if (items[i] == null) {
+                throw new NullPointerException("writeAll: items[" + i + "] is null; nothing was written");
+            }
+        }
+        if (from == to) {
+            if ((room.word() & (Room.CLOSED | Room.FAILED)) != 0) {
+                throw refused();
+            }
+            return 0;
+        }
+        Object[] queued = items;
+        int offset = from;
+        if (preparer != null) {
+            queued = new Object[to - from];
+            for (int i = from; i < to; i++) {
+                queued[i - from] = prepare(items[i]);
+            }
+            offset = 0;
+        }
+        int accepted = 0;
+        for (int start = 0, n = to - from; start < n; ) {
+            int k = Math.min(capacity, n - start);
+            long after = room.reserve(k);
+            if (after == Room.REFUSED) {
+                throw refused();
+            }
+            if (after >= 0) {
+                for (int i = offset + start, end = i + k; i < end; i++) {
+                    room.offer(queued[i]);
+                }
+                sleeper.wrote(after);
+                accepted += k;
+            }
+            start += k;
+        }
+        return accepted;
     }
 
     /**
@@ -421,7 +504,8 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
         String why = drainer.abandoned()
                 ? "close(Duration) abandoned the flusher, so the buffer failed and refuses further writes; inDoubt()"
                         + " holds the " + doubt.size() + " items of the abandoned flusher call, and"
-                : "the flusher threw, so the buffer failed and refuses further writes;";
+                : (sized ? "the flusher or the maxBatchBytes sizer" : "the flusher")
+                        + " threw, so the buffer failed and refuses further writes;";
         return new FlushFailedException(
                 why + " undelivered() holds the " + lost.size() + " items it accepted but did not deliver",
                 progress.failureCause(),
@@ -450,6 +534,8 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
         private final Consumer<? super List<T>> flusher;
         private int capacity = 1024;
         private int maxBatch;
+        private long maxBatchBytes;
+        private ToLongFunction<? super T> sizer;
         private Mode mode = Mode.TRIGGER;
         private Duration interval;
         private boolean earlyFlush;
@@ -487,6 +573,52 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
                 throw new IllegalArgumentException("maxBatch must be at least 1, was " + maxBatch);
             }
             this.maxBatch = maxBatch;
+            return this;
+        }
+
+        /**
+         * Also bounds each flusher call by bytes, as Kafka, Pub/Sub, Pulsar and OpenTelemetry
+         * exporters bound their requests: a batch ends at {@code maxBatch} items or {@code max}
+         * bytes, whichever comes first, as {@code sizer} measures the items. An item larger than
+         * {@code max} is delivered alone in its call; a {@code writeV} group stays whole, its size
+         * the sum of its items' sizes, and one larger than {@code max} is delivered alone too. So a
+         * call exceeds {@code max} bytes only when it holds one such item or group. Default: no
+         * byte bound.
+         *
+         * <p><b>The sizer</b> runs on the drainer thread, as batches are cut, at most once per item
+         * (an item of a group larger than {@code maxBatch} items, which goes alone anyway, is not
+         * measured); writers never call it, so writes stay as cheap as without. It must be cheap
+         * (writers that must drop the oldest items wait while it runs) and a pure function of the
+         * item, which must not change while queued. A sizer that throws, or returns a negative
+         * size, is a bug rather than a sink failure: the buffer fails at once, whatever the failure
+         * policy, as fail-fast does for a flusher that throws. Later calls throw
+         * {@link FlushFailedException} whose cause is an {@link IllegalStateException} (with the
+         * sizer's exception as its own cause), and whose {@code undelivered()} holds, in order,
+         * every accepted item not yet delivered, the one being measured included. It is not
+         * counted in {@link Metrics#failures()} (no flusher call threw).
+         *
+         * <p><b>With the other options.</b> Metrics, the JFR event and {@code maxBatch} count
+         * items, not bytes. {@code flush()} and {@code close()} deliver everything, in as many
+         * byte-bounded calls as it takes; so does {@link Mode#MANUAL}. In {@link Mode#LOOP} each
+         * cut is one byte-bounded call, so at most {@code max} bytes flow per interval (plus
+         * flusher time), and {@link #earlyFlush(boolean)} still counts items: the queue's bytes are
+         * measured only as it is cut. A batch that fails keeps its items for the retry or the
+         * dead-letter handler. A {@link PreparingFlusher} is not given prepared forms: its
+         * {@code accept} receives the items, which the sizer measures.
+         *
+         * @param max the most bytes in one flusher call (short of one oversized item or group), positive
+         * @param sizer an item's size in bytes, 0 or more; called on the drainer thread
+         * @return this builder
+         * @throws IllegalArgumentException if {@code max} is not positive
+         * @throws NullPointerException if {@code sizer} is null
+         */
+        public Builder<T> maxBatchBytes(long max, ToLongFunction<? super T> sizer) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxBatchBytes must be at least 1, was " + max
+                        + ": pass the largest request your sink accepts, in bytes");
+            }
+            this.sizer = Objects.requireNonNull(sizer, "sizer: pass a function giving each item's size in bytes");
+            this.maxBatchBytes = max;
             return this;
         }
 
@@ -631,12 +763,12 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
 
         /**
          * The flusher if writers should prepare items for it: a {@link PreparingFlusher}, unless a
-         * dead-letter handler must receive the items themselves.
+         * dead-letter handler must receive the items themselves or a sizer must measure them.
          */
         @SuppressWarnings("unchecked") // a Consumer<? super List<T>> that accepts List<? extends X> has T <: X
         private PreparingFlusher<? super T, ?> preparer() {
             Object f = flusher;
-            if (f instanceof PreparingFlusher<?, ?> p && deadLetter == null) {
+            if (f instanceof PreparingFlusher<?, ?> p && deadLetter == null && sizer == null) {
                 return (PreparingFlusher<? super T, ?>) p;
             }
             return null;
@@ -660,6 +792,8 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
                     preparer == null ? flusher : preparedBatches(preparer),
                     capacity,
                     maxBatch > 0 ? maxBatch : capacity,
+                    maxBatchBytes,
+                    sizer,
                     mode == Mode.LOOP,
                     mode == Mode.MANUAL,
                     interval == null ? 0 : interval.toNanos(),

@@ -3,6 +3,7 @@ package dev.mwsr;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.ToLongFunction;
 
 /**
  * An {@link AsyncBuffer}'s options, checked together by its builder and translated into what the
@@ -10,7 +11,8 @@ import java.util.function.Consumer;
  * (rest {@code intervalNanos} between cuts), {@code manual} (only on request), else at once. What
  * a writer that does not fit does: {@code grow} (never refused), {@code block} (waits),
  * {@code dropOldest}, else drops its own items ({@code warnOnDrop}: and logs). {@code maxBackoff}
- * null means fail fast; {@code giveUpAfter} null means retry forever.
+ * null means fail fast; {@code giveUpAfter} null means retry forever. {@code sizer} null means
+ * batches are bounded by {@code maxBatch} items only, else also by {@code maxBatchBytes}.
  *
  * @param <T> the item type
  */
@@ -18,6 +20,8 @@ record AsyncConfig<T>(
         Consumer<? super List<T>> flusher,
         int capacity,
         int maxBatch,
+        long maxBatchBytes,
+        ToLongFunction<? super T> sizer,
         boolean loop,
         boolean manual,
         long intervalNanos,

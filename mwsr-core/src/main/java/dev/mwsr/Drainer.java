@@ -90,7 +90,7 @@ final class Drainer<T> implements Runnable {
         this.earlyFlush = config.earlyFlush();
         this.policy = new FailurePolicy<>(config);
         this.owner = new WeakReference<>(owner);
-        this.cut = new BatchCut<>(room, maxBatch);
+        this.cut = new BatchCut<>(room, config);
         this.calls = new AsyncFailures<>(room, config.flusher(), policy, stats, progress);
     }
 
@@ -272,6 +272,10 @@ final class Drainer<T> implements Runnable {
         } finally {
             room.consumerLock.unlock();
         }
+        Throwable sizerFailure = this.cut.failure();
+        if (sizerFailure != null) {
+            return failCut(sizerFailure, countAfter >= 0);
+        }
         if (countAfter < 0) {
             progress.delivered(cutIndex);
             return 0;
@@ -302,6 +306,21 @@ final class Drainer<T> implements Runnable {
         }
         progress.delivered(cutIndex);
         return taken;
+    }
+
+    /**
+     * The maxBatchBytes sizer failed: the buffer fails whatever the failure policy (retrying would
+     * measure the same item again), with the items cut so far and the queue undelivered.
+     */
+    private int failCut(Throwable cause, boolean cutSome) {
+        try {
+            calls.fail(cause, cutSome ? calls.held() : List.of());
+        } finally {
+            lag.done();
+            calls.release();
+            cut.release(false);
+        }
+        return -1;
     }
 
     long abandon(Throwable cause) {

@@ -61,6 +61,10 @@ class BatchBufferContractTest {
                 new Impl("AsyncBuffer MANUAL", (c, f) -> AsyncBuffer.<Long>builder(f)
                         .capacity(c)
                         .mode(AsyncBuffer.Mode.MANUAL)
+                        .build()),
+                new Impl("AsyncBuffer maxBatchBytes", (c, f) -> AsyncBuffer.<Long>builder(f)
+                        .capacity(c)
+                        .maxBatchBytes(40, x -> 1 + (x & 7)) // 1..8 bytes an item: batches end by bytes
                         .build()));
     }
 

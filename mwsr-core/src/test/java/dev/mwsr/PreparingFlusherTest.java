@@ -18,6 +18,7 @@ class PreparingFlusherTest {
         final Set<String> preparedOn = ConcurrentHashMap.newKeySet();
         final List<Object> prepared = new CopyOnWriteArrayList<>();
         final List<Object> plain = new CopyOnWriteArrayList<>();
+        final List<List<Object>> plainCalls = new CopyOnWriteArrayList<>();
         volatile boolean failNext;
 
         @Override
@@ -44,6 +45,7 @@ class PreparingFlusherTest {
         @Override
         public void accept(List<? extends CharSequence> batch) {
             plain.addAll(batch);
+            plainCalls.add(List.copyOf(batch));
         }
     }
 
@@ -120,6 +122,45 @@ class PreparingFlusherTest {
         assertEquals(List.of("bad"), flusher.plain);
         assertEquals(List.of(), flusher.prepared);
         assertEquals(Set.of(), flusher.preparedOn);
+    }
+
+    @Test
+    void withMaxBatchBytes_theItemsThemselvesGoToAccept_measuredByTheSizer() {
+        Brackets flusher = new Brackets();
+        try (AsyncBuffer<CharSequence> buffer = AsyncBuffer.<CharSequence>builder(flusher)
+                .mode(AsyncBuffer.Mode.MANUAL)
+                .maxBatchBytes(4, CharSequence::length)
+                .build()) {
+            buffer.write("bad"); // never prepared: prepare would throw
+            buffer.writeAll(new CharSequence[] {"ab", "cd", "e"}, 0, 3);
+            buffer.writeV("f", "g");
+            buffer.flush();
+        }
+        assertEquals(List.of(List.of("bad"), List.of("ab", "cd"), List.of("e", "f", "g")), flusher.plainCalls);
+        assertEquals(List.of(), flusher.prepared);
+        assertEquals(Set.of(), flusher.preparedOn);
+    }
+
+    @Test
+    void writeAll_preparesEveryItemOnTheCallingThread_beforeAdmission_aThrowWritesNothing() throws Exception {
+        Brackets flusher = new Brackets();
+        try (AsyncBuffer<String> buffer = AsyncBuffer.<String>builder(flusher)
+                .capacity(2)
+                .mode(AsyncBuffer.Mode.MANUAL)
+                .build()) {
+            assertThrows(
+                    IllegalArgumentException.class, () -> buffer.writeAll(new String[] {"a", "b", "c", "bad"}, 0, 4));
+            assertEquals(0, buffer.metrics().enqueued(), "nothing of the call, not even its first chunk");
+            flusher.preparedOn.clear();
+            Thread writer =
+                    new Thread(() -> buffer.writeAll(new String[] {"x", "a", "b", "c", "d"}, 1, 5), "writer-all");
+            writer.start();
+            writer.join();
+            buffer.flush();
+        }
+        assertEquals(List.of("<a>", "<b>", "<c>", "<d>"), flusher.prepared);
+        assertEquals(Set.of("writer-all"), flusher.preparedOn);
+        assertEquals(List.of(), flusher.plain);
     }
 
     @Test

@@ -12,6 +12,9 @@ final class AsyncSink implements Sink {
     private final Drain drain;
     private final AsyncBuffer<Long> buffer;
 
+    /** The byte bound of {@code async-bytes}: a quarter of a 1024-item batch of 8-byte items. */
+    static final long BYTES_PER_BATCH = 2048;
+
     AsyncSink(int capacity, boolean platform, AsyncBuffer.OverflowPolicy overflow, Drain drain) {
         this.drain = drain;
         AsyncBuffer.Builder<Long> builder =
@@ -20,6 +23,15 @@ final class AsyncSink implements Sink {
             builder.threadFactory(Threads.daemon("mwsr-consumer"));
         }
         this.buffer = builder.build();
+    }
+
+    /** The defaults, with batches also bounded by {@code maxBatchBytes}, each item measured as 8 bytes. */
+    AsyncSink(int capacity, Drain drain, long maxBatchBytes) {
+        this.drain = drain;
+        this.buffer = AsyncBuffer.<Long>builder(drain::accept)
+                .capacity(capacity)
+                .maxBatchBytes(maxBatchBytes, item -> Long.BYTES)
+                .build();
     }
 
     @Override

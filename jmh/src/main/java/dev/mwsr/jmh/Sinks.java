@@ -25,6 +25,8 @@ final class Sinks {
             case "async" -> new AsyncSink(capacity, false, AsyncBuffer.OverflowPolicy.BLOCK, drain);
             case "async-platform" -> new AsyncSink(capacity, true, AsyncBuffer.OverflowPolicy.BLOCK, drain);
             case "async-drop" -> new AsyncSink(capacity, false, AsyncBuffer.OverflowPolicy.DROP_NEWEST, drain);
+            // Not in the default @Param lists: the maxBatchBytes overhead, against "async" (-p impl=async,async-bytes).
+            case "async-bytes" -> new AsyncSink(capacity, drain, AsyncSink.BYTES_PER_BATCH);
             case "buffer" -> new BufferSink(capacity, drain);
             case "disruptor-blocking" -> new DisruptorSink(capacity, new BlockingWaitStrategy(), drain);
             case "disruptor-yielding" -> new DisruptorSink(capacity, new YieldingWaitStrategy(), drain);

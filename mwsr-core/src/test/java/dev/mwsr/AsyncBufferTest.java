@@ -1304,26 +1304,19 @@ class AsyncBufferTest {
     // --- allocation ----------------------------------------------------------------------
 
     @Test
-    void write_allocatesNothingInSteadyState() throws Exception {
-        // Reflection, because the test runs inside module dev.mwsr.core, which does not read jdk.management.
-        Object threads = Class.forName("java.lang.management.ManagementFactory")
-                .getMethod("getThreadMXBean")
-                .invoke(null);
-        java.lang.reflect.Method allocatedBytes =
-                Class.forName("com.sun.management.ThreadMXBean").getMethod("getThreadAllocatedBytes", long.class);
+    void write_allocatesNothingInSteadyState() {
         Integer[] items = new Integer[1000];
         for (int i = 0; i < items.length; i++) {
             items[i] = i;
         }
-        long id = Thread.currentThread().threadId();
         try (AsyncBuffer<Integer> buffer = new AsyncBuffer<>(1024, batch -> {})) {
             long allocated = 0;
             for (int round = 0; round < 400; round++) {
-                long before = (long) allocatedBytes.invoke(threads, id);
+                long before = ThreadAllocation.bytes();
                 for (int i = 0; i < 1000; i++) { // always fits: the queue is empty after each flush
                     buffer.write(items[i]);
                 }
-                long after = (long) allocatedBytes.invoke(threads, id);
+                long after = ThreadAllocation.bytes();
                 if (round >= 200) { // the first rounds warm up the JIT
                     allocated += after - before;
                 }
@@ -1335,27 +1328,21 @@ class AsyncBufferTest {
     }
 
     @Test
-    void writeV_allocatesNothingInSteadyState_groupsAreRecycled() throws Exception {
-        Object threads = Class.forName("java.lang.management.ManagementFactory")
-                .getMethod("getThreadMXBean")
-                .invoke(null);
-        java.lang.reflect.Method allocatedBytes =
-                Class.forName("com.sun.management.ThreadMXBean").getMethod("getThreadAllocatedBytes", long.class);
+    void writeV_allocatesNothingInSteadyState_groupsAreRecycled() {
         Integer[] pair = {1, 2};
         Integer[] eight = {1, 2, 3, 4, 5, 6, 7, 8};
         List<Integer> listOfEight = new ArrayList<>(List.of(eight));
-        long id = Thread.currentThread().threadId();
         List<Integer> seen = new ArrayList<>();
         try (AsyncBuffer<Integer> buffer = new AsyncBuffer<>(1024, batch -> seen.add(batch.size()))) {
             long allocated = 0;
             for (int round = 0; round < 400; round++) {
-                long before = (long) allocatedBytes.invoke(threads, id);
+                long before = ThreadAllocation.bytes();
                 for (int i = 0; i < 40; i++) { // 40 * (2 + 8 + 8) = 720 places: always fits
                     buffer.writeV(pair);
                     buffer.writeV(eight);
                     buffer.writeV(listOfEight);
                 }
-                long after = (long) allocatedBytes.invoke(threads, id);
+                long after = ThreadAllocation.bytes();
                 if (round >= 200) { // the first rounds warm up the JIT and fill the pool
                     allocated += after - before;
                 }

@@ -8,8 +8,9 @@ import java.nio.file.Path;
 import java.util.function.Consumer;
 
 /**
- * mwsr's file flushers behind an {@link AsyncBuffer} (writers only enqueue; the consumer thread
- * encodes and writes), or behind a {@link Buffer} (the writer that fills a half writes it).
+ * mwsr's file flushers behind an {@link AsyncBuffer} (writers encode their lines and enqueue the
+ * bytes; the consumer thread copies them into the file), or behind a {@link Buffer} (the writer
+ * that fills a half encodes and writes it).
  * Closing closes the buffer first, then the flusher, as the contract asks.
  */
 final class MwsrLineSink implements LineSink {

@@ -10,11 +10,12 @@ import java.util.Objects;
 
 /**
  * What the encoder-based file flushers share: the closed check, the batch loop, exactly-once
- * writing ({@link FileEnd}) and the line break after a torn last line.
+ * writing ({@link FileEnd}) and the line break after a torn last line. A batch carries its item
+ * encoder: {@link #accept} the flusher's, {@link TextFileFlusher} the one for prepared lines.
  *
  * @param <T> the item type
  */
-abstract class AbstractFileFlusher<T> implements FileFlusher<T>, FileEnd.Attempt<List<? extends T>> {
+abstract class AbstractFileFlusher<T> implements FileFlusher<T>, FileEnd.Attempt<AbstractFileFlusher.Batch<?>> {
     // Subclass state is plain fields: accept calls are serial with happens-before. `closed` is
     // volatile only so an accept after close in another thread reliably throws. The text encoder is
     // recognised by identity; the torn-line '\n' belongs to the batch, so a failed batch takes it back.
@@ -39,14 +40,29 @@ abstract class AbstractFileFlusher<T> implements FileFlusher<T>, FileEnd.Attempt
         return path;
     }
 
+    /** One batch and how its items become bytes. */
+    record Batch<I>(List<? extends I> items, Encoder<? super I> encoder) {
+        int size() {
+            return items.size();
+        }
+
+        void encode(int i, Encoder.Sink sink) {
+            encoder.encode(Objects.requireNonNull(items.get(i), "null item in batch"), sink);
+        }
+    }
+
     @Override
     public final void accept(List<? extends T> batch) {
+        write(batch, encoder);
+    }
+
+    final <I> void write(List<? extends I> batch, Encoder<? super I> itemEncoder) {
         Objects.requireNonNull(batch, "batch");
         if (closed) {
             throw new IllegalStateException(
                     "flusher for " + path + " is closed; close the buffer" + " before its flusher");
         }
-        FileEnd.writeExactlyOnce(batch, this);
+        FileEnd.writeExactlyOnce(new Batch<I>(batch, itemEncoder), this);
         newlineFirst = false;
     }
 
@@ -55,12 +71,12 @@ abstract class AbstractFileFlusher<T> implements FileFlusher<T>, FileEnd.Attempt
         return getClass().getSimpleName() + "[" + path + (closed ? ", closed]" : "]");
     }
 
-    final void encodeAll(List<? extends T> batch, Encoder.Sink sink) {
+    final void encodeAll(Batch<?> batch, Encoder.Sink sink) {
         if (newlineFirst) {
             sink.reserve(1).put((byte) '\n');
         }
         for (int i = 0, n = batch.size(); i < n; i++) {
-            encoder.encode(Objects.requireNonNull(batch.get(i), "null item in batch"), sink);
+            batch.encode(i, sink);
             afterItem();
         }
     }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
 
 /**
  * {@link FileFlusher#appendClose}.
@@ -38,7 +37,7 @@ final class AppendCloseFlusher<T> extends AbstractFileFlusher<T> {
     }
 
     @Override
-    public void writeOnce(List<? extends T> batch) {
+    public void writeOnce(Batch<?> batch) {
         end.reset();
         sink.discard();
         encodeAll(batch, sink);

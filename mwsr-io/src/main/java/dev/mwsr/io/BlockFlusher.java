@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
 
 /**
  * {@link FileFlusher#block}: about {@code bytes / bufferSize + 1} writes per batch.
@@ -53,7 +52,7 @@ class BlockFlusher<T> extends AbstractFileFlusher<T> {
     }
 
     @Override
-    public final void writeOnce(List<? extends T> batch) {
+    public final void writeOnce(Batch<?> batch) {
         end.reset();
         FileChannel channel;
         long size;

@@ -26,9 +26,13 @@ abstract class ByteSink implements Encoder.Sink {
      * ends in a high surrogate only where the text does, so pairs are never split and each chunk is
      * encoded with endOfInput = true. A put larger than the room left is split: long text goes out
      * piecewise, never forcing a larger buffer.
+     *
+     * Prepared lines (the bytes a writer thread encoded, see TextFileFlusher) take the same last
+     * step: one bulk put of the bytes and the '\n', split where the room ends.
      */
 
     static final int CHUNK = 4096;
+    private static final byte[] NEWLINE = {'\n'};
 
     static final Encoder<CharSequence> UTF8_LINES = (text, out) -> {
         if (out instanceof ByteSink sink) {
@@ -38,6 +42,9 @@ abstract class ByteSink implements Encoder.Sink {
             out.reserve(1).put((byte) '\n');
         }
     };
+
+    // For items that writer threads encoded with utf8(); only for this package's sinks.
+    static final Encoder<byte[]> PREPARED_LINES = (bytes, out) -> ((ByteSink) out).putLine(bytes);
 
     final Path path;
     ByteBuffer buffer;
@@ -81,6 +88,25 @@ abstract class ByteSink implements Encoder.Sink {
         encode(text, true);
     }
 
+    /**
+     * The bytes {@link #putUtf8} writes for {@code text}, thread-safe. A {@code String} goes through
+     * {@link String#getBytes}, which replaces an unpaired surrogate with {@code '?'} as the sinks'
+     * encoder does; other sequences through their {@code toString()}, as the content of the moment.
+     */
+    static byte[] utf8(CharSequence text) {
+        return text.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    final void putLine(byte[] bytes) {
+        ByteBuffer b = buffer;
+        if (b.remaining() > bytes.length) {
+            b.put(bytes).put((byte) '\n');
+        } else {
+            put(bytes, bytes.length);
+            put(NEWLINE, 1);
+        }
+    }
+
     private void encode(CharSequence text, boolean newline) {
         int length = text.length();
         int i = 0;
@@ -104,7 +130,7 @@ abstract class ByteSink implements Encoder.Sink {
             if (newline && i == length) {
                 out.put((byte) '\n');
             }
-            putScratch(out.position());
+            put(scratch, out.position());
         } while (i < length);
     }
 
@@ -120,11 +146,11 @@ abstract class ByteSink implements Encoder.Sink {
         }
     }
 
-    private void putScratch(int n) {
+    private void put(byte[] bytes, int n) {
         for (int off = 0; off < n; ) {
             ByteBuffer b = buffer.hasRemaining() ? buffer : makeRoom(1);
             int k = Math.min(n - off, b.remaining());
-            b.put(scratch, off, k);
+            b.put(bytes, off, k);
             off += k;
         }
     }

@@ -51,6 +51,19 @@ import java.util.function.Consumer;
  * any type. Every factory creates a missing file and throws {@link java.io.UncheckedIOException}
  * naming the file if it cannot be opened.
  *
+ * <p><b>Encoding on the writing threads.</b> The text flushers (and the encoder-taking factories
+ * given {@link Encoder#utf8Lines()}) are also {@link dev.mwsr.PreparingFlusher}{@code
+ * <CharSequence, byte[]>}: an {@link dev.mwsr.AsyncBuffer} calls {@code prepare} on each writing
+ * thread, which returns the item's UTF-8 bytes (what {@code utf8Lines} writes, without the
+ * {@code '\n'}), and {@code acceptPrepared} writes each one and a {@code '\n'} through the same
+ * batch writing as {@code accept}: the same bytes, every promise above. The one drainer thread
+ * then only moves bytes, with no change to the caller's code. On that route a line is taken when
+ * it is written (a {@code StringBuilder} changed after {@code write} is written as it was), and
+ * a {@link dev.mwsr.FlushFailedException}'s {@code undelivered()} and {@code inDoubt()} hold those
+ * {@code byte[]}s (decode them as UTF-8), not the items. {@link dev.mwsr.Buffer}, and an
+ * {@code AsyncBuffer} with a dead-letter handler or {@code maxBatchBytes}, call {@code accept}.
+ * Other encoders run on the thread that calls {@code accept} (they need not be thread-safe).
+ *
  * @param <T> the item type
  */
 public interface FileFlusher<T> extends Consumer<List<? extends T>>, Closeable {
@@ -181,7 +194,7 @@ public interface FileFlusher<T> extends Consumer<List<? extends T>>, Closeable {
 
     /** {@link #line(Path)} for items encoded by {@code encoder}. */
     static <T> FileFlusher<T> line(Path path, Encoder<? super T> encoder, Options options) {
-        return new LineFlusher<>(path, encoder, options);
+        return TextFileFlusher.of(encoder, new LineFlusher<>(path, encoder, options));
     }
 
     /**
@@ -199,7 +212,7 @@ public interface FileFlusher<T> extends Consumer<List<? extends T>>, Closeable {
 
     /** {@link #block(Path)} for items encoded by {@code encoder}. */
     static <T> FileFlusher<T> block(Path path, Encoder<? super T> encoder, Options options) {
-        return new BlockFlusher<>(path, encoder, options);
+        return TextFileFlusher.of(encoder, new BlockFlusher<>(path, encoder, options));
     }
 
     /**
@@ -236,7 +249,7 @@ public interface FileFlusher<T> extends Consumer<List<? extends T>>, Closeable {
 
     /** {@link #mmap(Path)} for items encoded by {@code encoder}. */
     static <T> FileFlusher<T> mmap(Path path, Encoder<? super T> encoder, Options options) {
-        return new MappedFlusher<>(path, encoder, options);
+        return TextFileFlusher.of(encoder, new MappedFlusher<>(path, encoder, options));
     }
 
     /**
@@ -257,7 +270,7 @@ public interface FileFlusher<T> extends Consumer<List<? extends T>>, Closeable {
 
     /** {@link #appendClose(Path)} for items encoded by {@code encoder}. */
     static <T> FileFlusher<T> appendClose(Path path, Encoder<? super T> encoder, Options options) {
-        return new AppendCloseFlusher<>(path, encoder, options);
+        return TextFileFlusher.of(encoder, new AppendCloseFlusher<>(path, encoder, options));
     }
 
     /** {@link #records(Path, Options)} with the default options (appending). */

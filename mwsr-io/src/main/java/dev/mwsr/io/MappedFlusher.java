@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
 
 /** {@link FileFlusher#mmap}. */
 final class MappedFlusher<T> extends AbstractFileFlusher<T> {
@@ -82,7 +81,7 @@ final class MappedFlusher<T> extends AbstractFileFlusher<T> {
     }
 
     @Override
-    public void writeOnce(List<? extends T> batch) {
+    public void writeOnce(Batch<?> batch) {
         if (rotation != null) {
             followRotation();
         }

@@ -277,11 +277,7 @@ public final class AsyncBuffer<T> implements BatchBuffer<T> {
                 throw refused();
             }
             if (after >= 0) {
-                long count = 0;
-                for (int j = 0; j < k; j++) { // place after - k + j holds item start + j
-                    count = room.offer(queued[offset + start + j], after - k + j + 1);
-                }
-                sleeper.wrote(count);
+                sleeper.wrote(room.offerAll(queued, offset + start, k, after));
                 accepted += k;
             }
             start += k;

@@ -220,6 +220,26 @@ final class Room {
         return end - consumed;
     }
 
+    /**
+     * Stores {@code k} single items, {@code items[from..from+k)}, reserved together with
+     * {@code end} ({@link #reserve}{@code (k)}'s result): item j takes place {@code end - k + j}.
+     * Returns the count after them, as {@link #offer}.
+     */
+    long offerAll(Object[] items, int from, int k, long end) {
+        for (int j = 0; j < k; j++) {
+            Object e = items[from + j];
+            assert !(e instanceof Group) : "offerAll takes single items";
+            if (ring != null) {
+                int slot = (int) ((end - k + j) & mask);
+                assert ring[slot] == null : "a reserved place had no slot";
+                SLOT.setRelease(ring, slot, e);
+            } else {
+                grown.offer(e);
+            }
+        }
+        return end - consumed;
+    }
+
     private boolean fits(long count, int n) {
         return count == 0 || n <= capacity - count;
     }
